@@ -1,0 +1,214 @@
+// Package game is Skirmish's simulation and match runner: a pure, deterministic
+// World stepped one fixed tick at a time, and a Match goroutine that owns a World,
+// drains a bounded inbox and hands each tick's snapshot and events to observers.
+//
+// game imports only the standard library and never reads the wall clock: time
+// reaches it through the Clock interface so tests can drive ticks instantly.
+package game
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Phase is where a match is in its life. Phases only move forward.
+type Phase uint8
+
+// The phases of a match, in order. The numeric values are on the wire.
+const (
+	PhaseWaiting   Phase = 0 // fewer than two participants; nobody scores
+	PhaseCountdown Phase = 1 // about to start; players can move but not shoot
+	PhaseLive      Phase = 2 // the match is on: time limit and score limit apply
+	PhaseEnded     Phase = 3 // result frozen; the scoreboard stays readable
+)
+
+var phaseNames = [...]string{"waiting", "countdown", "live", "ended"}
+
+// String returns the lower-case name used in logs and the spectator feed.
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return fmt.Sprintf("phase(%d)", uint8(p))
+}
+
+// Buttons is a bit set of held buttons in an Input.
+type Buttons uint8
+
+// Known buttons. Bits not listed here are ignored (masked off) by Sanitize so
+// that newer clients can send buttons older servers do not know.
+const (
+	ButtonFire Buttons = 1 << 0
+
+	knownButtons = ButtonFire
+)
+
+// Input is one tick's worth of a player's intent. Clients send one per tick;
+// the match applies at most one per player per tick.
+type Input struct {
+	Seq     uint32  // client sequence number, increasing by one per input
+	MoveX   float64 // -1..1, right is positive
+	MoveY   float64 // -1..1, down is positive (screen coordinates)
+	Aim     float64 // radians, 0 = +X, π/2 = +Y (down)
+	Buttons Buttons
+}
+
+// ErrInvalidInput is returned by Input.Sanitize for inputs that cannot be
+// repaired, such as NaN or infinite values.
+var ErrInvalidInput = errors.New("game: invalid input")
+
+// Sanitize returns the input made safe for the simulation: the move vector is
+// clamped to length 1, the aim is wrapped into [-π, π], and unknown buttons are
+// dropped. NaN or infinite values make the whole input invalid, because there
+// is no honest way to guess what the client meant.
+func (in Input) Sanitize() (Input, error) {
+	for _, v := range [...]float64{in.MoveX, in.MoveY, in.Aim} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return Input{}, fmt.Errorf("%w: non-finite value in input %d", ErrInvalidInput, in.Seq)
+		}
+	}
+	if l := math.Hypot(in.MoveX, in.MoveY); l > 1 {
+		in.MoveX /= l
+		in.MoveY /= l
+	}
+	if in.Aim < -math.Pi || in.Aim > math.Pi {
+		in.Aim = math.Remainder(in.Aim, 2*math.Pi)
+	}
+	in.Buttons &= knownButtons
+	return in, nil
+}
+
+// PlayerID identifies a player (human or bot) inside one match. It is small
+// so it packs into a byte or two on the wire; 0 means "nobody". IDs are not
+// reused within a match.
+type PlayerID uint16
+
+// PlayerFlags are boolean facts about a player in a snapshot.
+type PlayerFlags uint8
+
+// Player flags. The numeric values are on the wire.
+const (
+	FlagAlive     PlayerFlags = 1 << 0 // in the arena; dead players wait to respawn
+	FlagProtected PlayerFlags = 1 << 1 // spawn protection: takes no damage
+	FlagBot       PlayerFlags = 1 << 2 // a server bot
+)
+
+// PlayerState is one player as seen in a snapshot.
+type PlayerState struct {
+	ID           PlayerID
+	Name         string
+	X, Y         float64 // centre, world units
+	VX, VY       float64 // world units per second
+	Aim          float64 // radians
+	Health       int     // 0..MaxHealth
+	Flags        PlayerFlags
+	Kills        int
+	Deaths       int
+	RespawnTicks int    // ticks until respawn while dead, else 0
+	AckSeq       uint32 // Seq of the last input the server applied for this player
+}
+
+// ProjectileState is one projectile in flight as seen in a snapshot.
+type ProjectileState struct {
+	ID     uint32
+	Owner  PlayerID
+	X, Y   float64
+	VX, VY float64
+}
+
+// Snapshot is the full visible state of a match after a tick. Observers get a
+// pointer that is valid only during the call; CopyFrom keeps one.
+type Snapshot struct {
+	Tick           uint32
+	Phase          Phase
+	PhaseTicksLeft uint32 // ticks until the phase ends (countdown, live time limit, ended linger); 0 when open-ended
+	ScoreLimit     int
+	Players        []PlayerState     // sorted by ID
+	Projectiles    []ProjectileState // sorted by ID
+}
+
+// CopyFrom makes s a deep copy of src, reusing s's slices so that a caller
+// that keeps one Snapshot around does not allocate every tick.
+func (s *Snapshot) CopyFrom(src *Snapshot) {
+	players, projectiles := s.Players[:0], s.Projectiles[:0]
+	*s = *src
+	s.Players = append(players, src.Players...)
+	s.Projectiles = append(projectiles, src.Projectiles...)
+}
+
+// Player returns the state of player id in the snapshot.
+func (s *Snapshot) Player(id PlayerID) (PlayerState, bool) {
+	for i := range s.Players {
+		if s.Players[i].ID == id {
+			return s.Players[i], true
+		}
+	}
+	return PlayerState{}, false
+}
+
+// EventKind says what happened in an Event. The numeric values are on the wire.
+type EventKind uint8
+
+// Event kinds and the Event fields each one uses.
+const (
+	EventJoin    EventKind = 1 // Player joined; Name; Value 1 if a bot
+	EventLeave   EventKind = 2 // Player left
+	EventKill    EventKind = 3 // Other killed Player (Other is 0 for a world kill)
+	EventRespawn EventKind = 4 // Player respawned
+	EventPhase   EventKind = 5 // Value is the new Phase
+	EventScore   EventKind = 6 // Player's score (kills) is now Value
+	EventEnd     EventKind = 7 // match over; Player is the winner (0 for none); Value is the EndReason
+)
+
+var eventNames = [...]string{"", "join", "leave", "kill", "respawn", "phase", "score", "end"}
+
+// String returns the lower-case name used in the spectator feed.
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && k != 0 {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("event(%d)", uint8(k))
+}
+
+// EndReason says why a match ended (the Value of an EventEnd).
+type EndReason int32
+
+// End reasons. The numeric values are on the wire.
+const (
+	EndTimeLimit  EndReason = 1
+	EndScoreLimit EndReason = 2
+	EndShutdown   EndReason = 3 // the server is stopping
+)
+
+// Event is one discrete thing that happened during a tick. It is a flat value
+// (no interfaces) so a tick's events live in one reused slice.
+type Event struct {
+	Tick   uint32
+	Kind   EventKind
+	Player PlayerID
+	Other  PlayerID
+	Value  int32
+	Name   string
+}
+
+// Observer receives every tick's output from a Match.
+//
+// OnTick and OnStop are called on the match goroutine: they must not block,
+// must not call back into the Match, and must not keep s or events after they
+// return (copy what you need). OnStop is called once, after the last OnTick,
+// when the match stops for any reason.
+type Observer interface {
+	OnTick(s *Snapshot, events []Event)
+	OnStop(reason EndReason)
+}
+
+// Clock is the only way time reaches a Match. Production code passes a system
+// clock (package game/clock); tests pass a manual one and advance it instantly.
+type Clock interface {
+	// Now returns the current time on a monotonic timeline.
+	Now() time.Time
+	// After returns a channel that receives once d has elapsed.
+	After(d time.Duration) <-chan time.Time
+}
