@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FixedStepPacer } from "./pacer";
+
+/** Drives a pacer with timer callbacks at the given times; returns the steps each produced. */
+function drive(p: FixedStepPacer, times: number[]): number[] {
+  return times.map((t) => p.advance(t));
+}
+
+describe("FixedStepPacer", () => {
+  const step = 1000 / 30;
+
+  it("first call starts the clock and sends nothing", () => {
+    assert.equal(new FixedStepPacer(step).advance(12345), 0);
+  });
+
+  it("exactly one step per tick with a punctual timer", () => {
+    const p = new FixedStepPacer(step);
+    const times = Array.from({ length: 301 }, (_, i) => 5000 + i * step);
+    const steps = drive(p, times);
+    assert.equal(steps[0], 0);
+    // Floating-point accumulation may shift a step by one call, never add or lose one.
+    assert.equal(steps.reduce((a, b) => a + b, 0), 300);
+    assert.ok(steps.every((n) => n <= 2), "no bursts");
+  });
+
+  it("one step per tick under a jittery timer (early, late, bursty)", () => {
+    const p = new FixedStepPacer(step);
+    // Deterministic jitter: callbacks every ~16 ms (twice per tick) ±7 ms.
+    let t = 0;
+    let total = 0;
+    p.advance(t);
+    let seed = 42;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      t += 16.6 + ((seed / 2 ** 31) * 14 - 7);
+      total += p.advance(t);
+    }
+    // Steps due so far = floor(elapsed / step), exactly.
+    assert.equal(total, Math.floor(t / step));
+    assert.equal(p.droppedSteps, 0);
+  });
+
+  const stalls: Array<[string, number, number, number]> = [
+    // name, stall (ms), want steps from the call after the stall, want dropped
+    ["shorter than the cap", 3 * step + 1, 3, 0],
+    ["exactly the cap", 4 * step + 1, 4, 0],
+    ["a background tab's 1 s", 1000 + 1, 4, 26],
+  ];
+  for (const [name, stall, want, dropped] of stalls) {
+    it(`catch-up after a stall ${name}`, () => {
+      const p = new FixedStepPacer(step, 4);
+      p.advance(0);
+      assert.equal(p.advance(stall), want);
+      assert.equal(p.droppedSteps, dropped);
+      // And it is back to one per tick afterwards.
+      assert.equal(p.advance(stall + step), 1);
+    });
+  }
+
+  it("ignores a clock that goes backwards", () => {
+    const p = new FixedStepPacer(10);
+    p.advance(100);
+    assert.equal(p.advance(50), 0);
+    assert.equal(p.advance(60), 1);
+  });
+
+  it("reset restarts timing", () => {
+    const p = new FixedStepPacer(10);
+    p.advance(0);
+    p.advance(5);
+    p.reset();
+    assert.equal(p.advance(1000), 0);
+    assert.equal(p.advance(1010), 1);
+  });
+
+  it("rejects nonsense configuration", () => {
+    assert.throws(() => new FixedStepPacer(0), RangeError);
+    assert.throws(() => new FixedStepPacer(10, 0), RangeError);
+  });
+});

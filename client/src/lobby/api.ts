@@ -1,0 +1,48 @@
+// GET /api/matches (PROTOCOL.md §3), narrowed.
+import { isPhase, type Phase } from "../match/events";
+import { Fields, ValidationError, each } from "../validate";
+
+/** One running match as the lobby lists it. */
+export interface MatchSummary {
+  id: string;
+  map: string;
+  phase: Phase;
+  players: number; // humans
+  bots: number;
+  maxPlayers: number;
+  spectators: number;
+  timeLeft: number; // seconds; 0 when open-ended
+}
+
+/** Validates the /api/matches body. */
+export function parseMatchList(v: unknown): MatchSummary[] {
+  return each(v, "matches", (el, what) => {
+    const f = new Fields(el, what);
+    const phase = f.str("phase");
+    if (!isPhase(phase)) throw new ValidationError(`${what}.phase: unknown phase "${phase}"`);
+    return {
+      id: f.str("id"),
+      map: f.str("map"),
+      phase,
+      players: f.uint("players"),
+      bots: f.uint("bots"),
+      maxPlayers: f.uint("maxPlayers"),
+      spectators: f.uint("spectators"),
+      timeLeft: f.num("timeLeft"),
+    };
+  });
+}
+
+/** Fetches the match list. */
+export async function fetchMatches(signal?: AbortSignal): Promise<MatchSummary[]> {
+  const res = await fetch("/api/matches", { cache: "no-store", ...(signal ? { signal } : {}) });
+  if (!res.ok) throw new Error(`match list: HTTP ${res.status}`);
+  return parseMatchList(await res.json());
+}
+
+/** "2:05" for 125 s; "" when open-ended. */
+export function formatClock(seconds: number | null): string {
+  if (seconds === null || seconds <= 0) return "";
+  const s = Math.ceil(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}

@@ -1,0 +1,172 @@
+// The lobby: your name (remembered), Quick play, and the running matches
+// (GET /api/matches every 2 s) each with Play and Watch.
+import { byId, el, setStatus } from "../dom";
+import { fetchMatches, formatClock, type MatchSummary } from "./api";
+
+const NAME_KEY = "skirmish.name";
+const REFRESH_MS = 2000;
+const MAX_NAME = 16; // PROTOCOL.md §1.4: 1–16 characters after trimming
+
+/** Where the lobby can send the page. */
+export interface Navigator {
+  quickPlay(): void;
+  play(matchId: string): void;
+  watch(matchId: string): void;
+}
+
+/** The lobby section. One per page; start() and stop() as the route changes. */
+export class Lobby {
+  private readonly section = byId("lobby", HTMLElement);
+  private readonly nameInput = byId("name", HTMLInputElement);
+  private readonly list = byId("matches", HTMLElement);
+  private readonly rows = new Map<string, HTMLElement>();
+  private timer: number | undefined;
+  private inflight: AbortController | null = null;
+
+  constructor(private readonly nav: Navigator) {
+    this.nameInput.maxLength = MAX_NAME;
+    this.nameInput.value = readName();
+    this.nameInput.addEventListener("change", () => saveName(this.name()));
+    byId("quickplay", HTMLButtonElement).addEventListener("click", () => {
+      saveName(this.name());
+      nav.quickPlay();
+    });
+    this.nameInput.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        saveName(this.name());
+        nav.quickPlay();
+      }
+    });
+    // One listener for every row's buttons, so rows can be rebuilt freely.
+    this.list.addEventListener("click", (e) => {
+      const btn = e.target instanceof Element ? e.target.closest("button") : null;
+      const id = btn?.closest<HTMLElement>("[data-match-id]")?.dataset["matchId"];
+      if (!btn || id === undefined) return;
+      saveName(this.name());
+      if (btn.classList.contains("play")) nav.play(id);
+      else if (btn.classList.contains("watch")) nav.watch(id);
+    });
+  }
+
+  /**
+   * The player's name as typed, trimmed and cut to 16 characters. Read from
+   * the field at the moment it is needed (automation may set .value directly).
+   */
+  name(): string {
+    return Array.from(this.nameInput.value.trim()).slice(0, MAX_NAME).join("").trim();
+  }
+
+  /** Shows the lobby and starts refreshing the match list. */
+  start(): void {
+    this.section.hidden = false;
+    setStatus("Pick a match or press Quick play");
+    void this.refresh();
+    this.timer = window.setInterval(() => void this.refresh(), REFRESH_MS);
+    if (!this.nameInput.value) this.nameInput.focus();
+  }
+
+  /** Hides the lobby and stops refreshing. */
+  stop(): void {
+    this.section.hidden = true;
+    window.clearInterval(this.timer);
+    this.timer = undefined;
+    this.inflight?.abort();
+    this.inflight = null;
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.inflight) return; // the last one is still going: a slow server gets no pile-up
+    const ac = new AbortController();
+    this.inflight = ac;
+    try {
+      this.render(await fetchMatches(ac.signal));
+      if (this.list.dataset["error"]) {
+        delete this.list.dataset["error"];
+        setStatus("Pick a match or press Quick play");
+      }
+    } catch (err) {
+      if (ac.signal.aborted) return;
+      this.list.dataset["error"] = "1";
+      setStatus(`Could not load the match list: ${String(err)}`, "warn");
+    } finally {
+      if (this.inflight === ac) this.inflight = null;
+    }
+  }
+
+  /** Updates the rows in place (keyed by match id) so a button is never swapped out under a click. */
+  private render(matches: MatchSummary[]): void {
+    const seen = new Set<string>();
+    let prev: Element | null = null;
+    for (const m of matches) {
+      seen.add(m.id);
+      let row = this.rows.get(m.id);
+      if (!row) {
+        row = newRow(m.id);
+        this.rows.set(m.id, row);
+      }
+      fillRow(row, m);
+      const want: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (want !== row) this.list.insertBefore(row, want);
+      prev = row;
+    }
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) {
+        row.remove();
+        this.rows.delete(id);
+      }
+    }
+    let empty = this.list.querySelector(".empty");
+    if (matches.length === 0 && !empty) {
+      empty = el("p", "empty", "No matches running. Quick play starts one.");
+      this.list.append(empty);
+    } else if (matches.length > 0) {
+      empty?.remove();
+    }
+  }
+}
+
+function newRow(id: string): HTMLElement {
+  const row = el("div", "match");
+  row.dataset["matchId"] = id;
+  row.append(
+    el("span", "match-map"),
+    el("span", "match-phase"),
+    el("span", "match-players"),
+    el("span", "match-time"),
+    el("button", "play", "Play"),
+    el("button", "watch", "Watch"),
+  );
+  row.title = `Match ${id}`;
+  return row;
+}
+
+function fillRow(row: HTMLElement, m: MatchSummary): void {
+  const [map, phase, players, time, play] = Array.from(row.children) as HTMLElement[];
+  if (!map || !phase || !players || !time || !(play instanceof HTMLButtonElement)) return;
+  map.textContent = m.map;
+  phase.textContent = m.phase;
+  phase.dataset["phase"] = m.phase;
+  const bots = m.bots > 0 ? ` + ${m.bots} bot${m.bots === 1 ? "" : "s"}` : "";
+  const watchers = m.spectators > 0 ? ` · ${m.spectators} watching` : "";
+  players.textContent = `${m.players}${bots} / ${m.maxPlayers}${watchers}`;
+  time.textContent = formatClock(m.timeLeft);
+  const full = m.players >= m.maxPlayers;
+  play.disabled = full || m.phase === "ended";
+  play.title = full ? "Every seat holds a human" : m.phase === "ended" ? "This match is over" : "Join this match";
+}
+
+function readName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? "";
+  } catch {
+    return ""; // storage disabled (privacy mode): just don't remember
+  }
+}
+
+function saveName(name: string): void {
+  try {
+    localStorage.setItem(NAME_KEY, name);
+  } catch {
+    // storage disabled or full: the name is only a convenience
+  }
+}

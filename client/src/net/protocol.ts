@@ -1,0 +1,319 @@
+// The player wire (PROTOCOL.md §1): positional msgpack arrays, encoded and
+// decoded with @msgpack/msgpack, narrowed into typed messages and dequantized
+// into world units, radians and booleans. Pure: no sockets, no clocks.
+import { decode, encode } from "@msgpack/msgpack";
+import { END_REASONS, PHASES, type MatchEvent, type Phase } from "../match/events";
+import { Tuple, ValidationError } from "../validate";
+
+/** The protocol version this client speaks (hello, welcome). */
+export const PROTOCOL_VERSION = 1;
+
+/** Message type codes (first element of every message). */
+export const MsgType = {
+  Hello: 1,
+  Welcome: 2,
+  Input: 3,
+  Snapshot: 4,
+  Ping: 5,
+  Events: 6,
+  Pong: 7,
+  Error: 9,
+} as const;
+
+/** Bits of `buttons` in an input. */
+export const Button = { Fire: 1 } as const;
+
+/** Bits of a player's `flags` in the roster and snapshots. */
+export const Flag = { Alive: 1, Protected: 2, Bot: 4 } as const;
+
+/** pos and vel are world units × 8 on the wire. */
+export const POS_SCALE = 8;
+
+const TAU = 2 * Math.PI;
+
+/** Converts a wire `pos` or `vel` to world units. */
+export function dequantize(v: number): number {
+  return v / POS_SCALE;
+}
+
+/** Converts a wire angle (uint16, 65536 per turn) to radians in [0, 2π). */
+export function angleFromWire(a: number): number {
+  return ((a % 65536) * TAU) / 65536;
+}
+
+/** Converts radians to a wire angle (the server's encoding; used by tests). */
+export function angleToWire(rad: number): number {
+  const turns = rad / TAU - Math.floor(rad / TAU);
+  return Math.round(turns * 65536) % 65536;
+}
+
+// ---- client → server -------------------------------------------------------
+
+/** One tick's worth of intent (PROTOCOL.md §1.4 `input`). */
+export interface InputCmd {
+  seq: number; // u32, +1 per input
+  moveX: number; // -1..1
+  moveY: number; // -1..1
+  aim: number; // radians
+  buttons: number; // bit 0 fire
+}
+
+/** Encodes a hello. The name is trimmed here; the server applies the same rules. */
+export function encodeHello(name: string, match: string): Uint8Array {
+  return encode([MsgType.Hello, PROTOCOL_VERSION, name.trim(), match]);
+}
+
+/**
+ * Encodes an input. Floats that happen to be whole (moveX = 1) go out as
+ * msgpack integers: @msgpack/msgpack picks the form per value, and the
+ * protocol accepts any integer form where a float is expected.
+ */
+export function encodeInput(i: InputCmd): Uint8Array {
+  return encode([MsgType.Input, i.seq >>> 0, i.moveX, i.moveY, i.aim, i.buttons >>> 0]);
+}
+
+/** Encodes a ping carrying the client clock (ms), echoed back in the pong. */
+export function encodePing(t: number): Uint8Array {
+  return encode([MsgType.Ping, t]);
+}
+
+// ---- server → client -------------------------------------------------------
+
+/** One seat in the welcome's roster. */
+export interface RosterEntry {
+  id: number;
+  name: string;
+  bot: boolean;
+  kills: number;
+  deaths: number;
+}
+
+/** The server's answer to hello. */
+export interface Welcome {
+  type: "welcome";
+  version: number;
+  player: string; // session UUID
+  match: string;
+  you: number;
+  tickRate: number;
+  snapshotRate: number;
+  map: string;
+  roster: RosterEntry[];
+}
+
+/** A player in a snapshot, dequantized. */
+export interface SnapshotPlayer {
+  id: number;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  aim: number; // radians [0, 2π)
+  hp: number;
+  alive: boolean;
+  protected: boolean;
+  bot: boolean;
+  kills: number;
+  deaths: number;
+  respawnTicks: number;
+  ackSeq: number;
+}
+
+/** A projectile in a snapshot, dequantized. */
+export interface SnapshotProjectile {
+  id: number;
+  owner: number;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+}
+
+/** The full visible state after a server tick. */
+export interface Snapshot {
+  type: "snapshot";
+  tick: number;
+  phase: Phase;
+  phaseTicksLeft: number;
+  scoreLimit: number;
+  players: SnapshotPlayer[];
+  projectiles: SnapshotProjectile[];
+}
+
+/** The discrete events of one server tick. */
+export interface Events {
+  type: "events";
+  tick: number;
+  events: MatchEvent[]; // unknown kinds are skipped
+}
+
+/** The answer to a ping. */
+export interface Pong {
+  type: "pong";
+  t: number;
+  tick: number;
+}
+
+/** A protocol error; codes 10..14 are followed by a close. */
+export interface ErrorMsg {
+  type: "error";
+  code: number;
+  reason: string;
+  message: string;
+}
+
+/** A message type this client does not know (from a newer server); ignore it. */
+export interface Unknown {
+  type: "unknown";
+  code: number;
+}
+
+/** Anything the server sends. */
+export type ServerMessage = Welcome | Snapshot | Events | Pong | ErrorMsg | Unknown;
+
+/** A frame that is not a valid server message. */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+}
+
+/** Decodes one binary frame. Throws ProtocolError when it is malformed. */
+export function decodeServerMessage(frame: ArrayBuffer | Uint8Array): ServerMessage {
+  let raw: unknown;
+  try {
+    raw = decode(frame);
+  } catch (err) {
+    throw new ProtocolError(`not msgpack: ${String(err)}`);
+  }
+  try {
+    return decodeMessage(raw);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ProtocolError(err.message);
+    throw err;
+  }
+}
+
+function decodeMessage(raw: unknown): ServerMessage {
+  const m = new Tuple(raw, "message");
+  const type = m.uint(0, "type");
+  switch (type) {
+    case MsgType.Welcome:
+      return {
+        type: "welcome",
+        version: m.uint(1, "version"),
+        player: m.str(2, "player"),
+        match: m.str(3, "match"),
+        you: m.uint(4, "you"),
+        tickRate: positive(m.uint(5, "tickRate"), "welcome.tickRate"),
+        snapshotRate: positive(m.uint(6, "snapshotRate"), "welcome.snapshotRate"),
+        map: m.str(7, "map"),
+        roster: m.each(8, "roster", decodeRosterEntry),
+      };
+    case MsgType.Snapshot:
+      return {
+        type: "snapshot",
+        tick: m.uint(1, "tick"),
+        phase: decodePhase(m.uint(2, "phase")),
+        phaseTicksLeft: m.uint(3, "phaseTicksLeft"),
+        scoreLimit: m.uint(4, "scoreLimit"),
+        players: m.each(5, "players", decodePlayer),
+        projectiles: m.each(6, "projectiles", decodeProjectile),
+      };
+    case MsgType.Events: {
+      const events: MatchEvent[] = [];
+      for (const e of m.each(2, "events", decodeEvent)) if (e) events.push(e);
+      return { type: "events", tick: m.uint(1, "tick"), events };
+    }
+    case MsgType.Pong:
+      return { type: "pong", t: m.num(1, "t"), tick: m.uint(2, "tick") };
+    case MsgType.Error:
+      return { type: "error", code: m.uint(1, "code"), reason: m.str(2, "reason"), message: m.str(3, "message") };
+    default:
+      return { type: "unknown", code: type };
+  }
+}
+
+function positive(n: number, what: string): number {
+  if (n === 0) throw new ValidationError(`${what}: must be positive`);
+  return n;
+}
+
+function decodePhase(n: number): Phase {
+  const p = PHASES[n];
+  if (p === undefined) throw new ValidationError(`snapshot.phase: unknown phase ${n}`);
+  return p;
+}
+
+function decodeRosterEntry(v: unknown, what: string): RosterEntry {
+  const t = new Tuple(v, what);
+  return {
+    id: t.uint(0, "id"),
+    name: t.str(1, "name"),
+    bot: (t.uint(2, "flags") & Flag.Bot) !== 0,
+    kills: t.uint(3, "kills"),
+    deaths: t.uint(4, "deaths"),
+  };
+}
+
+function decodePlayer(v: unknown, what: string): SnapshotPlayer {
+  const t = new Tuple(v, what);
+  const flags = t.uint(7, "flags");
+  return {
+    id: t.uint(0, "id"),
+    x: dequantize(t.int(1, "x")),
+    y: dequantize(t.int(2, "y")),
+    vx: dequantize(t.int(3, "vx")),
+    vy: dequantize(t.int(4, "vy")),
+    aim: angleFromWire(t.uint(5, "aim")),
+    hp: t.uint(6, "health"),
+    alive: (flags & Flag.Alive) !== 0,
+    protected: (flags & Flag.Protected) !== 0,
+    bot: (flags & Flag.Bot) !== 0,
+    kills: t.uint(8, "kills"),
+    deaths: t.uint(9, "deaths"),
+    respawnTicks: t.uint(10, "respawnTicks"),
+    ackSeq: t.uint(11, "ackSeq"),
+  };
+}
+
+function decodeProjectile(v: unknown, what: string): SnapshotProjectile {
+  const t = new Tuple(v, what);
+  return {
+    id: t.uint(0, "id"),
+    owner: t.uint(1, "owner"),
+    x: dequantize(t.int(2, "x")),
+    y: dequantize(t.int(3, "y")),
+    vx: dequantize(t.int(4, "vx")),
+    vy: dequantize(t.int(5, "vy")),
+  };
+}
+
+/** Decodes one event array; returns null for a kind this client does not know. */
+function decodeEvent(v: unknown, what: string): MatchEvent | null {
+  const t = new Tuple(v, what);
+  const kind = t.uint(0, "kind");
+  const player = t.uint(1, "player");
+  const other = t.uint(2, "other");
+  const value = t.int(3, "value");
+  const name = t.str(4, "name");
+  switch (kind) {
+    case 1:
+      return { kind: "join", player, name, bot: value === 1 };
+    case 2:
+      return { kind: "leave", player };
+    case 3:
+      return { kind: "kill", victim: player, killer: other };
+    case 4:
+      return { kind: "respawn", player };
+    case 5: {
+      const phase = PHASES[value];
+      if (phase === undefined) throw new ValidationError(`${what}: unknown phase ${value}`);
+      return { kind: "phase", phase };
+    }
+    case 6:
+      return { kind: "score", player, kills: value };
+    case 7:
+      return { kind: "end", winner: player, reason: END_REASONS[value] ?? "unknown" };
+    default:
+      return null;
+  }
+}

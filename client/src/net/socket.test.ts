@@ -1,0 +1,199 @@
+import { decode, encode } from "@msgpack/msgpack";
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it, mock } from "node:test";
+import { GameSocket, socketURL, type SocketHandlers } from "./socket";
+
+/** A hand-written stand-in for the browser's WebSocket: records sends, lets the test play the server. */
+class FakeWebSocket {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+  static last: FakeWebSocket | null = null;
+
+  readyState = FakeWebSocket.CONNECTING;
+  binaryType = "blob";
+  bufferedAmount = 0;
+  sent: unknown[] = [];
+  closedWith: [number, string] | null = null;
+  onopen: (() => void) | null = null;
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  onclose: ((e: { code: number; reason: string }) => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeWebSocket.last = this;
+  }
+
+  send(b: Uint8Array): void {
+    this.sent.push(decode(b));
+  }
+
+  close(code: number, reason: string): void {
+    this.closedWith = [code, reason];
+    this.readyState = FakeWebSocket.CLOSED;
+  }
+
+  // ---- the test plays the server ----
+  open(): void {
+    this.readyState = FakeWebSocket.OPEN;
+    this.onopen?.();
+  }
+
+  serverSends(msg: unknown[]): void {
+    const b = encode(msg);
+    this.onmessage?.({ data: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) });
+  }
+
+  serverCloses(code: number, reason: string): void {
+    this.readyState = FakeWebSocket.CLOSED;
+    this.onclose?.({ code, reason });
+  }
+}
+
+interface Recorded {
+  welcomes: number;
+  snapshots: number[];
+  events: number;
+  errors: number[];
+  closed: Array<[number, string, string, string]>;
+}
+
+function handlers(r: Recorded): SocketHandlers {
+  return {
+    welcome: () => void r.welcomes++,
+    snapshot: (s) => void r.snapshots.push(s.tick),
+    events: (e) => void (r.events += e.events.length),
+    error: (e) => void r.errors.push(e.code),
+    closed: (...args) => void r.closed.push(args),
+  };
+}
+
+const WELCOME = [2, 1, "uuid", "m1", 3, 30, 20, "arena", []];
+
+describe("GameSocket", () => {
+  let now = 1000;
+  let rec: Recorded;
+
+  beforeEach(() => {
+    (globalThis as { WebSocket?: unknown }).WebSocket = FakeWebSocket;
+    mock.timers.enable({ apis: ["setInterval"] });
+    now = 1000;
+    rec = { welcomes: 0, snapshots: [], events: 0, errors: [], closed: [] };
+  });
+  afterEach(() => {
+    mock.timers.reset();
+    delete (globalThis as { WebSocket?: unknown }).WebSocket;
+  });
+
+  function connect(match = ""): FakeWebSocket {
+    new GameSocket("ws://h/ws", { name: " ada ", match }, handlers(rec), () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    return ws;
+  }
+
+  it("builds the endpoint URL from the page location", () => {
+    assert.equal(socketURL({ protocol: "http:", host: "localhost:8080" }), "ws://localhost:8080/ws");
+    assert.equal(socketURL({ protocol: "https:", host: "play.example" }), "wss://play.example/ws");
+  });
+
+  it("says hello on open, in binary", () => {
+    const ws = connect("m1");
+    assert.equal(ws.binaryType, "arraybuffer");
+    assert.deepEqual(ws.sent, []);
+    ws.open();
+    assert.deepEqual(ws.sent, [[1, 1, "ada", "m1"]]);
+  });
+
+  it("dispatches server messages and skips malformed and unknown ones", () => {
+    const ws = connect();
+    ws.open();
+    ws.serverSends(WELCOME);
+    ws.serverSends([4, 10, 2, 0, 20, [], []]);
+    ws.serverSends([4, "not a tick"]); // malformed: dropped, connection kept
+    ws.onmessage?.({ data: "text frame" }); // not part of the protocol: ignored
+    ws.serverSends([99, "future"]);
+    ws.serverSends([6, 11, [[4, 3, 0, 0, ""], [2, 5, 0, 0, ""]]]);
+    ws.serverSends([4, 12, 2, 0, 20, [], []]);
+    assert.equal(rec.welcomes, 1);
+    assert.deepEqual(rec.snapshots, [10, 12]);
+    assert.equal(rec.events, 2);
+    assert.equal(rec.closed.length, 0);
+  });
+
+  it("pings once a second after welcome and smooths the RTT", () => {
+    const ws = connect();
+    ws.open();
+    ws.serverSends(WELCOME);
+    const pings = () => ws.sent.filter((m) => Array.isArray(m) && m[0] === 5);
+    assert.deepEqual(pings(), [[5, 1000]], "first ping right after welcome");
+    now = 2000;
+    mock.timers.tick(1000);
+    assert.deepEqual(pings(), [[5, 1000], [5, 2000]]);
+  });
+
+  it("reports the RTT from pongs", () => {
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    ws.open();
+    ws.serverSends(WELCOME);
+    assert.equal(s.rttMs, null);
+    now = 1100;
+    ws.serverSends([7, 1000, 5]);
+    assert.equal(s.rttMs, 100);
+    now = 1300;
+    ws.serverSends([7, 1000, 6]); // 300 ms sample, smoothed
+    assert.equal(s.rttMs, 140);
+  });
+
+  it("sends inputs only when open and not backed up", () => {
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    const input = { seq: 1, moveX: 1, moveY: 0, aim: 0.5, buttons: 1 };
+    s.sendInput(input); // still connecting
+    ws.open();
+    s.sendInput(input);
+    ws.bufferedAmount = 1 << 20;
+    s.sendInput({ ...input, seq: 2 });
+    assert.deepEqual(ws.sent.slice(1), [[3, 1, 1, 0, 0.5, 1]]);
+    assert.equal(s.droppedInputs, 2);
+  });
+
+  it("explains a refused join with the server's words", () => {
+    const ws = connect("gone");
+    ws.open();
+    ws.serverSends([9, 12, "match_not_found", "no match with id gone"]);
+    ws.serverCloses(4001, "match not found");
+    assert.deepEqual(rec.errors, [12]);
+    assert.deepEqual(rec.closed, [[4001, "match not found", "Match not found", "no match with id gone"]]);
+  });
+
+  it("reports a drop without a reason using the documented text", () => {
+    const ws = connect();
+    ws.open();
+    ws.serverSends(WELCOME);
+    ws.serverCloses(4008, "");
+    assert.deepEqual(rec.closed, [[4008, "too slow", "Connection too slow to keep up", ""]]);
+    // Pinging stopped with the connection.
+    const before = ws.sent.length;
+    mock.timers.tick(5000);
+    assert.equal(ws.sent.length, before);
+  });
+
+  it("close() is quiet and final", () => {
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    ws.open();
+    ws.serverSends(WELCOME);
+    s.close();
+    assert.deepEqual(ws.closedWith, [1000, "bye"]);
+    ws.onclose?.({ code: 1000, reason: "bye" }); // handlers were detached; nothing reported
+    assert.equal(rec.closed.length, 0);
+    const before = ws.sent.length;
+    mock.timers.tick(3000);
+    assert.equal(ws.sent.length, before, "no pings after close");
+  });
+});

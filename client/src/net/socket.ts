@@ -1,0 +1,155 @@
+// The player connection (PROTOCOL.md §1): a binary WebSocket to /ws that says
+// hello, decodes what the server streams, pings once a second for the round
+// trip time, and reports the close in human words.
+import { closeMessage, closeReason } from "./close";
+import {
+  decodeServerMessage,
+  encodeHello,
+  encodeInput,
+  encodePing,
+  ProtocolError,
+  type ErrorMsg,
+  type Events,
+  type InputCmd,
+  type Snapshot,
+  type Welcome,
+} from "./protocol";
+
+/** What a GameSocket reports. Called on the page's event loop. */
+export interface SocketHandlers {
+  welcome(w: Welcome, localMs: number): void;
+  snapshot(s: Snapshot, localMs: number): void;
+  events(e: Events, localMs: number): void;
+  /** A protocol error from the server (the connection may stay open; §1.6). */
+  error(e: ErrorMsg): void;
+  /**
+   * The connection is gone. code and reason are the raw close (reason falls
+   * back to the documented text); message is for people; detail is the
+   * server's explanation from a join error, or "".
+   */
+  closed(code: number, reason: string, message: string, detail: string): void;
+}
+
+/** The ws(s):// URL of the player endpoint on this page's host. */
+export function socketURL(loc: { protocol: string; host: string }): string {
+  return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}/ws`;
+}
+
+const PING_INTERVAL_MS = 1000;
+// The browser queues sends without bound. Inputs past this backlog are dropped
+// rather than queued: the server keeps only a few per player and applies one a
+// tick, so a stale burst would be discarded there anyway (§1.4).
+const MAX_BUFFERED_BYTES = 16 * 1024;
+
+/** One player connection. Not reusable: make a new one to reconnect. */
+export class GameSocket {
+  private readonly ws: WebSocket;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private rtt: number | null = null;
+  private joinError: ErrorMsg | null = null;
+  private done = false;
+  private inputsDropped = 0;
+  private badFrames = 0;
+
+  constructor(
+    url: string,
+    hello: { name: string; match: string },
+    private readonly on: SocketHandlers,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.ws = new WebSocket(url);
+    this.ws.binaryType = "arraybuffer";
+    this.ws.onopen = () => this.ws.send(encodeHello(hello.name, hello.match));
+    this.ws.onmessage = (e: MessageEvent) => this.receive(e.data);
+    this.ws.onclose = (e: CloseEvent) => this.finish(e.code, e.reason);
+    // onerror carries no detail; the close event that always follows reports it.
+  }
+
+  /** The smoothed round trip time (ms), or null before the first pong. */
+  get rttMs(): number | null {
+    return this.rtt;
+  }
+
+  /** Inputs dropped because the socket was backed up. */
+  get droppedInputs(): number {
+    return this.inputsDropped;
+  }
+
+  /** Sends one input; drops it when the connection is not open or is backed up. */
+  sendInput(cmd: InputCmd): void {
+    if (this.ws.readyState !== WebSocket.OPEN || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.inputsDropped++;
+      return;
+    }
+    this.ws.send(encodeInput(cmd));
+  }
+
+  /** Closes the connection normally. The closed handler is not called for a close the page asked for. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.stopPing();
+    this.ws.onclose = null;
+    this.ws.onmessage = null;
+    this.ws.onopen = null;
+    this.ws.close(1000, "bye");
+  }
+
+  private receive(data: unknown): void {
+    if (this.done || !(data instanceof ArrayBuffer)) return; // text frames are not part of the protocol
+    const t = this.now();
+    let msg;
+    try {
+      msg = decodeServerMessage(data);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      // One bad frame should not end the game; the log says what was wrong.
+      if (this.badFrames++ < 10) console.warn("skirmish: dropping malformed frame:", err.message);
+      return;
+    }
+    switch (msg.type) {
+      case "welcome":
+        this.startPing();
+        this.on.welcome(msg, t);
+        break;
+      case "snapshot":
+        this.on.snapshot(msg, t);
+        break;
+      case "events":
+        this.on.events(msg, t);
+        break;
+      case "pong": {
+        const sample = t - msg.t;
+        if (sample >= 0 && sample < 60_000) this.rtt = this.rtt === null ? sample : this.rtt + (sample - this.rtt) * 0.2;
+        break;
+      }
+      case "error":
+        if (msg.code >= 10) this.joinError = msg; // a close follows (§1.6)
+        this.on.error(msg);
+        break;
+      case "unknown":
+        break; // a newer server's message; ignoring it is the forward-compatible thing
+    }
+  }
+
+  private startPing(): void {
+    this.stopPing();
+    const ping = () => {
+      if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodePing(this.now()));
+    };
+    ping();
+    this.pingTimer = setInterval(ping, PING_INTERVAL_MS);
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.stopPing();
+    this.on.closed(code, closeReason(code, reason), closeMessage(code, reason), this.joinError?.message ?? "");
+  }
+}

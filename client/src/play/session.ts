@@ -1,0 +1,216 @@
+// The game view: one player connection, its inputs, and the arena drawn from
+// interpolated snapshots. Your own player is interpolated like everyone else
+// for now; client-side prediction (net/prediction) will replay InputHistory
+// on top of each snapshot's ackSeq.
+import type { Arena } from "../arena";
+import { debug, resetDebug } from "../debug";
+import { setStatus } from "../dom";
+import { Controls } from "../input/controls";
+import { InputHistory } from "../input/history";
+import { FixedStepPacer } from "../input/pacer";
+import { loadMap, placeholderMap, type GameMap } from "../match/map";
+import { endReasonText, MatchModel } from "../match/model";
+import { Interpolator, type Body } from "../net/interpolation";
+import type { Snapshot, SnapshotPlayer, SnapshotProjectile, Welcome } from "../net/protocol";
+import { GameSocket, socketURL } from "../net/socket";
+import type { View, ViewPlayer } from "../render/view";
+
+/** Where the session can send the page. */
+export interface Navigator {
+  lobby(): void;
+  quickPlay(): void;
+  /** Records the joined match in the URL without starting a new session. */
+  joined(matchId: string): void;
+}
+
+type Projectile = SnapshotProjectile & Body;
+
+/** A running game view. stop() tears everything down (socket, timers, listeners). */
+export class PlaySession {
+  private readonly socket: GameSocket;
+  private readonly model = new MatchModel();
+  private readonly history = new InputHistory();
+  private readonly controls: Controls;
+  private interp: Interpolator<SnapshotPlayer, Projectile> | null = null;
+  private welcome: Welcome | null = null;
+  private latest: Snapshot | null = null;
+  private map: GameMap = placeholderMap("");
+  private pacer: FixedStepPacer | null = null;
+  private inputTimer: number | undefined;
+  private selfOnScreen: [number, number] | null = null;
+  private readonly mapLoad = new AbortController();
+  private stopped = false;
+
+  constructor(
+    private readonly arena: Arena,
+    hello: { name: string; match: string },
+    private readonly nav: Navigator,
+  ) {
+    resetDebug("connecting");
+    debug.matchId = hello.match;
+    setStatus(hello.match ? `Joining match ${hello.match}…` : "Finding a match…");
+    this.controls = new Controls(arena.surface);
+    arena.show("Connecting…", (now) => this.frame(now));
+    this.socket = new GameSocket(socketURL(location), hello, {
+      welcome: (w, t) => this.onWelcome(w, t),
+      snapshot: (s, t) => this.onSnapshot(s, t),
+      events: (e, t) => {
+        debug.events += e.events.length;
+        debug.tick = Math.max(debug.tick, e.tick);
+        for (const ev of e.events) {
+          this.model.apply(ev, t);
+          if (ev.kind === "end") this.showEnd();
+        }
+      },
+      error: (e) => {
+        if (e.code < 10) console.warn(`skirmish: server error ${e.code} ${e.reason}: ${e.message}`);
+      },
+      closed: (code, reason, message, detail) => this.onClosed(code, reason, message, detail),
+    });
+  }
+
+  /** Leaves the match and releases everything. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopInput();
+    this.controls.detach();
+    this.mapLoad.abort();
+    this.socket.close();
+    this.arena.hide();
+  }
+
+  private onWelcome(w: Welcome, now: number): void {
+    this.welcome = w;
+    Object.assign(debug, { mode: "playing", matchId: w.match, you: w.you });
+    this.nav.joined(w.match);
+    this.model.setRoster(w.roster);
+    this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
+    this.map = placeholderMap(w.map);
+    this.arena.setHeading(`Match ${w.match}`);
+    setStatus(`Playing in match ${w.match} as ${this.model.name(w.you)}`, "ok");
+    loadMap(w.map, this.mapLoad.signal).then(
+      (m) => (this.map = m),
+      (err: unknown) => {
+        if (!this.stopped) setStatus(`Could not load map "${w.map}": ${String(err)}`, "warn");
+      },
+    );
+    this.startInput(w.tickRate, now);
+  }
+
+  private onSnapshot(s: Snapshot, now: number): void {
+    const w = this.welcome;
+    if (!w || !this.interp) return; // nothing is valid before welcome
+    this.latest = s;
+    debug.snapshots++;
+    debug.tick = Math.max(debug.tick, s.tick);
+    debug.players = s.players.map((p) => ({
+      id: p.id, name: this.model.name(p.id), x: p.x, y: p.y, alive: p.alive, kills: p.kills,
+    }));
+    this.model.phase = s.phase;
+    this.model.scoreLimit = s.scoreLimit;
+    this.model.setScores(s.players);
+    this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
+    const me = s.players.find((p) => p.id === w.you);
+    if (me) this.history.ack(me.ackSeq);
+    this.interp.push(
+      {
+        tick: s.tick,
+        players: s.players,
+        projectiles: s.projectiles.map((q) => ({ ...q, aim: Math.atan2(q.vy, q.vx), alive: true })),
+      },
+      now,
+    );
+  }
+
+  private onClosed(code: number, reason: string, message: string, detail: string): void {
+    Object.assign(debug, { mode: "disconnected", closeCode: code, closeReason: reason });
+    this.stopInput();
+    setStatus(detail ? `${message}: ${detail}` : message, code === 1000 || code === 4005 ? "info" : "error");
+    const ended = this.model.ended;
+    let text = detail || (this.welcome ? "The connection to the match was closed." : "Could not join the match.");
+    if (ended) text = [endReasonText(ended.reason), message].filter((t, i, all) => all.indexOf(t) === i).join(" · ");
+    this.arena.showOverlay({
+      title: ended ? this.endTitle() : message,
+      text,
+      ...(ended ? { scoreboard: ended.scoreboard, you: debug.you } : {}),
+      again: { label: this.welcome ? "Play again" : "Quick play", onClick: () => this.nav.quickPlay() },
+    });
+  }
+
+  private showEnd(): void {
+    const ended = this.model.ended;
+    if (!ended) return;
+    setStatus(`Match over: ${endReasonText(ended.reason)}`);
+    this.arena.showOverlay({
+      title: this.endTitle(),
+      text: endReasonText(ended.reason),
+      scoreboard: ended.scoreboard,
+      you: debug.you,
+      again: { label: "Play again", onClick: () => this.nav.quickPlay() },
+    });
+  }
+
+  private endTitle(): string {
+    const e = this.model.ended;
+    if (!e || e.winner === 0) return "Match over";
+    return e.winner === this.welcome?.you ? "You win!" : `${e.winnerName} wins`;
+  }
+
+  // ---- input ---------------------------------------------------------------
+
+  private startInput(tickRate: number, now: number): void {
+    this.pacer = new FixedStepPacer(1000 / tickRate);
+    this.pacer.advance(now);
+    // Twice per tick: browsers fire timers late, and the pacer turns the
+    // callbacks into exactly one input per tick. setInterval (not rAF) keeps
+    // inputs flowing in background tabs, where rAF stops.
+    this.inputTimer = window.setInterval(() => this.sendDue(), Math.max(4, 500 / tickRate));
+  }
+
+  private stopInput(): void {
+    if (this.inputTimer !== undefined) window.clearInterval(this.inputTimer);
+    this.inputTimer = undefined;
+  }
+
+  private sendDue(): void {
+    if (!this.pacer) return;
+    const n = this.pacer.advance(performance.now());
+    if (n === 0) return;
+    const origin = this.selfOnScreen ?? this.selfFromSnapshot();
+    for (let i = 0; i < n; i++) this.socket.sendInput(this.history.record(this.controls.sample(origin)));
+  }
+
+  private selfFromSnapshot(): [number, number] | null {
+    const me = this.latest?.players.find((p) => p.id === this.welcome?.you);
+    return me ? this.arena.renderer.worldToClient(me.x, me.y) : null;
+  }
+
+  // ---- drawing -------------------------------------------------------------
+
+  private frame(now: number): View | null {
+    const w = this.welcome;
+    if (!w) return null; // nothing to show until the server says which match and map
+    const sampled = this.interp?.sample(now);
+    const named = (p: SnapshotPlayer): ViewPlayer => ({ ...p, name: this.model.name(p.id) });
+    const players = sampled ? sampled.players.map(named) : [];
+    const view: View = {
+      map: this.map,
+      players,
+      projectiles: sampled ? sampled.projectiles : [],
+      scores: this.latest ? this.latest.players.map(named) : [],
+      you: w.you,
+      phase: this.model.phase,
+      timeLeft: this.model.timeLeft(now),
+      scoreLimit: this.model.scoreLimit,
+      killFeed: this.model.killFeed(now),
+      pingMs: this.socket.rttMs,
+      ended: this.model.ended,
+      label: "",
+    };
+    const me = players.find((p) => p.id === view.you);
+    // Aim from where you see yourself; the renderer's transform is the one about to be drawn.
+    this.selfOnScreen = me ? this.arena.renderer.worldToClient(me.x, me.y) : null;
+    return view;
+  }
+}

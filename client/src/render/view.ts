@@ -1,0 +1,50 @@
+// The neutral view model: everything one frame of the arena shows. The game
+// view and the spectator view each build one per frame; the renderer draws it
+// without knowing which wire it came from.
+import type { GameMap } from "../match/map";
+import type { Phase } from "../match/events";
+import type { EndInfo, KillFeedEntry } from "../match/model";
+
+/** A player to draw (interpolated position). */
+export interface ViewPlayer {
+  id: number;
+  name: string;
+  x: number;
+  y: number;
+  aim: number;
+  hp: number;
+  alive: boolean;
+  protected: boolean;
+  bot: boolean;
+  kills: number;
+  deaths: number;
+}
+
+/** A projectile to draw. */
+export interface ViewProjectile {
+  id: number;
+  owner: number;
+  x: number;
+  y: number;
+}
+
+/** One frame. */
+export interface View {
+  map: GameMap;
+  players: ViewPlayer[];
+  projectiles: ViewProjectile[];
+  /** Authoritative scores for the scoreboard (latest state, not interpolated). */
+  scores: ViewPlayer[];
+  /** Your player id; 0 when watching. */
+  you: number;
+  phase: Phase;
+  /** Seconds left in the phase; null when open-ended. */
+  timeLeft: number | null;
+  scoreLimit: number;
+  killFeed: Array<KillFeedEntry & { alpha: number }>;
+  /** Round trip time (ms); null when unknown or when watching. */
+  pingMs: number | null;
+  ended: EndInfo | null;
+  /** Shown small under the timer, e.g. "SPECTATING". */
+  label: string;
+}

@@ -1,0 +1,39 @@
+// Hash routes: #/ lobby, #/play (quick play), #/play/{matchId}, #/watch/{matchId}.
+
+/** A parsed route. */
+export type Route =
+  | { view: "lobby" }
+  | { view: "play"; match: string } // match "" = quick play
+  | { view: "watch"; match: string };
+
+/** Parses location.hash; anything unknown is the lobby. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter((p) => p !== "");
+  const [view, id, ...rest] = parts;
+  if (rest.length > 0) return { view: "lobby" };
+  const match = id === undefined ? "" : safeDecode(id);
+  if (match === null) return { view: "lobby" };
+  if (view === "play") return { view: "play", match };
+  if (view === "watch" && match !== "") return { view: "watch", match };
+  return { view: "lobby" };
+}
+
+/** The hash for a route. */
+export function routeHash(r: Route): string {
+  switch (r.view) {
+    case "lobby":
+      return "#/";
+    case "play":
+      return r.match ? `#/play/${encodeURIComponent(r.match)}` : "#/play";
+    case "watch":
+      return `#/watch/${encodeURIComponent(r.match)}`;
+  }
+}
+
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
