@@ -1,0 +1,509 @@
+package spectate
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// source is what a feed needs from a match: *game.Match satisfies it, and
+// tests use a hand-written fake.
+type source interface {
+	Subscribe(o game.Observer) (unsubscribe func())
+	Done() <-chan struct{}
+}
+
+var _ source = (*game.Match)(nil)
+
+var _ game.Observer = (*feed)(nil)
+
+// pendingEvent is a game event waiting for the feed goroutine, with the one
+// fact from its tick's snapshot the wire needs and the event lacks: the time
+// left in the phase a `phase` event announces.
+type pendingEvent struct {
+	game.Event
+	ticksLeft uint32
+}
+
+// batch is what the match goroutine hands the feed goroutine. Two batches are
+// swapped at every flush so that neither side allocates in steady state.
+type batch struct {
+	events       []pendingEvent
+	state        game.Snapshot // the latest snapshot copied (valid if hasState)
+	hasState     bool
+	publishState bool // state is due by the throttle (else it only refreshes the feed's picture)
+	overflow     bool // events were discarded because the feed goroutine fell too far behind
+	stopped      bool // the match called OnStop
+	stopReason   game.EndReason
+}
+
+func (b *batch) reset() {
+	clear(b.events) // drop name strings for the collector
+	b.events = b.events[:0]
+	b.hasState, b.publishState, b.overflow, b.stopped = false, false, false, false
+}
+
+// subscriber is one spectator's bounded queue of encoded events. The feed
+// goroutine is the only sender and the only closer (both under feed.mu).
+type subscriber struct {
+	q       chan []byte
+	dropped atomic.Bool // set before q is closed when the spectator fell behind: its handler must stop at once
+	idx     int         // position in feed.subs, -1 when not there; guarded by feed.mu
+	waiting bool        // in feed.waiting; guarded by feed.mu
+}
+
+// feedOptions are the per-feed settings derived from Config and the match.
+type feedOptions struct {
+	matchID    string
+	mapID      string
+	tickRate   int
+	interval   uint32 // ticks between state events
+	history    int
+	queueSize  int
+	maxPending int // most events held between two flushes before the feed resets
+	counters   *counters
+}
+
+// feed turns one match's tick output into a numbered SSE event stream shared
+// by every spectator of that match. It is a game.Observer: OnTick and OnStop
+// run on the match goroutine and only copy and signal; the feed's own
+// goroutine (run) encodes each event once, keeps it in the history ring and
+// offers the same bytes to every subscriber's queue.
+//
+// All methods are safe for concurrent use; OnTick and OnStop follow the
+// game.Observer contract.
+type feed struct {
+	opt   feedOptions
+	meta  matchMeta
+	ready chan struct{} // closed once the feed is subscribed to its match
+
+	// Touched only by the match goroutine (OnTick).
+	stateSeen bool
+	lastState uint32 // tick of the last state handed over
+
+	closed atomic.Bool // the end event is out: OnTick stops collecting
+
+	// Hand-off from the match goroutine to the feed goroutine.
+	pmu     sync.Mutex
+	pend    batch
+	endSeen bool // an EventEnd was handed over; later events are ignored
+	wake    chan struct{}
+
+	// Touched only by the feed goroutine.
+	work batch
+	buf  []byte // encoding scratch
+
+	// Guarded by mu: shared by the feed goroutine and subscribing handlers, so
+	// that a subscription and its history hand-off are atomic with respect to
+	// publishing (no gap, no duplicate).
+	mu       sync.Mutex
+	lastID   uint64 // id of the newest published event; 0 before any
+	floor    uint64 // smallest Last-Event-ID that can resume: every event after it is in hist
+	hist     ring
+	subs     []*subscriber
+	waiting  []*subscriber // arrived before the first state; get a snapshot at the next flush
+	latest   game.Snapshot // the state as of lastID
+	hasState bool
+	names    roster
+	finished bool   // end published, every queue closed
+	endData  []byte // the end event, for spectators who arrive after it
+	endID    uint64
+	snap     []byte // cached snapshot event with id snapID; valid while snapOK (until latest or lastID changes)
+	snapID   uint64
+	snapOK   bool
+}
+
+func newFeed(opt feedOptions) *feed {
+	return &feed{
+		opt: opt,
+		meta: matchMeta{
+			matchJSON: quoteJSON(opt.matchID),
+			mapJSON:   quoteJSON(opt.mapID),
+			tickRate:  opt.tickRate,
+		},
+		ready: make(chan struct{}),
+		wake:  make(chan struct{}, 1),
+		hist:  newRing(opt.history),
+		names: make(roster),
+	}
+}
+
+// OnTick implements game.Observer. It runs on the match goroutine and never
+// blocks: events are appended to the pending batch, the snapshot is copied
+// only on throttle ticks (and on the tick the match ends, so the scoreboard
+// is exact), and the feed goroutine is signalled without waiting.
+func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
+	if f.closed.Load() {
+		return
+	}
+	due := !f.stateSeen || s.Tick-f.lastState >= f.opt.interval
+	end := false
+	for i := range events {
+		if events[i].Kind == game.EventEnd {
+			end = true
+		}
+	}
+	if !due && !end && len(events) == 0 {
+		return
+	}
+
+	f.pmu.Lock()
+	if f.endSeen {
+		f.pmu.Unlock()
+		return
+	}
+	p := &f.pend
+	if len(p.events)+len(events) > f.opt.maxPending && len(p.events) > 0 {
+		// The feed goroutine has not run for a very long time. Keeping
+		// everything would be an unbounded queue; the documented rule is to
+		// drop the backlog and reset the feed (see flush).
+		p.overflow = true
+		clear(p.events)
+		p.events = p.events[:0]
+	}
+	for i := range events {
+		ev := pendingEvent{Event: events[i]}
+		if ev.Kind == game.EventPhase && game.Phase(ev.Value) == s.Phase {
+			ev.ticksLeft = s.PhaseTicksLeft
+		}
+		p.events = append(p.events, ev)
+	}
+	if due || end {
+		p.state.CopyFrom(s)
+		p.hasState = true
+	}
+	if due {
+		p.publishState = true
+		f.stateSeen, f.lastState = true, s.Tick
+	}
+	if end {
+		f.endSeen = true
+	}
+	f.pmu.Unlock()
+
+	if due || end {
+		f.signal()
+	}
+}
+
+// OnStop implements game.Observer: the match is over (after its last OnTick).
+func (f *feed) OnStop(reason game.EndReason) {
+	f.pmu.Lock()
+	f.pend.stopped, f.pend.stopReason = true, reason
+	f.pmu.Unlock()
+	f.signal()
+}
+
+// signal wakes the feed goroutine without blocking; one pending wake-up is
+// enough because a flush takes everything handed over so far.
+func (f *feed) signal() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// finish says why the feed goroutine flushes.
+type finish int
+
+const (
+	flushWake      finish = iota // the match handed over a batch
+	flushMatchDone               // the match's Run returned
+	flushShutdown                // the server is shutting down
+)
+
+// run is the feed goroutine. It returns when the match has stopped or ctx
+// is cancelled, after publishing `end` and closing every subscriber queue.
+func (f *feed) run(ctx context.Context, src source) {
+	unsubscribe := src.Subscribe(f)
+	defer unsubscribe()
+	close(f.ready)
+	done := src.Done()
+	for {
+		select {
+		case <-f.wake:
+			if f.flush(flushWake) {
+				return
+			}
+		case <-done:
+			f.flush(flushMatchDone)
+			return
+		case <-ctx.Done():
+			f.flush(flushShutdown)
+			return
+		}
+	}
+}
+
+// flush publishes everything handed over since the last flush and reports
+// whether the feed is done (its goroutine should return).
+func (f *feed) flush(why finish) bool {
+	f.pmu.Lock()
+	f.pend, f.work = f.work, f.pend
+	f.pmu.Unlock()
+	w := &f.work
+	defer w.reset()
+
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.finished {
+		f.publishBatchLocked(w, now)
+	}
+	var reason game.EndReason
+	switch {
+	case w.stopped:
+		reason = w.stopReason
+	case why == flushMatchDone:
+		// Run returned without an OnStop reaching us: the match stopped
+		// before this feed's Subscribe took effect. Its reason is unknown.
+		reason = game.EndShutdown
+	case why == flushShutdown:
+		reason = game.EndShutdown
+	default:
+		return false
+	}
+	if !f.finished {
+		f.finishLocked(reason, 0, f.latest.Tick, now)
+	}
+	return true
+}
+
+// publishBatchLocked publishes a batch: discrete events in order, then the
+// state, then (if the match ended) `end` last, because the stream closes
+// after it.
+func (f *feed) publishBatchLocked(w *batch, now time.Time) {
+	if w.overflow {
+		f.resetLocked()
+	}
+	var end *pendingEvent
+	for i := range w.events {
+		ev := &w.events[i]
+		switch ev.Kind {
+		case game.EventEnd:
+			if end == nil {
+				end = ev
+			}
+			continue
+		case game.EventJoin:
+			f.names.set(ev.Player, ev.Name, ev.Value == 1)
+		case game.EventLeave:
+			// The batch's state is newer than this leave, so it will not
+			// bring the player back.
+			delete(f.names, ev.Player)
+		}
+		var ok bool
+		f.buf, ok = appendEvent(f.buf[:0], f.lastID+1, &ev.Event, ev.ticksLeft, f.opt.tickRate)
+		if ok {
+			f.publishLocked(ev.Tick, now)
+		}
+	}
+	if w.hasState {
+		f.latest.CopyFrom(&w.state)
+		f.hasState, f.snapOK = true, false
+		f.names.learn(&f.latest)
+		if w.publishState {
+			f.buf = appendState(f.buf[:0], f.lastID+1, &f.latest, f.opt.tickRate, f.names)
+			f.publishLocked(f.latest.Tick, now)
+		}
+	}
+	f.promoteLocked(false)
+	if end != nil {
+		f.finishLocked(game.EndReason(end.Value), end.Player, end.Tick, now)
+	}
+}
+
+// publishLocked gives the event encoded in f.buf (with id lastID+1) its id,
+// keeps it in the history and offers it to every subscriber. The bytes are
+// copied once, to their exact size, and then shared; they are returned.
+func (f *feed) publishLocked(tick uint32, now time.Time) []byte {
+	data := bytes.Clone(f.buf)
+	f.lastID++
+	f.snapOK = false
+	if old, ok := f.hist.push(record{id: f.lastID, tick: tick, at: now, data: data}); ok {
+		f.floor = old.id
+	}
+	f.opt.counters.events.Add(1)
+	f.offerLocked(data)
+	return data
+}
+
+// offerLocked hands data to every subscriber without blocking. A subscriber
+// whose queue is full is dropped: its handler stops, and the client can
+// reconnect with Last-Event-ID to resume from the history.
+func (f *feed) offerLocked(data []byte) {
+	for i := 0; i < len(f.subs); {
+		sub := f.subs[i]
+		select {
+		case sub.q <- data:
+			i++
+		default:
+			sub.dropped.Store(true)
+			f.removeLocked(sub)
+			close(sub.q)
+			f.opt.counters.dropped.Add(1)
+			// removeLocked moved the last subscriber into slot i: look at it next.
+		}
+	}
+}
+
+// removeLocked takes sub out of f.subs (order is not kept).
+func (f *feed) removeLocked(sub *subscriber) {
+	i := sub.idx
+	if i < 0 {
+		return
+	}
+	last := len(f.subs) - 1
+	f.subs[i] = f.subs[last]
+	f.subs[i].idx = i
+	f.subs[last] = nil
+	f.subs = f.subs[:last]
+	sub.idx = -1
+}
+
+func (f *feed) addLocked(sub *subscriber) {
+	sub.idx = len(f.subs)
+	f.subs = append(f.subs, sub)
+}
+
+// promoteLocked gives every waiting subscriber its first snapshot (as of
+// lastID) and starts offering it events. Without a state yet it waits, unless
+// the feed is ending: then the (empty) snapshot is still the best first event.
+func (f *feed) promoteLocked(ending bool) {
+	if len(f.waiting) == 0 || (!f.hasState && !ending) {
+		return
+	}
+	snap := f.snapshotLocked(f.lastID)
+	for _, sub := range f.waiting {
+		sub.waiting = false
+		sub.q <- snap // the queue is empty and has room for at least one
+		f.addLocked(sub)
+	}
+	clear(f.waiting)
+	f.waiting = f.waiting[:0]
+}
+
+// finishLocked publishes `end` and closes every queue; spectators drain what
+// is queued and their streams end.
+func (f *feed) finishLocked(reason game.EndReason, winner game.PlayerID, tick uint32, now time.Time) {
+	f.promoteLocked(true)
+	f.buf = appendEnd(f.buf[:0], f.lastID+1, tick, reason, winner, &f.latest, f.names)
+	f.endData, f.endID = f.publishLocked(tick, now), f.lastID
+	f.finished = true
+	f.closed.Store(true)
+	for _, sub := range f.subs {
+		sub.idx = -1
+		close(sub.q)
+	}
+	clear(f.subs)
+	f.subs = f.subs[:0]
+}
+
+// resetLocked is the overflow rule for the hand-off: the backlog the match
+// produced while the feed goroutine was starved is gone, so the history can no
+// longer promise "every event after N". Every subscriber is dropped and the
+// history forgotten; clients reconnect and get a fresh snapshot. Ids keep
+// increasing, so an old Last-Event-ID can never resume across the gap.
+func (f *feed) resetLocked() {
+	for len(f.subs) > 0 {
+		sub := f.subs[len(f.subs)-1]
+		sub.dropped.Store(true)
+		f.removeLocked(sub)
+		close(sub.q)
+		f.opt.counters.dropped.Add(1)
+	}
+	f.hist.reset()
+	f.floor = f.lastID + 1
+	f.snapOK = false
+	f.opt.counters.resets.Add(1)
+}
+
+// snapshotLocked returns the `snapshot` event for the feed's latest state
+// with the given id, encoding it at most once per id: many spectators
+// arriving together share the bytes.
+func (f *feed) snapshotLocked(id uint64) []byte {
+	if f.snapOK && f.snapID == id {
+		return f.snap
+	}
+	f.snap = appendSnapshot(nil, id, &f.meta, &f.latest, f.names)
+	f.snapID, f.snapOK = id, true
+	return f.snap
+}
+
+// subscription is what a new spectator starts with.
+type subscription struct {
+	sub     *subscriber // nil when over
+	backlog [][]byte    // events to write before reading sub.q
+	over    bool        // the match has ended and the client has already seen everything
+}
+
+// subscribe adds a spectator. With resume set and last still resumable, the
+// backlog is every event after last; otherwise it is a fresh snapshot whose
+// id is the feed's current last id, so a later resume from it continues
+// without a gap. It runs under mu, so nothing is published between the
+// backlog and the first queued event.
+func (f *feed) subscribe(last uint64, resume bool) subscription {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sub := &subscriber{q: make(chan []byte, f.opt.queueSize), idx: -1}
+	var backlog [][]byte
+	switch {
+	case resume && (f.hasState || f.finished) && f.floor <= last && last <= f.lastID:
+		backlog = f.hist.since(last, nil)
+		if f.finished && len(backlog) == 0 {
+			return subscription{over: true}
+		}
+	case f.finished:
+		// The snapshot takes the id before end's, so the two read as one
+		// contiguous stream.
+		backlog = [][]byte{f.snapshotLocked(f.endID - 1), f.endData}
+	case !f.hasState:
+		sub.waiting = true
+		f.waiting = append(f.waiting, sub)
+		return subscription{sub: sub}
+	default:
+		backlog = [][]byte{f.snapshotLocked(f.lastID)}
+	}
+	if f.finished {
+		close(sub.q)
+	} else {
+		f.addLocked(sub)
+	}
+	return subscription{sub: sub, backlog: backlog}
+}
+
+// unsubscribe removes sub; it is a no-op if the feed already let it go.
+func (f *feed) unsubscribe(sub *subscriber) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if sub.waiting {
+		for i, w := range f.waiting {
+			if w == sub {
+				f.waiting = slices.Delete(f.waiting, i, i+1)
+				break
+			}
+		}
+		sub.waiting = false
+		return
+	}
+	f.removeLocked(sub)
+}
+
+// spectators returns how many spectators are subscribed.
+func (f *feed) spectators() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs) + len(f.waiting)
+}
+
+// counters are server-wide totals, updated by every feed.
+type counters struct {
+	events  atomic.Uint64
+	dropped atomic.Uint64
+	resets  atomic.Uint64
+}

@@ -1,0 +1,280 @@
+package spectate
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+)
+
+// writeBatch is the most queued events written between two flushes: enough to
+// catch up after a stall in a few syscalls, small enough that the heartbeat
+// and the client-gone check are never far away.
+const writeBatch = 64
+
+var heartbeat = []byte(": hb\n\n")
+
+// ServeEvents serves GET /api/matches/{id}/events: the match's spectator feed
+// as Server-Sent Events (PROTOCOL.md §2). It returns when the match ends, the
+// client goes away, the spectator falls behind, or the server shuts down. It
+// is safe for concurrent use.
+func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		return
+	}
+	defer s.wg.Done()
+
+	id := r.PathValue("id")
+	f, err := s.feed(id)
+	switch {
+	case errors.Is(err, ErrShuttingDown):
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		return
+	case err != nil:
+		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
+		return
+	}
+
+	last, resume := lastEventID(r)
+	sn := f.subscribe(last, resume)
+	if sn.over {
+		// The client saw the match's end already; 204 tells EventSource to
+		// stop reconnecting.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	defer f.unsubscribe(sn.sub)
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "keep-alive") // a hop-by-hop header: HTTP/2 forbids it
+	}
+	w.WriteHeader(http.StatusOK)
+
+	out := stream{w: w, rc: http.NewResponseController(w), timeout: s.cfg.WriteTimeout}
+	if err := out.send(retryLine(s.cfg.Retry)); err != nil {
+		s.writeFailed(id, sn.sub, err)
+		return
+	}
+	for len(sn.backlog) > 0 {
+		n := min(len(sn.backlog), writeBatch)
+		if err := out.send(sn.backlog[:n]...); err != nil {
+			s.writeFailed(id, sn.sub, err)
+			return
+		}
+		sn.backlog = sn.backlog[n:]
+	}
+
+	hb := time.NewTimer(s.cfg.Heartbeat)
+	defer hb.Stop()
+	batch := make([][]byte, 0, writeBatch)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-hb.C:
+			if err := out.send(heartbeat); err != nil {
+				s.writeFailed(id, sn.sub, err)
+				return
+			}
+			hb.Reset(s.cfg.Heartbeat)
+		case data, ok := <-sn.sub.q:
+			open := ok
+			batch = batch[:0]
+			if ok {
+				batch, open = drain(sn.sub.q, append(batch, data))
+			}
+			if sn.sub.dropped.Load() {
+				s.log.Info("spectate: dropped a spectator that fell behind", "match", id)
+				return
+			}
+			if len(batch) > 0 {
+				if err := out.send(batch...); err != nil {
+					s.writeFailed(id, sn.sub, err)
+					return
+				}
+				hb.Reset(s.cfg.Heartbeat)
+			}
+			if !open {
+				return // the feed ended: end was the last event written
+			}
+		}
+	}
+}
+
+// drain appends to batch whatever q holds right now, up to cap(batch). open
+// is false if q was found closed.
+func drain(q <-chan []byte, batch [][]byte) (_ [][]byte, open bool) {
+	for len(batch) < cap(batch) {
+		select {
+		case data, ok := <-q:
+			if !ok {
+				return batch, false
+			}
+			batch = append(batch, data)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
+}
+
+// writeFailed accounts for a stream that ended on a failed write. A stuck
+// client (deadline) is the interesting case, counted as dropped unless its
+// feed already dropped it for overflowing; a vanished one is routine.
+func (s *Server) writeFailed(match string, sub *subscriber, err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if !sub.dropped.Load() {
+			s.stats.dropped.Add(1)
+		}
+		s.log.Info("spectate: dropped a stuck spectator", "match", match, "err", err)
+		return
+	}
+	s.log.Debug("spectate: spectator write failed", "match", match, "err", err)
+}
+
+// stream writes SSE chunks to one response with a deadline on every write.
+type stream struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+// send writes chunks and flushes them to the client.
+func (st *stream) send(chunks ...[]byte) error {
+	for _, c := range chunks {
+		if err := st.deadline(); err != nil {
+			return err
+		}
+		if _, err := st.w.Write(c); err != nil {
+			return err
+		}
+	}
+	if err := st.deadline(); err != nil {
+		return err
+	}
+	return st.rc.Flush()
+}
+
+// deadline bounds the next write, so a client that stops reading is dropped
+// instead of holding its handler (and its queue) forever. It is extended before
+// every write, which also lifts any server-wide WriteTimeout that would cut a
+// long-lived stream.
+func (st *stream) deadline() error {
+	err := st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
+	if errors.Is(err, http.ErrNotSupported) {
+		return nil // e.g. a ResponseWriter wrapper without Unwrap: no per-write bound
+	}
+	return err
+}
+
+// retryLine is the stream's first line: the client's reconnect delay.
+func retryLine(d time.Duration) []byte {
+	b := append([]byte("retry: "), strconv.FormatInt(d.Milliseconds(), 10)...)
+	return append(b, "\n\n"...)
+}
+
+// lastEventID returns the event id a reconnecting client last saw: the
+// Last-Event-ID header (set by EventSource on reconnect) or else the
+// lastEventId query parameter (for a client that reopens the stream itself).
+// ok is false when neither is present or the value is not a valid id, in
+// which case the client starts from a fresh snapshot.
+func lastEventID(r *http.Request) (id uint64, ok bool) {
+	if v := r.Header.Get("Last-Event-ID"); v != "" {
+		return parseEventID(v)
+	}
+	return parseEventID(r.URL.Query().Get("lastEventId"))
+}
+
+// parseEventID parses an event id as this server writes it: 1 to 20 ASCII
+// decimal digits (no sign, no spaces) fitting in a uint64.
+func parseEventID(s string) (uint64, bool) {
+	if len(s) == 0 || len(s) > 20 {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+// listEntry is one match in GET /api/matches (PROTOCOL.md §3).
+type listEntry struct {
+	ID         string  `json:"id"`
+	Map        string  `json:"map"`
+	Phase      string  `json:"phase"`
+	Players    int     `json:"players"`
+	Bots       int     `json:"bots"`
+	MaxPlayers int     `json:"maxPlayers"`
+	Spectators int     `json:"spectators"`
+	TimeLeft   float64 `json:"timeLeft"`
+}
+
+// ServeList serves GET /api/matches: every running match with its spectator
+// count, ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
+func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
+	infos := s.cfg.Registry.List()
+	list := make([]listEntry, 0, len(infos)) // an empty list is [], not null
+	for _, m := range infos {
+		list = append(list, listEntry{
+			ID:         m.ID,
+			Map:        m.Map,
+			Phase:      m.Phase.String(),
+			Players:    m.Humans,
+			Bots:       m.Bots,
+			MaxPlayers: m.MaxPlayers,
+			Spectators: s.Spectators(m.ID),
+			TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
+		})
+	}
+	writeJSON(w, http.StatusOK, list, s.log)
+}
+
+// roundTo rounds v to prec decimals, as the feed writes times.
+func roundTo(v float64, prec int) float64 {
+	p := math.Pow10(prec)
+	return math.Round(v*p) / p
+}
+
+// apiError is the body of every error response (PROTOCOL.md §3).
+type apiError struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, apiError{Error: code, Message: message}, nil)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any, log *slog.Logger) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only plain structs are marshalled here; failing is a bug.
+		if log != nil {
+			log.Error("spectate: encoding a JSON response", "err", err)
+		}
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":"internal","message":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n')) // the client may be gone; nothing to do about it
+}

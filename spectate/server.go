@@ -1,0 +1,266 @@
+// Package spectate serves Skirmish's spectators: one Server-Sent Events feed
+// per match and the JSON match list (docs/PROTOCOL.md §2 and §3).
+//
+// Each watched match has one feed, a game.Observer created on the match's
+// first spectator and kept until the match stops, so its history of events
+// accumulates for Last-Event-ID resume. The match goroutine only copies into
+// the feed; the feed's own goroutine encodes every event once and shares the
+// bytes with all spectators' bounded queues; each spectator's HTTP handler
+// writes its queue to the socket. A slow spectator is dropped and can resume;
+// it never slows the match or the other spectators.
+package spectate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// Config configures a Server. Zero values take the documented defaults.
+type Config struct {
+	// Registry is where matches are found. Required.
+	Registry *game.Registry
+	// Rate is the most `state` events per second per match; 0 means 10. A
+	// match sends a state every ceil(tickRate/Rate) ticks, so a Rate above
+	// the match's tick rate means one state per tick.
+	Rate int
+	// History is how many events each match's feed keeps for Last-Event-ID
+	// resume; 0 means 1024.
+	History int
+	// QueueSize is how many events may wait for one spectator's connection
+	// before that spectator is dropped; 0 means 256.
+	QueueSize int
+	// Heartbeat is how long a stream may be idle before a ": hb" comment is
+	// sent (keeping proxies from timing it out); 0 means 15s.
+	Heartbeat time.Duration
+	// Retry is the reconnect delay advertised to clients in "retry:"; 0 means 2s.
+	Retry time.Duration
+	// WriteTimeout is the most time one write to a spectator may take; a
+	// spectator whose socket stays stuck longer is dropped. 0 means 10s.
+	WriteTimeout time.Duration
+	// Logger receives connection-level logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults for Config's zero values.
+const (
+	DefaultRate         = 10
+	DefaultHistory      = 1024
+	DefaultQueueSize    = 256
+	DefaultHeartbeat    = 15 * time.Second
+	DefaultRetry        = 2 * time.Second
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// maxPending bounds the events a match may hand a feed between two flushes.
+// The feed goroutine flushes several times a second, so reaching this means it
+// was starved for a very long time; the feed then resets (see feed.resetLocked).
+const maxPending = 4096
+
+// defaultTickRate is assumed for a match that reports no tick rate.
+const defaultTickRate = 30
+
+// ErrShuttingDown is the cause of a refused spectator while the server stops.
+var ErrShuttingDown = errors.New("spectate: server shutting down")
+
+// Stats are running totals for metrics.
+type Stats struct {
+	Feeds      int    // matches with a live feed
+	Spectators int    // connected spectators
+	Events     uint64 // events published by all feeds since the server started
+	Dropped    uint64 // spectators disconnected because they could not keep up
+	Resets     uint64 // feeds that lost their history because their goroutine was starved
+}
+
+// Server serves the spectator feeds and the match list. Its methods are safe
+// for concurrent use.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	ctx    context.Context // cancelled by Shutdown; parent of every feed goroutine
+	cancel context.CancelFunc
+	stats  counters
+
+	mu     sync.Mutex
+	closed bool
+	feeds  map[string]*feed
+	wg     sync.WaitGroup // feed goroutines and running handlers
+}
+
+// NewServer validates cfg, applies defaults and returns a Server. Feeds are
+// started lazily, on each match's first spectator; Shutdown stops them.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Registry == nil {
+		return nil, errors.New("spectate: Config.Registry is required")
+	}
+	for _, c := range []struct {
+		name string
+		neg  bool
+	}{
+		{"Rate", cfg.Rate < 0},
+		{"History", cfg.History < 0},
+		{"QueueSize", cfg.QueueSize < 0},
+		{"Heartbeat", cfg.Heartbeat < 0},
+		{"Retry", cfg.Retry < 0},
+		{"WriteTimeout", cfg.WriteTimeout < 0},
+	} {
+		if c.neg {
+			return nil, fmt.Errorf("spectate: Config.%s must not be negative", c.name)
+		}
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.History == 0 {
+		cfg.History = DefaultHistory
+	}
+	if cfg.QueueSize == 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.Retry == 0 {
+		cfg.Retry = DefaultRetry
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		ctx:    ctx,
+		cancel: cancel,
+		feeds:  make(map[string]*feed),
+	}, nil
+}
+
+// Shutdown ends every stream (with an `end` event, reason "shutdown", unless
+// its match already sent one), refuses new spectators, and waits until every
+// feed goroutine and handler has returned or ctx is done. It may be called
+// more than once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("spectate: shutdown: waiting for streams: %w", ctx.Err())
+	}
+}
+
+// Spectators returns how many spectators are watching match id.
+func (s *Server) Spectators(id string) int {
+	s.mu.Lock()
+	f := s.feeds[id]
+	s.mu.Unlock()
+	if f == nil {
+		return 0
+	}
+	return f.spectators()
+}
+
+// Stats returns running totals.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	feeds := make([]*feed, 0, len(s.feeds))
+	for _, f := range s.feeds {
+		feeds = append(feeds, f)
+	}
+	s.mu.Unlock()
+	st := Stats{
+		Feeds:   len(feeds),
+		Events:  s.stats.events.Load(),
+		Dropped: s.stats.dropped.Load(),
+		Resets:  s.stats.resets.Load(),
+	}
+	for _, f := range feeds {
+		st.Spectators += f.spectators()
+	}
+	return st
+}
+
+// enter registers a handler with the server's WaitGroup; it reports false
+// once Shutdown has begun. A true result must be paired with s.wg.Done.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// feed returns match id's feed, creating it (and starting its goroutine) on
+// the match's first spectator.
+func (s *Server) feed(id string) (*feed, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrShuttingDown
+	}
+	if f := s.feeds[id]; f != nil {
+		return f, nil
+	}
+	m, ok := s.cfg.Registry.Find(id)
+	if !ok {
+		return nil, fmt.Errorf("spectate: match %q: %w", id, game.ErrNotFound)
+	}
+	select {
+	case <-m.Done():
+		return nil, fmt.Errorf("spectate: match %q is over: %w", id, game.ErrNotFound)
+	default:
+	}
+	info := m.Info()
+	tickRate := info.TickRate
+	if tickRate <= 0 {
+		tickRate = defaultTickRate
+	}
+	f := newFeed(feedOptions{
+		matchID:    id,
+		mapID:      info.Map,
+		tickRate:   tickRate,
+		interval:   stateInterval(tickRate, s.cfg.Rate),
+		history:    s.cfg.History,
+		queueSize:  s.cfg.QueueSize,
+		maxPending: maxPending,
+		counters:   &s.stats,
+	})
+	s.feeds[id] = f
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f.run(s.ctx, m)
+		s.mu.Lock()
+		if s.feeds[id] == f {
+			delete(s.feeds, id)
+		}
+		s.mu.Unlock()
+	}()
+	return f, nil
+}
+
+// stateInterval is the number of ticks between state events: the smallest
+// whole number of ticks that keeps the state rate at or below rate.
+func stateInterval(tickRate, rate int) uint32 {
+	return uint32(max(1, (tickRate+rate-1)/rate))
+}
