@@ -1,36 +1,283 @@
 package game
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
 
-// STUB: signatures are the contract; the game helper replaces the bodies.
+// Errors returned by Registry.
+var (
+	ErrTooManyMatches  = errors.New("game: too many matches")
+	ErrRegistryStopped = errors.New("game: registry stopped")
+)
 
-// RegistryConfig configures a Registry.
+// RegistryConfig configures a Registry. Zero values take the documented
+// defaults.
 type RegistryConfig struct {
-	Match      MatchConfig   // template for new matches; ID is set per match
-	NewID      func() string // required: unique match ids (cmd passes uuid.NewString)
-	MaxMatches int           // 0 means 256
+	// Match is the template for new matches; ID is set per match, and
+	// World.Seed is mixed with the id so matches do not play out alike.
+	// Match.Clock is required and is also the registry's clock.
+	Match        MatchConfig
+	NewID        func() string // required: unique match ids (cmd passes uuid.NewString)
+	MaxMatches   int           // 0 means 256
+	EmptyTimeout time.Duration // a match with no humans for this long is removed; 0 means 60s
+	Logger       *slog.Logger  // nil means Match.Logger, then slog.Default()
 }
 
 // Registry creates, finds and reaps matches. Safe for concurrent use.
-type Registry struct{}
+//
+// Matches created before Run is called are queued and start when Run does;
+// after Run has returned, Create fails with ErrRegistryStopped.
+type Registry struct {
+	cfg RegistryConfig
+	log *slog.Logger
+
+	mu      sync.Mutex
+	matches map[string]*regEntry
+	ctx     context.Context // Run's context; nil before Run
+	stopped bool
+	wg      sync.WaitGroup
+}
+
+type regEntry struct {
+	m          *Match
+	cancel     context.CancelFunc // nil until started
+	emptySince time.Time          // zero while the match has humans
+	removed    bool               // reaped: no longer findable, Run is stopping
+}
 
 // NewRegistry returns an empty registry.
-func NewRegistry(cfg RegistryConfig) (*Registry, error) { panic("unimplemented") }
+func NewRegistry(cfg RegistryConfig) (*Registry, error) {
+	if cfg.NewID == nil {
+		return nil, errors.New("game: RegistryConfig.NewID is required")
+	}
+	if cfg.Match.Clock == nil {
+		return nil, errors.New("game: RegistryConfig.Match.Clock is required")
+	}
+	if cfg.Match.World.Map == nil {
+		return nil, errors.New("game: RegistryConfig.Match.World.Map is required")
+	}
+	if cfg.MaxMatches == 0 {
+		cfg.MaxMatches = 256
+	}
+	if cfg.MaxMatches < 0 {
+		return nil, fmt.Errorf("game: MaxMatches %d is negative", cfg.MaxMatches)
+	}
+	if cfg.EmptyTimeout == 0 {
+		cfg.EmptyTimeout = 60 * time.Second
+	}
+	if cfg.EmptyTimeout < 0 {
+		return nil, fmt.Errorf("game: EmptyTimeout %v is negative", cfg.EmptyTimeout)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = cfg.Match.Logger
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Match.Logger == nil {
+		cfg.Match.Logger = cfg.Logger
+	}
+	// Fail now, not on the first Create, if the template is bad.
+	probe := cfg.Match
+	probe.ID = "template"
+	if _, err := NewMatch(probe); err != nil {
+		return nil, fmt.Errorf("game: RegistryConfig.Match: %w", err)
+	}
+	return &Registry{cfg: cfg, log: cfg.Logger, matches: make(map[string]*regEntry)}, nil
+}
 
 // Run starts matches' goroutines as they are created and stops them all when
 // ctx is cancelled (each observer gets OnStop(EndShutdown)); it returns when
-// every match goroutine has returned.
-func (r *Registry) Run(ctx context.Context) error { panic("unimplemented") }
+// every match goroutine has returned. It also reaps matches that have been
+// without humans for EmptyTimeout. Run may be called only once.
+func (r *Registry) Run(ctx context.Context) error {
+	r.mu.Lock()
+	if r.ctx != nil || r.stopped {
+		r.mu.Unlock()
+		return errors.New("game: Registry.Run called twice")
+	}
+	r.ctx = ctx
+	for _, e := range r.sortedLocked() {
+		r.startLocked(e)
+	}
+	r.mu.Unlock()
 
-// Create starts a new match.
-func (r *Registry) Create() (*Match, error) { panic("unimplemented") }
+	clk := r.cfg.Match.Clock
+	// Check often enough that an empty match lives at most ~25% past its
+	// timeout, but never spin.
+	interval := max(min(r.cfg.EmptyTimeout/4, time.Second), 10*time.Millisecond)
+	for {
+		select {
+		case <-ctx.Done():
+			r.mu.Lock()
+			r.stopped = true
+			for _, e := range r.matches {
+				e.removed = true
+				e.cancel()
+			}
+			r.mu.Unlock()
+			r.wg.Wait()
+			return nil
+		case <-clk.After(interval):
+			r.reap(clk.Now())
+		}
+	}
+}
+
+// reap stops matches that have had no human (seated or joining) for
+// EmptyTimeout. Matches whose Run returned remove themselves.
+func (r *Registry) reap(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.sortedLocked() {
+		if e.removed {
+			continue
+		}
+		if humans, _ := e.m.openSeats(); humans > 0 {
+			e.emptySince = time.Time{}
+			continue
+		}
+		if e.emptySince.IsZero() {
+			e.emptySince = now
+			continue
+		}
+		if now.Sub(e.emptySince) >= r.cfg.EmptyTimeout {
+			r.log.Info("removing empty match", "match", e.m.ID(), "empty", now.Sub(e.emptySince))
+			e.removed = true
+			delete(r.matches, e.m.ID())
+			e.cancel()
+		}
+	}
+}
+
+// startLocked runs e's match on a goroutine owned by the registry; r.mu held,
+// r.ctx set.
+func (r *Registry) startLocked(e *regEntry) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	e.cancel = cancel
+	e.emptySince = r.cfg.Match.Clock.Now()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		err := e.m.Run(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			r.log.Error("match failed", "match", e.m.ID(), "err", err)
+		}
+		r.mu.Lock()
+		if cur, ok := r.matches[e.m.ID()]; ok && cur == e {
+			delete(r.matches, e.m.ID())
+		}
+		e.removed = true
+		r.mu.Unlock()
+	}()
+}
+
+// Create starts a new match (or queues it until Run starts). It returns
+// ErrTooManyMatches when MaxMatches are running and ErrRegistryStopped after
+// Run has returned.
+func (r *Registry) Create() (*Match, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.createLocked()
+}
+
+func (r *Registry) createLocked() (*Match, error) {
+	if r.stopped {
+		return nil, ErrRegistryStopped
+	}
+	if len(r.matches) >= r.cfg.MaxMatches {
+		return nil, fmt.Errorf("%w (%d)", ErrTooManyMatches, r.cfg.MaxMatches)
+	}
+	id := r.cfg.NewID()
+	if _, dup := r.matches[id]; dup || id == "" {
+		return nil, fmt.Errorf("game: NewID returned %q, which is empty or already in use", id)
+	}
+	cfg := r.cfg.Match
+	cfg.ID = id
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	cfg.World.Seed ^= int64(h.Sum64())
+	m, err := NewMatch(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("game: create match: %w", err)
+	}
+	e := &regEntry{m: m}
+	r.matches[id] = e
+	if r.ctx != nil {
+		r.startLocked(e)
+	}
+	r.log.Info("match created", "match", id)
+	return m, nil
+}
 
 // Find returns the running match with id.
-func (r *Registry) Find(id string) (*Match, bool) { panic("unimplemented") }
+func (r *Registry) Find(id string) (*Match, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.matches[id]
+	if !ok || e.removed {
+		return nil, false
+	}
+	return e.m, true
+}
 
 // QuickPlay returns the fullest match that still has a seat for a human and
-// has not ended, creating one if there is none.
-func (r *Registry) QuickPlay() (*Match, error) { panic("unimplemented") }
+// has not ended, creating one if there is none. Ties go to the lowest id.
+// Seats count joins still in flight, but another player can still take the
+// last seat between QuickPlay and Join: a caller whose Join fails with
+// ErrMatchFull or ErrMatchEnded should call QuickPlay again.
+func (r *Registry) QuickPlay() (*Match, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var best *Match
+	bestHumans := -1
+	for _, e := range r.sortedLocked() {
+		if e.removed {
+			continue
+		}
+		humans, open := e.m.openSeats()
+		if open > 0 && humans > bestHumans {
+			best, bestHumans = e.m, humans
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	return r.createLocked()
+}
 
 // List returns a summary of every running match, ordered by id.
-func (r *Registry) List() []MatchInfo { panic("unimplemented") }
+func (r *Registry) List() []MatchInfo {
+	r.mu.Lock()
+	var ms []*Match
+	for _, e := range r.sortedLocked() {
+		if !e.removed {
+			ms = append(ms, e.m)
+		}
+	}
+	r.mu.Unlock()
+	out := make([]MatchInfo, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Info())
+	}
+	return out
+}
+
+// sortedLocked returns the entries ordered by id; r.mu held.
+func (r *Registry) sortedLocked() []*regEntry {
+	out := make([]*regEntry, 0, len(r.matches))
+	for _, e := range r.matches {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *regEntry) int { return strings.Compare(a.m.ID(), b.m.ID()) })
+	return out
+}

@@ -182,6 +182,16 @@ const (
 	EndShutdown   EndReason = 3 // the server is stopping
 )
 
+var endReasonNames = [...]string{"", "time_limit", "score_limit", "shutdown"}
+
+// String returns the snake_case name used in logs and the spectator feed.
+func (r EndReason) String() string {
+	if r > 0 && int(r) < len(endReasonNames) {
+		return endReasonNames[r]
+	}
+	return fmt.Sprintf("end_reason(%d)", int32(r))
+}
+
 // Event is one discrete thing that happened during a tick. It is a flat value
 // (no interfaces) so a tick's events live in one reused slice.
 type Event struct {

@@ -1,57 +1,533 @@
 package game
 
-// STUB: signatures are the contract; the game helper replaces the bodies.
+import (
+	"errors"
+	"fmt"
+	"math"
+)
 
 // WorldConfig configures a World. Zero values take the documented defaults.
 type WorldConfig struct {
 	Seed       int64 // seeds bots and spawn choice; same seed + inputs ⇒ same state
-	TickRate   int   // ticks per second; 0 means 30
-	MaxPlayers int   // humans + bots; 0 means 8
+	TickRate   int   // ticks per second; 0 means 30 (at most MaxTickRate)
+	MaxPlayers int   // humans + bots; 0 means 8 (at most MaxMaxPlayers)
 	BotFill    int   // bots keep humans+bots at least this many (capped at MaxPlayers); 0 means no bots
 	Map        *Map  // required
 	TimeLimit  int   // live phase length in ticks; 0 means 5 minutes
 	ScoreLimit int   // kills that end the match; 0 means 20
+	// EndedTicks is how long PhaseEnded is announced to last, in ticks, so
+	// Snapshot.PhaseTicksLeft can count down the scoreboard's linger. The
+	// World never leaves PhaseEnded by itself; its owner (Match) stops it.
+	// 0 means open-ended (PhaseTicksLeft stays 0). Match sets it from
+	// MatchConfig.EndedLinger.
+	EndedTicks int
+}
+
+// ErrMatchEnded is returned when joining a match that has already ended.
+var ErrMatchEnded = errors.New("game: match ended")
+
+// player is one seated participant. Fields are plain values so the players
+// slice is one contiguous block that Step walks without allocating.
+type player struct {
+	id   PlayerID
+	name string
+	bot  bool
+
+	Body
+	aim     float64
+	health  int
+	alive   bool
+	kills   int
+	deaths  int
+	respawn int // ticks until respawn while dead
+	protect int // ticks of spawn protection left
+	reload  int // ticks until the next shot is allowed
+
+	next    Input // input to apply on the next Step
+	hasNext bool
+	last    Input // last applied input, repeated while no new one arrives
+	stale   int   // Steps since a fresh input was applied
+	ackSeq  uint32
+
+	brain brain // bots only
+}
+
+// projectile is one shot in flight.
+type projectile struct {
+	id     uint32
+	owner  PlayerID
+	x, y   float64
+	vx, vy float64
+	life   int // ticks left
 }
 
 // World is one match's simulation. It is not safe for concurrent use: exactly
 // one goroutine (the Match's) owns it.
-type World struct{}
+//
+// Step is deterministic: the same config (Seed included) and the same calls
+// in the same order give the same state and the same Hash. To keep it so,
+// Step reads no clock, iterates no Go maps and draws randomness only from the
+// World's own seeded generator.
+type World struct {
+	cfg    WorldConfig
+	m      *Map
+	dt     float64
+	timers timers
+
+	tick      uint32
+	phase     Phase
+	phaseLeft int // ticks left in a timed phase; 0 when open-ended
+	endReason EndReason
+	winner    PlayerID
+	rng       rng
+
+	players     []player     // sorted by id; capacity MaxPlayers, never grows
+	projectiles []projectile // sorted by id; capacity fixed at NewWorld
+	nextID      uint32       // next PlayerID; uint32 so exhaustion is detectable
+	nextProj    uint32
+
+	events        []Event
+	eventsStepped bool // events holds the last Step's output (clear before adding)
+
+	nav          *nav  // bots' path finding grid
+	botNameStart int   // seeded rotation of botNames, so matches differ
+	spawnScratch []int // candidate spawn indexes, reused
+}
 
 // NewWorld returns a World in PhaseWaiting with bots seated per cfg.BotFill.
-func NewWorld(cfg WorldConfig) (*World, error) { panic("unimplemented") }
+func NewWorld(cfg WorldConfig) (*World, error) {
+	if cfg.Map == nil {
+		return nil, errors.New("game: WorldConfig.Map is required")
+	}
+	if err := cfg.Map.validate(); err != nil {
+		return nil, fmt.Errorf("game: WorldConfig.Map: %w", err)
+	}
+	if cfg.TickRate == 0 {
+		cfg.TickRate = DefaultTickRate
+	}
+	if cfg.MaxPlayers == 0 {
+		cfg.MaxPlayers = DefaultMaxPlayers
+	}
+	if cfg.TimeLimit == 0 {
+		cfg.TimeLimit = DefaultTimeLimit * cfg.TickRate
+	}
+	if cfg.ScoreLimit == 0 {
+		cfg.ScoreLimit = DefaultScoreLimit
+	}
+	switch {
+	case cfg.TickRate < 1 || cfg.TickRate > MaxTickRate:
+		return nil, fmt.Errorf("game: TickRate %d out of range 1..%d", cfg.TickRate, MaxTickRate)
+	case cfg.MaxPlayers < 1 || cfg.MaxPlayers > MaxMaxPlayers:
+		return nil, fmt.Errorf("game: MaxPlayers %d out of range 1..%d", cfg.MaxPlayers, MaxMaxPlayers)
+	case cfg.BotFill < 0:
+		return nil, fmt.Errorf("game: BotFill %d is negative", cfg.BotFill)
+	case cfg.TimeLimit < 0 || cfg.ScoreLimit < 0 || cfg.EndedTicks < 0:
+		return nil, errors.New("game: TimeLimit, ScoreLimit and EndedTicks must not be negative")
+	}
+	if cfg.BotFill > cfg.MaxPlayers {
+		cfg.BotFill = cfg.MaxPlayers
+	}
+	w := &World{
+		cfg:    cfg,
+		m:      cfg.Map,
+		dt:     1 / float64(cfg.TickRate),
+		timers: newTimers(cfg.TickRate),
+		rng:    newRNG(cfg.Seed),
+		nextID: 1,
+	}
+	w.players = make([]player, 0, cfg.MaxPlayers)
+	// A player has at most projLife/fireCooldown shots alive at once
+	// (rounding up), plus one for the shot fired on the tick another expires.
+	perPlayer := (w.timers.projLife+w.timers.fireCooldown-1)/w.timers.fireCooldown + 1
+	w.projectiles = make([]projectile, 0, cfg.MaxPlayers*perPlayer)
+	w.events = make([]Event, 0, 8*cfg.MaxPlayers+16)
+	w.spawnScratch = make([]int, 0, len(w.m.Spawns))
+	w.nav = newNav(w.m)
+	w.botNameStart = w.rng.intn(len(botNames))
+	w.fillBots()
+	return w, nil
+}
+
+// Config returns the config with defaults applied.
+func (w *World) Config() WorldConfig { return w.cfg }
+
+// Map returns the world's map. It must not be modified.
+func (w *World) Map() *Map { return w.m }
 
 // AddPlayer seats a human, replacing a bot if the match is full of bots.
-// It returns ErrMatchFull when every seat holds a human.
-func (w *World) AddPlayer(name string) (PlayerID, error) { panic("unimplemented") }
+// It returns ErrMatchFull when every seat holds a human and ErrMatchEnded
+// once the match is over. The join event is reported by the next Step.
+func (w *World) AddPlayer(name string) (PlayerID, error) {
+	if w.phase == PhaseEnded {
+		return 0, ErrMatchEnded
+	}
+	if w.Humans() >= w.cfg.MaxPlayers {
+		return 0, ErrMatchFull
+	}
+	if w.nextID > math.MaxUint16 {
+		return 0, fmt.Errorf("%w: player ids exhausted", ErrMatchFull)
+	}
+	w.beginEvents()
+	if len(w.players) == w.cfg.MaxPlayers {
+		w.removeBot()
+	}
+	id := w.seat(name, false)
+	// Bots only fill up to BotFill: a human joining a filled match
+	// takes a bot's place rather than growing the match past it.
+	for len(w.players) > w.cfg.BotFill && w.Bots() > 0 {
+		w.removeBot()
+	}
+	return id, nil
+}
 
-// RemovePlayer removes a player; bots refill the seat per BotFill.
-func (w *World) RemovePlayer(id PlayerID) { panic("unimplemented") }
+// RemovePlayer removes a player; bots refill the seat per BotFill. Removing
+// a player who is not seated does nothing.
+func (w *World) RemovePlayer(id PlayerID) {
+	i := w.index(id)
+	if i < 0 {
+		return
+	}
+	w.beginEvents()
+	w.unseat(i)
+	if w.phase != PhaseEnded {
+		w.fillBots()
+	}
+}
 
 // SetInput sets the input applied to player id on the next Step (the last
-// one set before a Step wins). in must already be sanitized.
-func (w *World) SetInput(id PlayerID, in Input) { panic("unimplemented") }
-
-// Step advances the world exactly one tick of 1/TickRate seconds.
-func (w *World) Step() { panic("unimplemented") }
+// one set before a Step wins). in must already be sanitized; an input that
+// is not (NaN, Inf) is ignored rather than let into the simulation. Inputs
+// for unknown players and for bots are ignored.
+func (w *World) SetInput(id PlayerID, in Input) {
+	i := w.index(id)
+	if i < 0 || w.players[i].bot {
+		return
+	}
+	in, err := in.Sanitize()
+	if err != nil {
+		return
+	}
+	w.players[i].next, w.players[i].hasNext = in, true
+}
 
 // Events returns the events of the last Step (and of AddPlayer/RemovePlayer
 // calls since). The slice is reused by the next Step.
-func (w *World) Events() []Event { panic("unimplemented") }
-
-// Snapshot fills dst with the current visible state, reusing its slices.
-func (w *World) Snapshot(dst *Snapshot) { panic("unimplemented") }
-
-// Hash returns a hash of the full simulation state, for determinism tests.
-func (w *World) Hash() uint64 { panic("unimplemented") }
+func (w *World) Events() []Event { return w.events }
 
 // Phase returns the current phase.
-func (w *World) Phase() Phase { panic("unimplemented") }
+func (w *World) Phase() Phase { return w.phase }
+
+// PhaseTicksLeft returns the ticks until the current phase ends, or 0 when it
+// is open-ended.
+func (w *World) PhaseTicksLeft() int { return w.phaseLeft }
+
+// EndReason returns why the match ended, or 0 while it has not.
+func (w *World) EndReason() EndReason { return w.endReason }
+
+// Winner returns the winner of an ended match (0 for none).
+func (w *World) Winner() PlayerID { return w.winner }
 
 // Humans returns how many seated players are humans.
-func (w *World) Humans() int { panic("unimplemented") }
+func (w *World) Humans() int {
+	n := 0
+	for i := range w.players {
+		if !w.players[i].bot {
+			n++
+		}
+	}
+	return n
+}
+
+// Bots returns how many seated players are bots.
+func (w *World) Bots() int { return len(w.players) - w.Humans() }
 
 // Tick returns the number of Steps taken.
-func (w *World) Tick() uint32 { panic("unimplemented") }
+func (w *World) Tick() uint32 { return w.tick }
 
-// End ends the match now with reason (used on shutdown).
-func (w *World) End(reason EndReason) { panic("unimplemented") }
+// End ends the match now with reason (used on shutdown). Ending an ended
+// match does nothing. The phase and end events are reported by the next Step.
+func (w *World) End(reason EndReason) {
+	if w.phase == PhaseEnded {
+		return
+	}
+	w.beginEvents()
+	w.end(reason)
+}
+
+// Snapshot fills dst with the current visible state, reusing its slices.
+func (w *World) Snapshot(dst *Snapshot) {
+	dst.Tick = w.tick
+	dst.Phase = w.phase
+	dst.PhaseTicksLeft = uint32(w.phaseLeft)
+	dst.ScoreLimit = w.cfg.ScoreLimit
+	dst.Players = dst.Players[:0]
+	for i := range w.players {
+		p := &w.players[i]
+		var flags PlayerFlags
+		if p.alive {
+			flags |= FlagAlive
+		}
+		if p.protect > 0 && p.alive {
+			flags |= FlagProtected
+		}
+		if p.bot {
+			flags |= FlagBot
+		}
+		dst.Players = append(dst.Players, PlayerState{
+			ID: p.id, Name: p.name,
+			X: p.X, Y: p.Y, VX: p.VX, VY: p.VY, Aim: p.aim,
+			Health: p.health, Flags: flags, Kills: p.kills, Deaths: p.deaths,
+			RespawnTicks: p.respawn, AckSeq: p.ackSeq,
+		})
+	}
+	dst.Projectiles = dst.Projectiles[:0]
+	for i := range w.projectiles {
+		q := &w.projectiles[i]
+		dst.Projectiles = append(dst.Projectiles, ProjectileState{
+			ID: q.id, Owner: q.owner, X: q.x, Y: q.y, VX: q.vx, VY: q.vy,
+		})
+	}
+}
+
+// index returns the position of player id in w.players, or -1.
+func (w *World) index(id PlayerID) int {
+	for i := range w.players {
+		if w.players[i].id == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// beginEvents starts a new batch of events if the current one was already
+// reported by a Step, so AddPlayer/RemovePlayer/End events between two Steps
+// are kept and reported together by the next Step.
+func (w *World) beginEvents() {
+	if w.eventsStepped {
+		w.events = w.events[:0]
+		w.eventsStepped = false
+	}
+}
+
+func (w *World) emit(kind EventKind, p, other PlayerID, value int32, name string) {
+	w.events = append(w.events, Event{Tick: w.tick, Kind: kind, Player: p, Other: other, Value: value, Name: name})
+}
+
+// seat adds a player and spawns them. Callers check capacity.
+func (w *World) seat(name string, bot bool) PlayerID {
+	id := PlayerID(w.nextID)
+	w.nextID++
+	w.players = append(w.players, player{id: id, name: name, bot: bot})
+	p := &w.players[len(w.players)-1]
+	var v int32
+	if bot {
+		v = 1
+		p.brain = newBrain(&w.rng)
+	}
+	w.emit(EventJoin, id, 0, v, name)
+	w.spawn(p, w.phase != PhaseWaiting)
+	return id
+}
+
+// unseat removes the player at index i, with their shots in flight, keeping
+// both slices sorted.
+func (w *World) unseat(i int) {
+	id := w.players[i].id
+	w.players = append(w.players[:i], w.players[i+1:]...)
+	w.players[:cap(w.players)][len(w.players)] = player{} // drop the name for GC
+	q := w.projectiles[:0]
+	for _, pr := range w.projectiles {
+		if pr.owner != id {
+			q = append(q, pr)
+		}
+	}
+	w.projectiles = q
+	w.emit(EventLeave, id, 0, 0, "")
+}
+
+// removeBot unseats the most recently seated bot (deterministic, and the one
+// that has had least time to build a score).
+func (w *World) removeBot() {
+	for i := len(w.players) - 1; i >= 0; i-- {
+		if w.players[i].bot {
+			w.unseat(i)
+			return
+		}
+	}
+}
+
+// fillBots seats bots until humans+bots reaches BotFill.
+func (w *World) fillBots() {
+	for len(w.players) < w.cfg.BotFill && w.nextID <= math.MaxUint16 {
+		w.seat(w.botName(), true)
+	}
+}
+
+// botName picks the first name in the seeded rotation no seated bot has.
+func (w *World) botName() string {
+	for k := range botNames {
+		name := botNames[(w.botNameStart+k)%len(botNames)]
+		taken := false
+		for i := range w.players {
+			if w.players[i].name == name {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			return name
+		}
+	}
+	return botNames[w.botNameStart]
+}
+
+// Step advances the world exactly one tick of 1/TickRate seconds. In order:
+// phase timers, bot thinking, inputs (movement and firing, players in id
+// order), respawns, projectiles (movement, hits, expiry). It does not
+// allocate once the event slice has grown to its working size.
+func (w *World) Step() {
+	w.beginEvents()
+	w.tick++
+	// Events queued by AddPlayer/RemovePlayer/End since the last Step are
+	// reported with this tick.
+	for i := range w.events {
+		w.events[i].Tick = w.tick
+	}
+	defer func() { w.eventsStepped = true }()
+
+	if w.phase == PhaseEnded {
+		w.consumeInputs()
+		if w.phaseLeft > 0 {
+			w.phaseLeft--
+		}
+		return
+	}
+	if !w.stepPhase() {
+		return
+	}
+	w.thinkBots()
+	w.applyInputs()
+	w.stepRespawns()
+	w.stepProjectiles()
+}
+
+// stepPhase runs the phase clock and reports whether the tick should be
+// simulated (false once the match has ended).
+func (w *World) stepPhase() bool {
+	switch w.phase {
+	case PhaseWaiting:
+		if len(w.players) >= 2 {
+			w.startCountdown()
+		}
+	case PhaseCountdown:
+		w.phaseLeft--
+		if w.phaseLeft <= 0 {
+			w.phase, w.phaseLeft = PhaseLive, w.cfg.TimeLimit
+			w.emit(EventPhase, 0, 0, int32(PhaseLive), "")
+		}
+	case PhaseLive:
+		w.phaseLeft--
+		if w.phaseLeft <= 0 {
+			w.end(EndTimeLimit)
+			return false
+		}
+	}
+	return true
+}
+
+// startCountdown puts everyone on distinct spawns (as far as there are
+// spawns) with a clean slate, and clears shots fired while waiting.
+func (w *World) startCountdown() {
+	w.phase, w.phaseLeft = PhaseCountdown, w.timers.countdown
+	w.emit(EventPhase, 0, 0, int32(PhaseCountdown), "")
+	w.projectiles = w.projectiles[:0]
+	order := w.spawnScratch[:0]
+	for i := range w.m.Spawns {
+		order = append(order, i)
+	}
+	for i := len(order) - 1; i > 0; i-- { // Fisher–Yates
+		j := w.rng.intn(i + 1)
+		order[i], order[j] = order[j], order[i]
+	}
+	for i := range w.players {
+		p := &w.players[i]
+		s := w.m.Spawns[order[i%len(order)]]
+		p.Body = Body{X: s.X, Y: s.Y}
+		p.health, p.alive, p.respawn, p.protect, p.reload = MaxHealth, true, 0, 0, 0
+		p.kills, p.deaths = 0, 0
+	}
+}
+
+// end moves to PhaseEnded, freezing the result, and announces the winner:
+// most kills, ties broken by fewer deaths, then lower id. Nobody wins a match
+// in which nobody scored.
+func (w *World) end(reason EndReason) {
+	w.phase, w.phaseLeft, w.endReason = PhaseEnded, w.cfg.EndedTicks, reason
+	w.winner = 0
+	var best *player
+	for i := range w.players {
+		p := &w.players[i]
+		p.VX, p.VY = 0, 0
+		if p.kills == 0 {
+			continue
+		}
+		if best == nil || p.kills > best.kills || p.kills == best.kills && p.deaths < best.deaths {
+			best = p
+		}
+	}
+	if best != nil {
+		w.winner = best.id
+	}
+	for i := range w.projectiles {
+		w.projectiles[i].vx, w.projectiles[i].vy = 0, 0
+	}
+	w.emit(EventPhase, 0, 0, int32(PhaseEnded), "")
+	w.emit(EventEnd, w.winner, 0, int32(reason), "")
+}
+
+// takeInput returns the input to apply to p this tick and acknowledges it. A
+// fresh input is used once; without one the last input is repeated for up to
+// InputStaleTime, after which the player stands still, holds their aim and
+// stops firing.
+func (w *World) takeInput(p *player) Input {
+	if p.hasNext {
+		p.last, p.hasNext, p.stale = p.next, false, 0
+		p.ackSeq = p.next.Seq
+		return p.last
+	}
+	if p.stale < w.timers.inputStale {
+		p.stale++
+		return p.last
+	}
+	return Input{Seq: p.last.Seq, Aim: p.last.Aim}
+}
+
+// consumeInputs acknowledges pending inputs without simulating them (ended).
+func (w *World) consumeInputs() {
+	for i := range w.players {
+		w.takeInput(&w.players[i])
+	}
+}
+
+// applyInputs moves every living player and fires their weapon.
+func (w *World) applyInputs() {
+	canFire := w.phase == PhaseWaiting || w.phase == PhaseLive
+	for i := range w.players {
+		p := &w.players[i]
+		in := w.takeInput(p)
+		if p.reload > 0 {
+			p.reload--
+		}
+		if !p.alive {
+			continue
+		}
+		p.aim = in.Aim
+		p.Body = StepMovement(p.Body, in.MoveX, in.MoveY, w.dt, w.m)
+		if canFire && in.Buttons&ButtonFire != 0 && p.reload == 0 {
+			w.fire(p)
+		}
+		if p.protect > 0 {
+			p.protect--
+		}
+	}
+}

@@ -1,0 +1,359 @@
+package game
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skirmish-game/skirmish/game/clock"
+)
+
+// regHarness runs a Registry on a manual clock.
+type regHarness struct {
+	tb         testing.TB
+	clk        *clock.Manual
+	r          *Registry
+	cancel     context.CancelFunc
+	errc       chan error
+	started    bool
+	pendingCtx context.Context // for tests that call run themselves
+}
+
+func startRegistry(tb testing.TB, cfg RegistryConfig, run bool) *regHarness {
+	tb.Helper()
+	clk := clock.NewManual(time.Unix(1000, 0))
+	cfg.Match.Clock = clk
+	if cfg.Match.World.Map == nil {
+		cfg.Match.World.Map = boxMap()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = quietLog
+	}
+	var mu sync.Mutex
+	n := 0
+	cfg.NewID = func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fmt.Sprintf("m%02d", n)
+	}
+	r, err := NewRegistry(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := &regHarness{tb: tb, clk: clk, r: r, errc: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	tb.Cleanup(func() {
+		cancel()
+		h.wait()
+	})
+	h.pendingCtx = ctx
+	if run {
+		h.run(ctx)
+	}
+	return h
+}
+
+func (h *regHarness) run(ctx context.Context) {
+	h.started = true
+	go func() { h.errc <- h.r.Run(ctx) }()
+}
+
+func (h *regHarness) wait() {
+	if !h.started {
+		return
+	}
+	select {
+	case err := <-h.errc:
+		if err != nil {
+			h.tb.Errorf("Registry.Run: %v", err)
+		}
+		h.started = false
+	case <-time.After(waitTimeout):
+		h.tb.Errorf("Registry.Run did not return")
+	}
+}
+
+// pump advances the clock a tick at a time until cond holds.
+func (h *regHarness) pump(what string, cond func() bool) {
+	h.tb.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.tb.Fatalf("timed out waiting for %s", what)
+		}
+		h.clk.Advance(time.Second / 30)
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// joinAll joins n humans into m and pumps until all are seated.
+func (h *regHarness) joinAll(m *Match, n int) {
+	h.tb.Helper()
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := m.Join(context.Background(), fmt.Sprint("p", i))
+			errs <- err
+		}()
+	}
+	got := 0
+	h.pump("joins", func() bool {
+		for {
+			select {
+			case err := <-errs:
+				if err != nil {
+					h.tb.Errorf("join: %v", err)
+				}
+				got++
+				continue
+			default:
+			}
+			return got == n
+		}
+	})
+}
+
+func TestRegistryQuickPlay(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{Match: MatchConfig{World: WorldConfig{MaxPlayers: 3}}}, true)
+	m1, err := h.r.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := h.r.Create()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both empty: the tie goes to the lowest id.
+	if got, _ := h.r.QuickPlay(); got != m1 {
+		t.Fatalf("QuickPlay picked %s among empty matches, want %s", got.ID(), m1.ID())
+	}
+	h.joinAll(m1, 1)
+	h.joinAll(m2, 2)
+	if got, _ := h.r.QuickPlay(); got != m2 {
+		t.Fatalf("QuickPlay picked %s, want the fuller %s", got.ID(), m2.ID())
+	}
+	h.joinAll(m2, 1) // m2 is now full
+	if got, _ := h.r.QuickPlay(); got != m1 {
+		t.Fatalf("QuickPlay picked %s, want %s (m2 is full)", got.ID(), m1.ID())
+	}
+	h.joinAll(m1, 2) // both full
+	m3, err := h.r.QuickPlay()
+	if err != nil || m3 == m1 || m3 == m2 {
+		t.Fatalf("QuickPlay with every match full: %v, %v; want a new match", m3, err)
+	}
+	if m, ok := h.r.Find(m3.ID()); !ok || m != m3 {
+		t.Fatalf("Find(%s) = %v, %v", m3.ID(), m, ok)
+	}
+	if _, ok := h.r.Find("nope"); ok {
+		t.Fatalf("Find found a match that does not exist")
+	}
+	list := h.r.List()
+	if len(list) != 3 || list[0].ID != "m01" || list[1].ID != "m02" || list[2].ID != "m03" {
+		t.Fatalf("List = %+v, want m01, m02, m03 in order", list)
+	}
+	if list[0].Humans != 3 || list[2].Humans != 0 {
+		t.Fatalf("List humans %d/%d", list[0].Humans, list[2].Humans)
+	}
+}
+
+// QuickPlay never picks an ended match, even one with free seats.
+func TestRegistryQuickPlaySkipsEnded(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{Match: MatchConfig{
+		World:       WorldConfig{BotFill: 2, TimeLimit: 1},
+		EndedLinger: time.Hour,
+	}}, true)
+	m1, _ := h.r.Create()
+	h.pump("the match to end", func() bool { return m1.Info().Phase == PhaseEnded })
+	m2, err := h.r.QuickPlay()
+	if err != nil || m2 == m1 {
+		t.Fatalf("QuickPlay returned %v, %v; want a new match", m2, err)
+	}
+}
+
+func TestRegistryMaxMatches(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{MaxMatches: 2}, true)
+	for range 2 {
+		if _, err := h.r.Create(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.r.Create(); !errors.Is(err, ErrTooManyMatches) {
+		t.Fatalf("third Create: %v, want ErrTooManyMatches", err)
+	}
+}
+
+func TestRegistryReapsEnded(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{Match: MatchConfig{
+		World:       WorldConfig{BotFill: 2, TimeLimit: 1},
+		EndedLinger: -1,
+	}}, true)
+	m, _ := h.r.Create()
+	rec := newRecorder()
+	m.Subscribe(rec)
+	h.pump("the ended match to be removed", func() bool { _, ok := h.r.Find(m.ID()); return !ok })
+	<-m.Done()
+	if got := rec.stopReasons(); len(got) != 1 || got[0] != EndTimeLimit {
+		t.Fatalf("OnStop %v, want time_limit", got)
+	}
+	if len(h.r.List()) != 0 {
+		t.Fatalf("List still shows the ended match")
+	}
+}
+
+func TestRegistryReapsEmpty(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{EmptyTimeout: 3 * time.Second}, true)
+	empty, _ := h.r.Create()
+	busy, _ := h.r.Create()
+	h.joinAll(busy, 1)
+	rec := newRecorder()
+	empty.Subscribe(rec)
+	start := h.clk.Now()
+	h.pump("the empty match to be removed", func() bool { _, ok := h.r.Find(empty.ID()); return !ok })
+	if waited := h.clk.Now().Sub(start); waited < 3*time.Second {
+		t.Fatalf("removed after %v, before EmptyTimeout", waited)
+	}
+	select {
+	case <-rec.stoped:
+	case <-time.After(waitTimeout):
+		t.Fatalf("removed match's observers got no OnStop")
+	}
+	if got := rec.stopReasons(); got[0] != EndShutdown {
+		t.Fatalf("OnStop(%v), want shutdown", got[0])
+	}
+	// The match with a human survives well past the timeout.
+	h.pump("time to pass", func() bool { return h.clk.Now().Sub(start) > 10*time.Second })
+	if _, ok := h.r.Find(busy.ID()); !ok {
+		t.Fatalf("a match with a human was removed")
+	}
+}
+
+func TestRegistryLifecycle(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{}, false)
+	m, err := h.r.Create() // before Run: queued
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	m.Subscribe(rec)
+	h.run(h.pendingCtx)
+	h.pump("the queued match to tick", func() bool { return rec.ticks() > 0 })
+	h.cancel()
+	h.wait()
+	<-m.Done()
+	if got := rec.stopReasons(); len(got) != 1 || got[0] != EndShutdown {
+		t.Fatalf("OnStop %v after registry shutdown, want one shutdown", got)
+	}
+	if _, err := h.r.Create(); !errors.Is(err, ErrRegistryStopped) {
+		t.Fatalf("Create after Run returned: %v, want ErrRegistryStopped", err)
+	}
+	if err := h.r.Run(context.Background()); err == nil {
+		t.Fatalf("second Run accepted")
+	}
+}
+
+func TestNewRegistryConfig(t *testing.T) {
+	clk := clock.NewManual(time.Unix(0, 0))
+	id := func() string { return "x" }
+	tests := []struct {
+		name string
+		cfg  RegistryConfig
+	}{
+		{"no NewID", RegistryConfig{Match: MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap()}}}},
+		{"no clock", RegistryConfig{NewID: id, Match: MatchConfig{World: WorldConfig{Map: boxMap()}}}},
+		{"no map", RegistryConfig{NewID: id, Match: MatchConfig{Clock: clk}}},
+		{"bad template", RegistryConfig{NewID: id, Match: MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap(), MaxPlayers: -1}}}},
+		{"negative max", RegistryConfig{NewID: id, MaxMatches: -1, Match: MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap()}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := NewRegistry(tc.cfg); err == nil {
+				t.Fatalf("NewRegistry accepted %+v", tc.cfg)
+			}
+		})
+	}
+}
+
+// Many players arriving, playing and leaving at once, with the clock running
+// and the registry listed concurrently: run under -race, this is the test
+// that the registry and match are free of data races and lost players.
+func TestRegistryConcurrentUse(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{Match: MatchConfig{World: WorldConfig{MaxPlayers: 4, BotFill: 2}}}, true)
+	stop := make(chan struct{})
+	var pumpWG sync.WaitGroup
+	pumpWG.Add(1)
+	go func() { // the clock and a spectator-ish reader
+		defer pumpWG.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			h.clk.Advance(time.Second / 30)
+			for _, info := range h.r.List() {
+				if m, ok := h.r.Find(info.ID); ok {
+					_ = m.Info()
+				}
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	const players = 12
+	var wg sync.WaitGroup
+	errs := make(chan error, players)
+	for i := range players {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+			defer cancel()
+			var m *Match
+			var res JoinResult
+			for attempt := 0; ; attempt++ {
+				var err error
+				if m, err = h.r.QuickPlay(); err != nil {
+					errs <- err
+					return
+				}
+				if res, err = m.Join(ctx, fmt.Sprint("p", i)); err == nil {
+					break
+				}
+				if !errors.Is(err, ErrMatchFull) || attempt > 20 {
+					errs <- fmt.Errorf("join: %w", err)
+					return
+				}
+			}
+			rec := newRecorder()
+			unsub := m.Subscribe(rec)
+			for seq := uint32(1); seq <= 20; seq++ {
+				m.Input(res.Player, Input{Seq: seq, MoveX: 1, Buttons: ButtonFire})
+			}
+			deadline := time.Now().Add(waitTimeout)
+			for rec.ticks() < 5 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			unsub()
+			m.Leave(res.Player)
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	pumpWG.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, info := range h.r.List() {
+		if info.Humans > 4 {
+			t.Errorf("match %s has %d humans, over MaxPlayers", info.ID, info.Humans)
+		}
+	}
+	if n := len(h.r.List()); n < players/4 {
+		t.Errorf("%d matches for %d players of 4 seats", n, players)
+	}
+}

@@ -1,0 +1,266 @@
+package game
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestNewWorldConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     WorldConfig
+		wantErr string
+	}{
+		{"no map", WorldConfig{}, "Map is required"},
+		{"invalid map", WorldConfig{Map: &Map{ID: "x"}}, "invalid map"},
+		{"tick rate too high", WorldConfig{Map: boxMap(), TickRate: MaxTickRate + 1}, "TickRate"},
+		{"negative tick rate", WorldConfig{Map: boxMap(), TickRate: -1}, "TickRate"},
+		{"too many players", WorldConfig{Map: boxMap(), MaxPlayers: MaxMaxPlayers + 1}, "MaxPlayers"},
+		{"negative bots", WorldConfig{Map: boxMap(), BotFill: -1}, "BotFill"},
+		{"negative limit", WorldConfig{Map: boxMap(), ScoreLimit: -1}, "negative"},
+		{"defaults", WorldConfig{Map: boxMap()}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := NewWorld(tc.cfg)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := w.Config()
+			if c.TickRate != 30 || c.MaxPlayers != 8 || c.TimeLimit != 300*30 || c.ScoreLimit != 20 {
+				t.Fatalf("defaults not applied: %+v", c)
+			}
+		})
+	}
+}
+
+func TestSeats(t *testing.T) {
+	t.Run("bots seated at start", func(t *testing.T) {
+		w := newWorld(t, WorldConfig{BotFill: 4})
+		if w.Bots() != 4 || w.Humans() != 0 {
+			t.Fatalf("%d bots %d humans, want 4 bots", w.Bots(), w.Humans())
+		}
+		w.Step()
+		evs := w.Events()
+		if countKind(evs, EventJoin) != 4 {
+			t.Fatalf("events %+v, want 4 joins", evs)
+		}
+		for _, e := range evs {
+			if e.Kind == EventJoin && (e.Value != 1 || !strings.HasPrefix(e.Name, "bot-") || e.Tick != 1) {
+				t.Fatalf("bot join event %+v, want value 1, a bot- name, tick 1", e)
+			}
+		}
+	})
+	t.Run("bot names are distinct and deterministic", func(t *testing.T) {
+		names := func(seed int64) []string {
+			w := newWorld(t, WorldConfig{BotFill: 8, Seed: seed})
+			var out []string
+			for _, p := range w.players {
+				out = append(out, p.name)
+			}
+			return out
+		}
+		a, b := names(7), names(7)
+		seen := map[string]bool{}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("names differ with the same seed: %v vs %v", a, b)
+			}
+			if seen[a[i]] {
+				t.Fatalf("duplicate bot name %q in %v", a[i], a)
+			}
+			seen[a[i]] = true
+		}
+	})
+	t.Run("human takes a bot's place", func(t *testing.T) {
+		w := newWorld(t, WorldConfig{BotFill: 4})
+		w.Step()
+		id := addHuman(t, w, "alice")
+		if w.Humans() != 1 || w.Bots() != 3 {
+			t.Fatalf("%d humans %d bots, want 1 and 3", w.Humans(), w.Bots())
+		}
+		w.Step()
+		evs := w.Events()
+		if countKind(evs, EventLeave) != 1 || countKind(evs, EventJoin) != 1 {
+			t.Fatalf("events %+v, want one bot leaving and one join", evs)
+		}
+		if e, _ := findEvent(evs, EventJoin); e.Player != id || e.Name != "alice" || e.Value != 0 {
+			t.Fatalf("join event %+v", e)
+		}
+	})
+	t.Run("bots refill when a human leaves", func(t *testing.T) {
+		w := newWorld(t, WorldConfig{BotFill: 2})
+		a := addHuman(t, w, "a")
+		b := addHuman(t, w, "b")
+		if w.Bots() != 0 {
+			t.Fatalf("%d bots with two humans and BotFill 2", w.Bots())
+		}
+		w.RemovePlayer(a)
+		if w.Bots() != 1 || w.Humans() != 1 {
+			t.Fatalf("%d bots %d humans after a leave, want 1 and 1", w.Bots(), w.Humans())
+		}
+		w.RemovePlayer(a) // twice: no effect
+		w.RemovePlayer(b)
+		if w.Bots() != 2 || w.Humans() != 0 {
+			t.Fatalf("%d bots %d humans after both left", w.Bots(), w.Humans())
+		}
+	})
+	t.Run("full of humans", func(t *testing.T) {
+		w := newWorld(t, WorldConfig{MaxPlayers: 2, BotFill: 2})
+		addHuman(t, w, "a")
+		addHuman(t, w, "b")
+		if _, err := w.AddPlayer("c"); !errors.Is(err, ErrMatchFull) {
+			t.Fatalf("third human: %v, want ErrMatchFull", err)
+		}
+	})
+	t.Run("bot fill capped at max players", func(t *testing.T) {
+		w := newWorld(t, WorldConfig{MaxPlayers: 3, BotFill: 10})
+		if len(w.players) != 3 {
+			t.Fatalf("%d seated, want 3", len(w.players))
+		}
+	})
+	t.Run("ids are not reused", func(t *testing.T) {
+		w := newWorld(t, WorldConfig{})
+		a := addHuman(t, w, "a")
+		w.RemovePlayer(a)
+		if b := addHuman(t, w, "b"); b == a {
+			t.Fatalf("id %d reused", a)
+		}
+	})
+}
+
+func TestEventsBatching(t *testing.T) {
+	w := newWorld(t, WorldConfig{})
+	w.Step()
+	a := addHuman(t, w, "a")
+	// Before the next Step, Events holds only what happened since the last.
+	if evs := w.Events(); len(evs) != 1 || evs[0].Kind != EventJoin {
+		t.Fatalf("events after AddPlayer %+v, want just the join", evs)
+	}
+	w.RemovePlayer(a)
+	w.Step()
+	evs := w.Events()
+	if len(evs) != 2 || evs[0].Kind != EventJoin || evs[1].Kind != EventLeave {
+		t.Fatalf("events %+v, want join then leave", evs)
+	}
+	for _, e := range evs {
+		if e.Tick != w.Tick() {
+			t.Fatalf("event %+v not stamped with tick %d", e, w.Tick())
+		}
+	}
+	w.Step()
+	if len(w.Events()) != 0 {
+		t.Fatalf("events not cleared: %+v", w.Events())
+	}
+}
+
+func TestInputs(t *testing.T) {
+	w := newWorld(t, WorldConfig{})
+	a := addHuman(t, w, "a")
+	place(t, w, a, 500, 500)
+
+	// The last input set before a Step wins; AckSeq follows it.
+	w.SetInput(a, input(1, -1, 0, 1, false))
+	w.SetInput(a, input(2, 1, 0, 2, false))
+	w.Step()
+	p := pl(t, w, a)
+	if p.ackSeq != 2 || p.aim != 2 || p.VX <= 0 {
+		t.Fatalf("ack %d aim %v vx %v, want the second input applied", p.ackSeq, p.aim, p.VX)
+	}
+	// Invalid inputs are ignored.
+	w.SetInput(a, Input{Seq: 3, MoveX: math.NaN()})
+	w.Step()
+	if p.ackSeq != 2 {
+		t.Fatalf("NaN input applied: ack %d", p.ackSeq)
+	}
+	// Without new input the last one repeats for InputStaleTime...
+	stale := ticksFor(InputStaleTime, 30)
+	for range stale - 1 {
+		w.Step()
+	}
+	if p.VX != MaxSpeed || p.aim != 2 {
+		t.Fatalf("last input not repeated: vx %v aim %v", p.VX, p.aim)
+	}
+	// ...then the player stops, keeping the aim.
+	for range 10 {
+		w.Step()
+	}
+	if p.VX != 0 || p.aim != 2 || p.ackSeq != 2 {
+		t.Fatalf("stale input still applied: vx %v aim %v ack %d", p.VX, p.aim, p.ackSeq)
+	}
+	// Bots and unknown players ignore SetInput.
+	w2 := newWorld(t, WorldConfig{BotFill: 1})
+	bot := w2.players[0].id
+	w2.SetInput(bot, input(1000, 1, 0, 0, true))
+	w2.SetInput(99, input(1, 1, 0, 0, true))
+	w2.Step()
+	if w2.players[0].ackSeq == 1000 {
+		t.Fatalf("a bot took a client input")
+	}
+}
+
+func TestSnapshot(t *testing.T) {
+	w, a, b := duel(t, WorldConfig{BotFill: 3})
+	pl(t, w, b).protect = 5
+	shoot(w, a, 0)
+	var s Snapshot
+	w.Snapshot(&s)
+	if s.Tick != w.Tick() || s.Phase != PhaseLive || s.ScoreLimit != 20 || int(s.PhaseTicksLeft) != w.PhaseTicksLeft() {
+		t.Fatalf("header %+v", s)
+	}
+	if len(s.Players) != 3 || len(s.Projectiles) != len(w.projectiles) {
+		t.Fatalf("%d players %d projectiles, want 3 and %d", len(s.Players), len(s.Projectiles), len(w.projectiles))
+	}
+	for i := 1; i < len(s.Players); i++ {
+		if s.Players[i-1].ID >= s.Players[i].ID {
+			t.Fatalf("players not sorted by id")
+		}
+	}
+	pb, _ := s.Player(b)
+	if pb.Flags != FlagAlive|FlagProtected || pb.Health != MaxHealth || pb.Name != "b" {
+		t.Fatalf("player b %+v", pb)
+	}
+	var bots int
+	for _, p := range s.Players {
+		if p.Flags&FlagBot != 0 {
+			bots++
+		}
+	}
+	if bots != 1 {
+		t.Fatalf("%d bots flagged, want 1", bots)
+	}
+	var mine int
+	for i, q := range s.Projectiles {
+		if i > 0 && s.Projectiles[i-1].ID >= q.ID {
+			t.Fatalf("projectiles not sorted by id")
+		}
+		if q.Owner == a {
+			mine++
+			if q.VX != ProjectileSpeed || q.VY != 0 {
+				t.Fatalf("a's projectile %+v, want flying +X at full speed", q)
+			}
+		}
+	}
+	if mine != 1 {
+		t.Fatalf("%d of a's projectiles in the snapshot, want 1", mine)
+	}
+	// Reusing dst does not allocate and replaces the content.
+	allocs := testing.AllocsPerRun(100, func() { w.Snapshot(&s) })
+	if allocs != 0 {
+		t.Fatalf("Snapshot allocates %v per call into a reused dst", allocs)
+	}
+	var c Snapshot
+	c.CopyFrom(&s)
+	s.Players[0].X = -1
+	if c.Players[0].X == -1 {
+		t.Fatalf("CopyFrom shares the players slice")
+	}
+}
