@@ -1,0 +1,365 @@
+package netcode
+
+import (
+	"math"
+	"slices"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// The server→client half of the Decoder, used by the Go client and the
+// load tool (and the fuzz tests) rather than by the server itself.
+
+// DecodeServer decodes a server→client message into a new ServerMessage
+// that owns its slices. The error, if any, is a *DecodeError.
+func (d *Decoder) DecodeServer(b []byte) (ServerMessage, error) {
+	n, err := d.header(b)
+	if err != nil {
+		return nil, err
+	}
+	var m ServerMessage
+	switch MsgType(d.typ) {
+	case TypeWelcome:
+		w := new(Welcome)
+		m, err = w, d.welcome(n, w)
+	case TypeSnapshot:
+		s := new(Snapshot)
+		m, err = s, d.snapshot(n, &s.Snapshot)
+	case TypeEvents:
+		e := new(Events)
+		m, err = e, d.events(n, e)
+	case TypePong:
+		p := new(Pong)
+		m, err = p, d.pong(n, p)
+	case TypeError:
+		e := new(ErrorMessage)
+		m, err = e, d.errorMessage(n, e)
+	default:
+		return nil, &DecodeError{Kind: ErrUnknownType, Type: d.typ}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.end(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+func (d *Decoder) pong(n int, p *Pong) error {
+	if err := d.need("pong", n, 2); err != nil {
+		return err
+	}
+	var err error
+	if p.T, err = d.float("t"); err != nil {
+		return err
+	}
+	tick, err := d.uint("tick", math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	p.Tick = uint32(tick)
+	return d.skip("pong", n-2)
+}
+
+func (d *Decoder) errorMessage(n int, m *ErrorMessage) error {
+	if err := d.need("error", n, 3); err != nil {
+		return err
+	}
+	code, err := d.uint("code", math.MaxUint16)
+	if err != nil {
+		return err
+	}
+	m.Code = ErrorCode(code)
+	if m.Reason, err = d.str("reason"); err != nil {
+		return err
+	}
+	if m.Message, err = d.str("message"); err != nil {
+		return err
+	}
+	return d.skip("error", n-3)
+}
+
+func (d *Decoder) welcome(n int, w *Welcome) error {
+	if err := d.need("welcome", n, 8); err != nil {
+		return err
+	}
+	var err error
+	var v uint64
+	if w.Version, err = d.uint("version", math.MaxUint64); err != nil {
+		return err
+	}
+	if w.Player, err = d.str("player"); err != nil {
+		return err
+	}
+	if w.Match, err = d.str("match"); err != nil {
+		return err
+	}
+	if v, err = d.uint("you", math.MaxUint16); err != nil {
+		return err
+	}
+	w.You = game.PlayerID(v)
+	if v, err = d.uint("tickRate", math.MaxInt32); err != nil {
+		return err
+	}
+	w.TickRate = int(v)
+	if v, err = d.uint("snapshotRate", math.MaxInt32); err != nil {
+		return err
+	}
+	w.SnapshotRate = int(v)
+	if w.Map, err = d.str("map"); err != nil {
+		return err
+	}
+	count, err := d.array("roster")
+	if err != nil {
+		return err
+	}
+	w.Roster = slices.Grow(w.Roster[:0], count)
+	for range count {
+		var r RosterEntry
+		if err := d.rosterEntry(&r); err != nil {
+			return err
+		}
+		w.Roster = append(w.Roster, r)
+	}
+	return d.skip("welcome", n-8)
+}
+
+func (d *Decoder) rosterEntry(r *RosterEntry) error {
+	n, err := d.array("roster entry")
+	if err != nil {
+		return err
+	}
+	if err := d.need("roster entry", n, 5); err != nil {
+		return err
+	}
+	v, err := d.uint("roster id", math.MaxUint16)
+	if err != nil {
+		return err
+	}
+	r.ID = game.PlayerID(v)
+	if r.Name, err = d.str("roster name"); err != nil {
+		return err
+	}
+	if v, err = d.uint("roster flags", math.MaxUint8); err != nil {
+		return err
+	}
+	r.Flags = game.PlayerFlags(v)
+	if v, err = d.uint("roster kills", math.MaxInt32); err != nil {
+		return err
+	}
+	r.Kills = int(v)
+	if v, err = d.uint("roster deaths", math.MaxInt32); err != nil {
+		return err
+	}
+	r.Deaths = int(v)
+	return d.skip("roster entry", n-5)
+}
+
+func (d *Decoder) snapshot(n int, s *game.Snapshot) error {
+	if err := d.need("snapshot", n, 6); err != nil {
+		return err
+	}
+	var v uint64
+	var err error
+	if v, err = d.uint("tick", math.MaxUint32); err != nil {
+		return err
+	}
+	s.Tick = uint32(v)
+	if v, err = d.uint("phase", math.MaxUint8); err != nil {
+		return err
+	}
+	s.Phase = game.Phase(v)
+	if v, err = d.uint("phaseTicksLeft", math.MaxUint32); err != nil {
+		return err
+	}
+	s.PhaseTicksLeft = uint32(v)
+	if v, err = d.uint("scoreLimit", math.MaxInt32); err != nil {
+		return err
+	}
+	s.ScoreLimit = int(v)
+
+	count, err := d.array("players")
+	if err != nil {
+		return err
+	}
+	s.Players = slices.Grow(s.Players[:0], count)
+	for range count {
+		var p game.PlayerState
+		if err := d.playerState(&p); err != nil {
+			return err
+		}
+		s.Players = append(s.Players, p)
+	}
+	if count, err = d.array("projectiles"); err != nil {
+		return err
+	}
+	s.Projectiles = slices.Grow(s.Projectiles[:0], count)
+	for range count {
+		var p game.ProjectileState
+		if err := d.projectileState(&p); err != nil {
+			return err
+		}
+		s.Projectiles = append(s.Projectiles, p)
+	}
+	return d.skip("snapshot", n-6)
+}
+
+// quantized reads a pos or vel element.
+func (d *Decoder) quantized(field string) (int32, error) {
+	v, err := d.int(field, math.MinInt32, math.MaxInt32)
+	return int32(v), err
+}
+
+func (d *Decoder) playerState(p *game.PlayerState) error {
+	n, err := d.array("player")
+	if err != nil {
+		return err
+	}
+	if err := d.need("player", n, 12); err != nil {
+		return err
+	}
+	var v uint64
+	var q int32
+	if v, err = d.uint("player id", math.MaxUint16); err != nil {
+		return err
+	}
+	p.ID = game.PlayerID(v)
+	if q, err = d.quantized("player x"); err != nil {
+		return err
+	}
+	p.X = DequantizePos(q)
+	if q, err = d.quantized("player y"); err != nil {
+		return err
+	}
+	p.Y = DequantizePos(q)
+	if q, err = d.quantized("player vx"); err != nil {
+		return err
+	}
+	p.VX = DequantizeVel(q)
+	if q, err = d.quantized("player vy"); err != nil {
+		return err
+	}
+	p.VY = DequantizeVel(q)
+	if v, err = d.uint("player aim", math.MaxUint16); err != nil {
+		return err
+	}
+	p.Aim = DequantizeAngle(uint16(v))
+	if v, err = d.uint("player health", math.MaxInt32); err != nil {
+		return err
+	}
+	p.Health = int(v)
+	if v, err = d.uint("player flags", math.MaxUint8); err != nil {
+		return err
+	}
+	p.Flags = game.PlayerFlags(v)
+	if v, err = d.uint("player kills", math.MaxInt32); err != nil {
+		return err
+	}
+	p.Kills = int(v)
+	if v, err = d.uint("player deaths", math.MaxInt32); err != nil {
+		return err
+	}
+	p.Deaths = int(v)
+	if v, err = d.uint("player respawnTicks", math.MaxInt32); err != nil {
+		return err
+	}
+	p.RespawnTicks = int(v)
+	if v, err = d.uint("player ackSeq", math.MaxUint32); err != nil {
+		return err
+	}
+	p.AckSeq = uint32(v)
+	return d.skip("player", n-12)
+}
+
+func (d *Decoder) projectileState(p *game.ProjectileState) error {
+	n, err := d.array("projectile")
+	if err != nil {
+		return err
+	}
+	if err := d.need("projectile", n, 6); err != nil {
+		return err
+	}
+	var v uint64
+	var q int32
+	if v, err = d.uint("projectile id", math.MaxUint32); err != nil {
+		return err
+	}
+	p.ID = uint32(v)
+	if v, err = d.uint("projectile owner", math.MaxUint16); err != nil {
+		return err
+	}
+	p.Owner = game.PlayerID(v)
+	if q, err = d.quantized("projectile x"); err != nil {
+		return err
+	}
+	p.X = DequantizePos(q)
+	if q, err = d.quantized("projectile y"); err != nil {
+		return err
+	}
+	p.Y = DequantizePos(q)
+	if q, err = d.quantized("projectile vx"); err != nil {
+		return err
+	}
+	p.VX = DequantizeVel(q)
+	if q, err = d.quantized("projectile vy"); err != nil {
+		return err
+	}
+	p.VY = DequantizeVel(q)
+	return d.skip("projectile", n-6)
+}
+
+func (d *Decoder) events(n int, e *Events) error {
+	if err := d.need("events", n, 2); err != nil {
+		return err
+	}
+	v, err := d.uint("tick", math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	e.Tick = uint32(v)
+	count, err := d.array("events")
+	if err != nil {
+		return err
+	}
+	e.Events = slices.Grow(e.Events[:0], count)
+	for range count {
+		ev := game.Event{Tick: e.Tick}
+		if err := d.event(&ev); err != nil {
+			return err
+		}
+		e.Events = append(e.Events, ev)
+	}
+	return d.skip("events", n-2)
+}
+
+func (d *Decoder) event(ev *game.Event) error {
+	n, err := d.array("event")
+	if err != nil {
+		return err
+	}
+	if err := d.need("event", n, 5); err != nil {
+		return err
+	}
+	var v uint64
+	if v, err = d.uint("event kind", math.MaxUint8); err != nil {
+		return err
+	}
+	ev.Kind = game.EventKind(v)
+	if v, err = d.uint("event player", math.MaxUint16); err != nil {
+		return err
+	}
+	ev.Player = game.PlayerID(v)
+	if v, err = d.uint("event other", math.MaxUint16); err != nil {
+		return err
+	}
+	ev.Other = game.PlayerID(v)
+	value, err := d.int("event value", math.MinInt32, math.MaxInt32)
+	if err != nil {
+		return err
+	}
+	ev.Value = int32(value)
+	if ev.Name, err = d.str("event name"); err != nil {
+		return err
+	}
+	return d.skip("event", n-5)
+}

@@ -1,0 +1,302 @@
+package netcode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/clock"
+)
+
+// Timeouts for loopback tests: generous, because the machine running them
+// may be a loaded 2-core box under -race. Tests poll with these deadlines;
+// none sleeps and hopes.
+const (
+	waitLong  = 20 * time.Second
+	waitShort = 5 * time.Second
+)
+
+// testMapJSON is an open 600×300 arena with two spawns facing each other
+// across a clear line, so two players aiming at each other always hit.
+const testMapJSON = `{
+  "id": "duel", "name": "Duel", "width": 600, "height": 300,
+  "walls": [{"x": 0, "y": 0, "w": 600, "h": 8}],
+  "spawns": [{"x": 150, "y": 150}, {"x": 450, "y": 150}]
+}`
+
+// quietLog keeps test output to failures; set SKIRMISH_TEST_LOG=1 to see
+// the server's logs.
+var quietLog = func() *slog.Logger {
+	if os.Getenv("SKIRMISH_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}()
+
+// env is a real registry (clock.System, 30 Hz) behind a real netcode.Server
+// on a loopback httptest server.
+type env struct {
+	t   *testing.T
+	reg *game.Registry
+	srv *Server
+	ts  *httptest.Server
+	url string
+
+	stopRegistry context.CancelFunc // stops every match (OnStop(EndShutdown))
+}
+
+// newEnv starts an env; world tweaks the match template, cfg the server.
+// Everything is stopped at cleanup, before goleak looks.
+func newEnv(t *testing.T, cfg Config, world func(*game.WorldConfig)) *env {
+	t.Helper()
+	m, err := game.ParseMap([]byte(testMapJSON))
+	if err != nil {
+		t.Fatalf("test map: %v", err)
+	}
+	wc := game.WorldConfig{Seed: 1, TickRate: 30, Map: m}
+	if world != nil {
+		world(&wc)
+	}
+	var ids atomic.Int64
+	reg, err := game.NewRegistry(game.RegistryConfig{
+		Match:  game.MatchConfig{World: wc, Clock: clock.System{}, EndedLinger: 300 * time.Millisecond},
+		NewID:  func() string { return fmt.Sprintf("m%d", ids.Add(1)) },
+		Logger: quietLog,
+	})
+	if err != nil {
+		t.Fatalf("registry: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	regDone := make(chan error, 1)
+	go func() { regDone <- reg.Run(ctx) }()
+
+	cfg.Registry = reg
+	if cfg.Logger == nil {
+		cfg.Logger = quietLog
+	}
+	srv, err := NewServer(cfg)
+	if err != nil {
+		cancel()
+		t.Fatalf("NewServer: %v", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", srv)
+	ts := httptest.NewServer(mux)
+	e := &env{t: t, reg: reg, srv: srv, ts: ts, url: "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws", stopRegistry: cancel}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), waitLong)
+		defer scancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		ts.Close()
+		cancel()
+		select {
+		case err := <-regDone:
+			if err != nil {
+				t.Errorf("registry Run: %v", err)
+			}
+		case <-time.After(waitLong):
+			t.Errorf("registry did not stop")
+		}
+	})
+	return e
+}
+
+// dial connects a client and starts recording what it receives.
+func (e *env) dial(opts DialOptions) *player {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitShort)
+	defer cancel()
+	c, w, err := Dial(ctx, e.url, opts)
+	if err != nil {
+		e.t.Fatalf("Dial %+v: %v", opts, err)
+	}
+	return newPlayer(e.t, c, w)
+}
+
+// player records everything a client receives, on its own goroutine, so a
+// test can wait for conditions on it.
+type player struct {
+	t *testing.T
+	c *Client
+	w Welcome
+
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced on every message
+	snaps    []snapStamp
+	last     game.Snapshot
+	events   []game.Event
+	pongs    []Pong
+	errs     []ErrorMessage
+	closeErr error // the error that ended the reader
+	done     chan struct{}
+
+	stopKeepalive chan struct{}
+	keepaliveDone chan struct{}
+}
+
+type snapStamp struct {
+	at   time.Time
+	tick uint32
+}
+
+func newPlayer(t *testing.T, c *Client, w Welcome) *player {
+	p := &player{t: t, c: c, w: w, changed: make(chan struct{}), done: make(chan struct{})}
+	go p.read()
+	t.Cleanup(func() {
+		p.stopPinging()
+		_ = c.Close()
+		select {
+		case <-p.done:
+		case <-time.After(waitLong):
+			t.Errorf("player reader did not stop")
+		}
+	})
+	return p
+}
+
+func (p *player) read() {
+	defer close(p.done)
+	for {
+		m, err := p.c.Next()
+		p.mu.Lock()
+		if err != nil {
+			p.closeErr = err
+		}
+		switch m := m.(type) {
+		case *Snapshot:
+			p.snaps = append(p.snaps, snapStamp{at: time.Now(), tick: m.Tick})
+			p.last = m.Snapshot
+		case *Events:
+			p.events = append(p.events, m.Events...)
+		case *Pong:
+			p.pongs = append(p.pongs, *m)
+		case *ErrorMessage:
+			p.errs = append(p.errs, *m)
+		}
+		close(p.changed)
+		p.changed = make(chan struct{})
+		p.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// keepalive pings every 500 ms, like a real client, so long tests do not
+// trip the idle timeout.
+func (p *player) keepalive() {
+	p.stopKeepalive, p.keepaliveDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.keepaliveDone)
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.stopKeepalive:
+				return
+			case <-tick.C:
+				_ = p.c.SendPing(1)
+			}
+		}
+	}()
+}
+
+func (p *player) stopPinging() {
+	if p.stopKeepalive != nil {
+		close(p.stopKeepalive)
+		<-p.keepaliveDone
+		p.stopKeepalive = nil
+	}
+}
+
+// waitFor blocks until cond (called with p.mu held) is true, failing the
+// test after timeout. every, if not nil, runs between checks at about the
+// tick rate (to send inputs while waiting).
+func (p *player) waitFor(what string, timeout time.Duration, cond func() bool, every func()) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(time.Second / 30)
+	defer tick.Stop()
+	check := func() (ok bool, changed chan struct{}, ended error) {
+		p.mu.Lock()
+		defer p.mu.Unlock() // cond may fail the test
+		return cond(), p.changed, p.closeErr
+	}
+	for {
+		ok, changed, ended := check()
+		if ok {
+			return
+		}
+		if ended != nil {
+			p.t.Fatalf("waiting for %s: connection ended: %v", what, ended)
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("waiting for %s: timed out after %v (connection: %v)", what, timeout, ended)
+		}
+		select {
+		case <-changed:
+		case <-tick.C:
+			if every != nil {
+				every()
+			}
+		}
+	}
+}
+
+// closed waits for the server to close the connection and returns the code.
+func (p *player) closed(timeout time.Duration) CloseCode {
+	p.t.Helper()
+	var err error
+	p.waitFor("close", timeout, func() bool { err = p.closeErr; return err != nil }, nil)
+	var ce *CloseError
+	if !errors.As(err, &ce) {
+		p.t.Fatalf("connection ended with %v, not a close frame", err)
+	}
+	return ce.Code
+}
+
+// snapshotsSince counts snapshots received after t.
+func (p *player) snapshotsSince(t time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for i := len(p.snaps) - 1; i >= 0 && p.snaps[i].at.After(t); i-- {
+		n++
+	}
+	return n
+}
+
+// rateMeter checks that a client keeps getting snapshots at about the
+// configured rate while something else happens.
+type rateMeter struct {
+	p     *player
+	start time.Time
+}
+
+func (p *player) meter() rateMeter { return rateMeter{p: p, start: time.Now()} }
+
+// check fails the test if fewer than half the expected snapshots (minus a
+// couple for the window's edges) arrived since the meter started. Half is
+// generous on purpose: the point is that a misbehaving neighbour does not
+// stall this client, not a precise rate on a loaded machine.
+func (m rateMeter) check(t *testing.T, rate int, what string) {
+	t.Helper()
+	elapsed := time.Since(m.start)
+	got := m.p.snapshotsSince(m.start)
+	want := int(elapsed.Seconds()*float64(rate)/2) - 2
+	if got < want {
+		t.Errorf("%s: bystander got %d snapshots in %v, want at least %d (rate %d Hz)", what, got, elapsed, want, rate)
+	}
+}

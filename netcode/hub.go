@@ -1,0 +1,139 @@
+package netcode
+
+import (
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// hub is one match's game.Observer: it turns each tick into prepared frames,
+// encoded once, and offers the same bytes to every connection in the match.
+//
+// OnTick and OnStop run on the match goroutine and only make non-blocking
+// offers; the connection list is copy-on-write so they never take the
+// server's lock. The list is changed only by Server.attach and
+// Server.detach, under the server's lock.
+type hub struct {
+	srv      *Server
+	match    *game.Match
+	tickRate int // Hz
+	snapRate int // Hz, 1..tickRate
+
+	conns       atomic.Pointer[[]*conn]
+	tick        atomic.Uint32 // the latest tick seen, for pongs
+	stopped     atomic.Bool
+	stopReason  atomic.Int32
+	unsubscribe func() // set and called under srv.mu
+
+	enc *Encoder     // match goroutine only
+	log *slog.Logger // for encode failures, which cannot happen with sane match sizes
+}
+
+var _ game.Observer = (*hub)(nil)
+
+func newHub(s *Server, m *game.Match, tickRate, snapRate int) *hub {
+	h := &hub{
+		srv:      s,
+		match:    m,
+		tickRate: tickRate,
+		snapRate: snapRate,
+		enc:      NewEncoder(),
+		log:      s.log.With("match", m.ID()),
+	}
+	h.conns.Store(new([]*conn))
+	return h
+}
+
+// snapshotDue reports whether tick is a snapshot tick: one where
+// ⌊tick·snapRate/tickRate⌋ steps up. That sends exactly snapRate snapshots
+// per second of ticks, evenly spaced when snapRate divides tickRate, and
+// picks the same ticks for every connection of the match.
+func (h *hub) snapshotDue(tick uint32) bool {
+	if tick == 0 || h.snapRate >= h.tickRate {
+		return true
+	}
+	t, s, r := uint64(tick), uint64(h.snapRate), uint64(h.tickRate)
+	return t*s/r != (t-1)*s/r
+}
+
+// OnTick offers the tick's events frame (if any) and, on snapshot ticks, the
+// snapshot frame to every connection. A connection whose queue is full is
+// closed as too slow.
+func (h *hub) OnTick(s *game.Snapshot, events []game.Event) {
+	h.tick.Store(s.Tick)
+	conns := *h.conns.Load()
+	if len(conns) == 0 {
+		return
+	}
+	if len(events) > 0 {
+		frame, err := newServerFrame(h.enc.EncodeEvents(s.Tick, events))
+		if err != nil {
+			h.log.Error("events not sent", "tick", s.Tick, "err", err)
+		} else {
+			for _, c := range conns {
+				if !c.out.offerEvents(frame, s.Tick) {
+					c.closeWith(CloseTooSlow, closeNow, nil)
+				}
+			}
+		}
+	}
+	if !h.snapshotDue(s.Tick) {
+		return
+	}
+	frame, err := newServerFrame(h.enc.EncodeSnapshot(s))
+	if err != nil {
+		h.log.Error("snapshot not sent", "tick", s.Tick, "err", err)
+		return
+	}
+	var replaced uint64
+	for _, c := range conns {
+		if c.out.offerSnapshot(frame, s.Tick) {
+			replaced++
+		}
+	}
+	if replaced > 0 {
+		h.srv.stats.snapshotsReplaced.Add(replaced)
+	}
+}
+
+// OnStop closes every connection of the match: 1001 on a server shutdown,
+// else 4005. Queued frames (the end event, the last snapshot) are flushed
+// first.
+func (h *hub) OnStop(reason game.EndReason) {
+	h.stopReason.Store(int32(reason))
+	h.stopped.Store(true)
+	code := h.closeCode()
+	for _, c := range *h.conns.Load() {
+		c.closeWith(code, closeFlush, nil)
+	}
+}
+
+// closeCode is the close code for the connections of a stopped match.
+func (h *hub) closeCode() CloseCode {
+	if game.EndReason(h.stopReason.Load()) == game.EndShutdown {
+		return CloseGoingAway
+	}
+	return CloseMatchOver
+}
+
+// add and remove change the connection list; srv.mu held.
+func (h *hub) add(c *conn) {
+	old := *h.conns.Load()
+	next := make([]*conn, len(old), len(old)+1)
+	copy(next, old)
+	next = append(next, c)
+	h.conns.Store(&next)
+}
+
+func (h *hub) remove(c *conn) (left int) {
+	old := *h.conns.Load()
+	next := make([]*conn, 0, len(old))
+	for _, x := range old {
+		if x != c {
+			next = append(next, x)
+		}
+	}
+	h.conns.Store(&next)
+	return len(next)
+}

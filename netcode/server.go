@@ -1,0 +1,402 @@
+package netcode
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/google/uuid"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// Config configures a Server. Every zero value takes the documented default.
+type Config struct {
+	// Registry is where players' matches are found and created. Required.
+	Registry *game.Registry
+	// SnapshotRate is how many snapshots per second each player gets; 0
+	// means 20. It is clamped to each match's tick rate.
+	SnapshotRate int
+	// AllowedOrigins lists the browser origins allowed to connect besides
+	// the server's own (an Origin whose host equals the request's Host).
+	// An entry is a full origin ("https://example.com:8443") or a bare host
+	// ("example.com:8443"); "*" allows every origin. Requests without an
+	// Origin header (non-browser clients) are always allowed. nil means
+	// same-origin only.
+	AllowedOrigins []string
+	// Logger receives connection-level logs; nil means slog.Default().
+	Logger *slog.Logger
+	// HelloTimeout is how long a client has after the upgrade to send its
+	// hello (else close 4003); 0 means 5s.
+	HelloTimeout time.Duration
+	// IdleTimeout is how long a joined client may send nothing (else close
+	// 4004); 0 means 15s.
+	IdleTimeout time.Duration
+	// WriteTimeout bounds each write to a client; a write stalled that long
+	// closes it with 4008. 0 means 5s.
+	WriteTimeout time.Duration
+	// MaxMessageSize is the largest frame or message a client may send
+	// (else close 1009); 0 means 4096 (MaxClientMessage).
+	MaxMessageSize int
+	// OutboxSize is how many frames (events, pongs, errors) may wait for a
+	// client besides the latest snapshot before it is closed with 4008; 0
+	// means 256.
+	OutboxSize int
+	// SendBuffer is the kernel send buffer (SO_SNDBUF) of each player's
+	// socket in bytes; 0 means 64 KiB, negative leaves the OS default. A
+	// modest buffer makes a slow client's backlog show up in its outbox,
+	// where a newer snapshot replaces an older one, instead of piling up
+	// stale snapshots in the kernel.
+	SendBuffer int
+}
+
+const defaultSendBuffer = 64 << 10
+
+func (c *Config) setDefaults() error {
+	if c.Registry == nil {
+		return errors.New("netcode: Config.Registry is required")
+	}
+	for _, v := range []struct {
+		name string
+		neg  bool
+	}{
+		{"SnapshotRate", c.SnapshotRate < 0},
+		{"HelloTimeout", c.HelloTimeout < 0},
+		{"IdleTimeout", c.IdleTimeout < 0},
+		{"WriteTimeout", c.WriteTimeout < 0},
+		{"MaxMessageSize", c.MaxMessageSize < 0},
+		{"OutboxSize", c.OutboxSize < 0},
+	} {
+		if v.neg {
+			return fmt.Errorf("netcode: Config.%s must not be negative", v.name)
+		}
+	}
+	if c.SnapshotRate == 0 {
+		c.SnapshotRate = 20
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.HelloTimeout == 0 {
+		c.HelloTimeout = 5 * time.Second
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 15 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 5 * time.Second
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = MaxClientMessage
+	}
+	if c.OutboxSize == 0 {
+		c.OutboxSize = 256
+	}
+	if c.SendBuffer == 0 {
+		c.SendBuffer = defaultSendBuffer
+	}
+	return nil
+}
+
+// Server accepts players' WebSocket connections (mount ServeHTTP at
+// GET /ws) and connects them to matches. It is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	allowAll bool
+	origins  []string // lower-case full origins and hosts
+
+	ctx    context.Context // cancelled by Shutdown: abandons joins in progress
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	draining bool
+	conns    map[*conn]struct{}
+	hubs     map[*game.Match]*hub
+	wg       sync.WaitGroup // every connection goroutine (reader and writer)
+
+	stats struct {
+		accepted, rejected            atomic.Uint64
+		framesSent, bytesSent         atomic.Uint64
+		snapshotsReplaced, slowClosed atomic.Uint64
+		inputsDropped                 atomic.Uint64
+		connections                   atomic.Int64
+	}
+}
+
+// NewServer validates cfg and returns a Server.
+func NewServer(cfg Config) (*Server, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:   cfg,
+		log:   cfg.Logger,
+		conns: make(map[*conn]struct{}),
+		hubs:  make(map[*game.Match]*hub),
+	}
+	for _, o := range cfg.AllowedOrigins {
+		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
+		switch o {
+		case "":
+		case "*":
+			s.allowAll = true
+		default:
+			s.origins = append(s.origins, o)
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Stats is a snapshot of a Server's counters.
+type Stats struct {
+	Connections       int64  // player connections open now
+	Accepted          uint64 // upgrades completed since start
+	Rejected          uint64 // upgrade requests refused (400, 403, 503)
+	FramesSent        uint64 // WebSocket frames written
+	BytesSent         uint64 // bytes written to player sockets
+	SnapshotsReplaced uint64 // snapshots superseded in an outbox before being written
+	SlowClosed        uint64 // connections closed with 4008 (too slow)
+	InputsDropped     uint64 // inputs over the rate limit or refused by a full match inbox
+}
+
+// Stats returns the server's counters. It is safe for concurrent use.
+func (s *Server) Stats() Stats {
+	st := &s.stats
+	return Stats{
+		Connections:       st.connections.Load(),
+		Accepted:          st.accepted.Load(),
+		Rejected:          st.rejected.Load(),
+		FramesSent:        st.framesSent.Load(),
+		BytesSent:         st.bytesSent.Load(),
+		SnapshotsReplaced: st.snapshotsReplaced.Load(),
+		SlowClosed:        st.slowClosed.Load(),
+		InputsDropped:     st.inputsDropped.Load(),
+	}
+}
+
+// ServeHTTP upgrades a player's request to a WebSocket and runs the
+// connection until it closes (PROTOCOL.md §1.1). Refusals happen before the
+// upgrade, as JSON errors: 503 while draining, 400 for a request that is not
+// a WebSocket upgrade, 403 for a disallowed Origin.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	draining := s.draining
+	s.mu.Unlock()
+	if draining {
+		s.refuseHTTP(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		return
+	}
+	if err := checkUpgrade(r); err != nil {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		s.refuseHTTP(w, http.StatusBadRequest, "bad_upgrade", err.Error())
+		return
+	}
+	if !s.originAllowed(r) {
+		s.refuseHTTP(w, http.StatusForbidden, "origin_not_allowed",
+			fmt.Sprintf("origin %q may not connect to this server", r.Header.Get("Origin")))
+		return
+	}
+	nc, rw, _, err := ws.HTTPUpgrader{Timeout: s.cfg.WriteTimeout}.Upgrade(r, w)
+	if err != nil {
+		s.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)
+		if nc != nil {
+			_ = nc.Close()
+		}
+		return
+	}
+	if s.cfg.SendBuffer > 0 {
+		if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+			_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
+		}
+	}
+	// The hijacked reader may already hold bytes the client sent right
+	// after its request, so the connection reads through it.
+	c := newConn(s, nc, rw.Reader, uuid.NewString())
+	if !s.register(c) {
+		_ = nc.SetWriteDeadline(time.Now().Add(closeWriteTimeout))
+		_, _ = nc.Write(closeFrame(CloseGoingAway))
+		_ = nc.Close()
+		return
+	}
+	s.stats.accepted.Add(1)
+	go c.writeLoop()
+	c.readLoop()
+}
+
+func (s *Server) refuseHTTP(w http.ResponseWriter, status int, code, message string) {
+	s.stats.rejected.Add(1)
+	writeJSONError(w, status, code, message)
+}
+
+// writeJSONError writes the API's error body {"error":code,"message":…}.
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{code, message})
+}
+
+// checkUpgrade validates a WebSocket upgrade request (RFC 6455 §4.2.1)
+// before anything is hijacked, so a bad one gets a JSON 400 rather than
+// gobwas's plain-text answer.
+func checkUpgrade(r *http.Request) error {
+	switch {
+	case r.Method != http.MethodGet:
+		return fmt.Errorf("method %s: a WebSocket upgrade is a GET", r.Method)
+	case r.ProtoMajor != 1 || r.ProtoMinor < 1:
+		return fmt.Errorf("%s: a WebSocket upgrade needs HTTP/1.1", r.Proto)
+	case !headerHasToken(r.Header, "Connection", "upgrade"):
+		return errors.New(`missing "Connection: Upgrade"`)
+	case !headerHasToken(r.Header, "Upgrade", "websocket"):
+		return errors.New(`missing "Upgrade: websocket"`)
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		return errors.New("Sec-WebSocket-Version must be 13")
+	}
+	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	if err != nil || len(key) != 16 {
+		return errors.New("Sec-WebSocket-Key must be 16 bytes in base64")
+	}
+	return nil
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// originAllowed applies the origin policy described on Config.AllowedOrigins.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || s.allowAll {
+		return true
+	}
+	o := strings.ToLower(origin)
+	u, err := url.Parse(o)
+	if err == nil && u.Host != "" && u.Host == strings.ToLower(r.Host) {
+		return true
+	}
+	for _, a := range s.origins {
+		if a == o || (err == nil && u.Host != "" && a == u.Host) {
+			return true
+		}
+	}
+	return false
+}
+
+// register adds c to the server unless it is draining, and counts its two
+// goroutines.
+func (s *Server) register(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(2)
+	s.stats.connections.Add(1)
+	return true
+}
+
+// forget removes c once its goroutines are done with it.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.stats.connections.Add(-1)
+}
+
+// attach puts c on m's hub, subscribing a new hub to m for the match's
+// first connection. c's outbox holds hub frames until its welcome.
+func (s *Server) attach(m *game.Match, c *conn) *hub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.out.hold()
+	h := s.hubs[m]
+	if h != nil {
+		h.add(c)
+		return h
+	}
+	rate := m.Info().TickRate
+	h = newHub(s, m, rate, max(1, min(s.cfg.SnapshotRate, rate)))
+	h.add(c)
+	s.hubs[m] = h
+	// Subscribe calls OnStop at once for a match that has already stopped;
+	// OnStop takes no lock of the server's, so holding s.mu is safe.
+	h.unsubscribe = m.Subscribe(h)
+	return h
+}
+
+// detach takes c off h, unsubscribing h when it was the last connection.
+func (s *Server) detach(h *hub, c *conn) {
+	var unsubscribe func()
+	s.mu.Lock()
+	if h.remove(c) == 0 && s.hubs[h.match] == h {
+		delete(s.hubs, h.match)
+		unsubscribe = h.unsubscribe
+	}
+	s.mu.Unlock()
+	if unsubscribe != nil {
+		unsubscribe()
+	}
+}
+
+// Shutdown stops taking connections (new upgrades get 503), closes every
+// connection with 1001 after flushing what is queued for it, and waits for
+// all connection goroutines to return. If ctx ends first, the remaining
+// sockets are closed abruptly and ctx's error is returned once the
+// goroutines are gone. It is safe to call more than once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	s.cancel()
+	for _, c := range conns {
+		c.closeWith(CloseGoingAway, closeFlush, nil)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, c := range conns {
+		_ = c.nc.Close()
+	}
+	<-done
+	return fmt.Errorf("netcode: shutdown: %w", ctx.Err())
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// Ensure the hijacked connection type offers what ServeHTTP tunes.
+var _ interface{ SetWriteBuffer(int) error } = (*net.TCPConn)(nil)
