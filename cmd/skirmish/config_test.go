@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseServeConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string // substring; "" means success
+		check   func(t *testing.T, c serveConfig)
+	}{
+		{
+			name: "defaults",
+			check: func(t *testing.T, c serveConfig) {
+				if c.Addr != ":8080" || c.TickRate != 30 || c.SnapshotRate != 20 || c.SpectatorRate != 10 ||
+					c.MaxPlayers != 8 || !c.Bots || c.LogLevel != slog.LevelInfo || c.LogFormat != "text" || len(c.Origins) != 0 {
+					t.Errorf("defaults = %+v", c)
+				}
+			},
+		},
+		{
+			name: "flags",
+			args: []string{"--addr", "127.0.0.1:9000", "--tick-rate", "60", "--snapshot-rate", "30", "--bots=false",
+				"--origins", "https://a.example, https://b.example", "--log-level", "debug", "--log-format", "json"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.Addr != "127.0.0.1:9000" || c.TickRate != 60 || c.SnapshotRate != 30 || c.Bots ||
+					c.LogLevel != slog.LevelDebug || c.LogFormat != "json" {
+					t.Errorf("got %+v", c)
+				}
+				if strings.Join(c.Origins, "|") != "https://a.example|https://b.example" {
+					t.Errorf("origins = %q", c.Origins)
+				}
+			},
+		},
+		{
+			name: "env fills what flags leave",
+			args: []string{"--tick-rate", "64"},
+			env:  map[string]string{"SKIRMISH_TICK_RATE": "20", "SKIRMISH_MAX_PLAYERS": "4", "SKIRMISH_BOT_FILL": "2", "SKIRMISH_TIME_LIMIT": "90s"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.TickRate != 64 {
+					t.Errorf("flag must win over env: tick rate %d", c.TickRate)
+				}
+				if c.MaxPlayers != 4 || c.BotFill != 2 || c.TimeLimit != 90*time.Second {
+					t.Errorf("env not applied: %+v", c)
+				}
+			},
+		},
+		{name: "tick rate too low", args: []string{"--tick-rate", "5"}, wantErr: "--tick-rate 5: want 10 to 128"},
+		{name: "tick rate too high", args: []string{"--tick-rate", "500"}, wantErr: "--tick-rate 500"},
+		{name: "snapshot above tick", args: []string{"--tick-rate", "20", "--snapshot-rate", "30"}, wantErr: "--snapshot-rate 30"},
+		{name: "spectator rate zero", args: []string{"--spectator-rate", "0"}, wantErr: "--spectator-rate 0"},
+		{name: "max players", args: []string{"--max-players", "1"}, wantErr: "--max-players 1"},
+		{name: "bot fill above max", args: []string{"--max-players", "4", "--bot-fill", "6"}, wantErr: "--bot-fill 6"},
+		{name: "bot fill ignored with bots off", args: []string{"--bots=false", "--bot-fill", "0"}},
+		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
+		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
+		{name: "bad origin", args: []string{"--origins", "example.com"}, wantErr: "--origins"},
+		{name: "bad addr", args: []string{"--addr", "8080"}, wantErr: "--addr"},
+		{name: "bad env value", env: map[string]string{"SKIRMISH_TICK_RATE": "fast"}, wantErr: "SKIRMISH_TICK_RATE"},
+		{name: "stray argument", args: []string{"now"}, wantErr: "unexpected argument"},
+		{name: "unknown flag", args: []string{"--colour", "red"}, wantErr: "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			c, err := parseServeConfig(tt.args, getenv, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+func TestServeHelpListsEnv(t *testing.T) {
+	var out strings.Builder
+	_, err := parseServeConfig([]string{"--help"}, func(string) string { return "" }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"--tick-rate", "SKIRMISH_TICK_RATE", "SKIRMISH_ORIGINS", "--log-format"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help does not mention %s:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/netcode"
+)
+
+// loadConfig is what `skirmish loadtest` can be told.
+type loadConfig struct {
+	URL      string
+	Players  int
+	Duration time.Duration
+	Ramp     time.Duration
+	Origin   string
+	JSON     bool
+}
+
+func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
+	var c loadConfig
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	fs.StringVar(&c.URL, "url", "ws://localhost:8080/ws", "the server's WebSocket URL")
+	fs.IntVar(&c.Players, "players", 50, "headless bot players to connect (1-20000)")
+	fs.DurationVar(&c.Duration, "duration", 30*time.Second, "how long each player plays after the ramp")
+	fs.DurationVar(&c.Ramp, "ramp", 5*time.Second, "spread the connects over this long, so the server sees a ramp, not a thundering herd")
+	fs.StringVar(&c.Origin, "origin", "", "Origin header to send (default none, as non-browser clients do)")
+	fs.BoolVar(&c.JSON, "json", false, "print the summary as one JSON object")
+	fs.Usage = func() {
+		fmt.Fprintf(usage, "Usage: skirmish loadtest --url ws://HOST:PORT/ws --players N --duration 30s [--json]\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	if !strings.HasPrefix(c.URL, "ws://") && !strings.HasPrefix(c.URL, "wss://") {
+		errs = append(errs, fmt.Errorf("--url %q: want ws://HOST:PORT/ws", c.URL))
+	}
+	if c.Players < 1 || c.Players > 20000 {
+		errs = append(errs, fmt.Errorf("--players %d: want 1 to 20000", c.Players))
+	}
+	if c.Duration < time.Second {
+		errs = append(errs, fmt.Errorf("--duration %s: want at least 1s", c.Duration))
+	}
+	if c.Ramp < 0 {
+		errs = append(errs, fmt.Errorf("--ramp %s: want 0 or more", c.Ramp))
+	}
+	return c, errors.Join(errs...)
+}
+
+// loadSummary is the result of a run; its JSON form is the --json output.
+type loadSummary struct {
+	URL                  string  `json:"url"`
+	Players              int     `json:"players"`
+	Connected            int     `json:"connected"`
+	Failed               int     `json:"failed"`
+	Dropped              int     `json:"dropped"`
+	Matches              int     `json:"matches"`
+	DurationSeconds      float64 `json:"duration_seconds"`
+	SnapshotsPerSecond   float64 `json:"snapshots_per_second_per_player"`
+	InputsPerSecond      float64 `json:"inputs_per_second_per_player"`
+	BytesPerSecond       float64 `json:"bytes_per_second_per_player"`
+	RTTp50Millis         float64 `json:"rtt_p50_ms"`
+	RTTp99Millis         float64 `json:"rtt_p99_ms"`
+	RTTSamples           int     `json:"rtt_samples"`
+	FirstConnectError    string  `json:"first_connect_error,omitempty"`
+	FirstDisconnectError string  `json:"first_disconnect_error,omitempty"`
+}
+
+// loadPlayer is one headless bot's counters, written by its own goroutines
+// and read by the progress line.
+type loadPlayer struct {
+	snapshots atomic.Int64
+	inputs    atomic.Int64
+	bytes     atomic.Int64
+	connected time.Time
+	ended     time.Time
+	rtts      []float64 // ms; owned by the reader goroutine until it returns
+	match     string
+	err       error
+}
+
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseLoadConfig(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	sum := loadtest(ctx, cfg, stderr)
+	if cfg.JSON {
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		printSummary(stdout, sum)
+	}
+	if sum.Failed > 0 || sum.Dropped > 0 {
+		return fmt.Errorf("loadtest: %d of %d players failed to connect, %d dropped", sum.Failed, sum.Players, sum.Dropped)
+	}
+	return nil
+}
+
+// loadtest connects cfg.Players bots over the ramp, lets each play for
+// cfg.Duration, and summarizes what they received.
+func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSummary {
+	players := make([]*loadPlayer, cfg.Players)
+	var (
+		wg        sync.WaitGroup
+		connected atomic.Int64
+		failed    atomic.Int64
+	)
+	start := time.Now()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i := range players {
+		p := &loadPlayer{}
+		players[i] = p
+		delay := time.Duration(0)
+		if cfg.Players > 1 {
+			delay = cfg.Ramp * time.Duration(i) / time.Duration(cfg.Players)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(delay):
+			case <-runCtx.Done():
+				p.err = runCtx.Err()
+				failed.Add(1)
+				return
+			}
+			if p.play(runCtx, cfg, i, &connected) != nil && p.connected.IsZero() {
+				failed.Add(1)
+			}
+		}()
+	}
+
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tty := isTerminal(progress)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		case <-tick.C:
+			printProgress(progress, tty, time.Since(start), players, int(connected.Load()), int(failed.Load()))
+		}
+	}
+	if tty {
+		fmt.Fprintln(progress)
+	}
+	return summarize(cfg, players, time.Since(start))
+}
+
+// play is one bot: connect, then send an input every tick and a ping every
+// second while a reader counts what arrives, until the duration is over.
+func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected *atomic.Int64) error {
+	dialCtx, cancelDial := context.WithTimeout(ctx, 10*time.Second)
+	c, welcome, err := netcode.Dial(dialCtx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin})
+	cancelDial()
+	if err != nil {
+		p.err = err
+		return err
+	}
+	defer c.Close()
+	connected.Add(1)
+	p.connected = time.Now()
+	p.match = welcome.Match
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+
+	readErr := make(chan error, 1)
+	go func() { readErr <- p.read(c) }()
+
+	rng := rand.New(rand.NewPCG(uint64(n), 0x5eed))
+	tickRate := max(int(welcome.TickRate), 1)
+	ticker := time.NewTicker(time.Second / time.Duration(tickRate))
+	defer ticker.Stop()
+	in := game.Input{}
+	var err2 error
+loop:
+	for seq := uint32(1); ; seq++ {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err2 = <-readErr:
+			readErr <- err2
+			break loop
+		case <-ticker.C:
+		}
+		// Wander like a restless human: change direction about once a
+		// second, sweep the aim, and fire in bursts.
+		if seq%uint32(tickRate) == 1 {
+			a := rng.Float64() * 2 * math.Pi
+			in.MoveX, in.MoveY = math.Cos(a), math.Sin(a)
+			if err := c.SendPing(float64(time.Now().UnixNano()) / 1e6); err != nil {
+				err2 = err
+				break
+			}
+		}
+		in.Seq = seq
+		in.Aim = math.Remainder(float64(seq)*0.1, 2*math.Pi)
+		in.Buttons = 0
+		if rng.IntN(3) == 0 {
+			in.Buttons = game.ButtonFire
+		}
+		if err := c.SendInput(in); err != nil {
+			err2 = err
+			break
+		}
+		p.inputs.Add(1)
+	}
+	p.ended = time.Now()
+	c.Close()
+	if err := <-readErr; err2 == nil && ctx.Err() == nil {
+		err2 = err
+	}
+	if err2 != nil && ctx.Err() == nil {
+		p.err = fmt.Errorf("disconnected: %w", err2)
+		return p.err
+	}
+	return nil
+}
+
+// read counts snapshots and bytes and turns pongs into RTT samples.
+func (p *loadPlayer) read(c *netcode.Client) error {
+	for {
+		msg, err := c.Next()
+		if err != nil {
+			return err
+		}
+		p.bytes.Store(int64(c.BytesRead()))
+		switch m := msg.(type) {
+		case *netcode.Snapshot:
+			p.snapshots.Add(1)
+		case *netcode.Pong:
+			p.rtts = append(p.rtts, float64(time.Now().UnixNano())/1e6-m.T)
+		}
+	}
+}
+
+func printProgress(w io.Writer, tty bool, elapsed time.Duration, players []*loadPlayer, connected, failed int) {
+	var snaps int64
+	for _, p := range players {
+		snaps += p.snapshots.Load()
+	}
+	line := fmt.Sprintf("[%3.0fs] connected %d/%d  failed %d  snapshots %d",
+		elapsed.Seconds(), connected, len(players), failed, snaps)
+	if tty {
+		fmt.Fprintf(w, "\r%-80s", line)
+	} else {
+		fmt.Fprintln(w, line)
+	}
+}
+
+func summarize(cfg loadConfig, players []*loadPlayer, elapsed time.Duration) loadSummary {
+	s := loadSummary{URL: cfg.URL, Players: len(players), DurationSeconds: math.Round(elapsed.Seconds()*10) / 10}
+	var rtts []float64
+	var snapRate, inputRate, byteRate float64
+	matches := map[string]bool{}
+	for _, p := range players {
+		if p.connected.IsZero() {
+			s.Failed++
+			if s.FirstConnectError == "" && p.err != nil {
+				s.FirstConnectError = p.err.Error()
+			}
+			continue
+		}
+		s.Connected++
+		matches[p.match] = true
+		if p.err != nil {
+			s.Dropped++
+			if s.FirstDisconnectError == "" {
+				s.FirstDisconnectError = p.err.Error()
+			}
+		}
+		secs := p.ended.Sub(p.connected).Seconds()
+		if secs <= 0 {
+			continue
+		}
+		snapRate += float64(p.snapshots.Load()) / secs
+		inputRate += float64(p.inputs.Load()) / secs
+		byteRate += float64(p.bytes.Load()) / secs
+		rtts = append(rtts, p.rtts...)
+	}
+	s.Matches = len(matches)
+	if s.Connected > 0 {
+		n := float64(s.Connected)
+		s.SnapshotsPerSecond = round2(snapRate / n)
+		s.InputsPerSecond = round2(inputRate / n)
+		s.BytesPerSecond = math.Round(byteRate / n)
+	}
+	slices.Sort(rtts)
+	s.RTTSamples = len(rtts)
+	s.RTTp50Millis = round2(percentile(rtts, 0.50))
+	s.RTTp99Millis = round2(percentile(rtts, 0.99))
+	return s
+}
+
+// percentile uses the nearest-rank method on sorted samples.
+func percentile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+func printSummary(w io.Writer, s loadSummary) {
+	fmt.Fprintf(w, "players    %d connected, %d failed, %d dropped, over %d matches (%.1fs)\n",
+		s.Connected, s.Failed, s.Dropped, s.Matches, s.DurationSeconds)
+	fmt.Fprintf(w, "per player %.2f snapshots/s, %.2f inputs/s, %.0f bytes/s received\n",
+		s.SnapshotsPerSecond, s.InputsPerSecond, s.BytesPerSecond)
+	fmt.Fprintf(w, "rtt        p50 %.2f ms, p99 %.2f ms (%d samples)\n", s.RTTp50Millis, s.RTTp99Millis, s.RTTSamples)
+	if s.FirstConnectError != "" {
+		fmt.Fprintf(w, "first connect error: %s\n", s.FirstConnectError)
+	}
+	if s.FirstDisconnectError != "" {
+		fmt.Fprintf(w, "first disconnect error: %s\n", s.FirstDisconnectError)
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLoadtestAgainstServer runs the load tool against a real server on
+// loopback and checks its summary describes what the players really got.
+func TestLoadtestAgainstServer(t *testing.T) {
+	cfg := testServeConfig(t)
+	cfg.MaxPlayers = 4 // 10 players must spread over at least 3 matches
+	base := startServer(t, cfg)
+	url := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "--url", url, "--players", "10",
+		"--duration", "3s", "--ramp", "500ms", "--json"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout.String(), stderr.String())
+	}
+	var s loadSummary
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		t.Fatalf("--json output is not one JSON object: %v\n%s", err, stdout.String())
+	}
+	if s.Connected != 10 || s.Failed != 0 || s.Dropped != 0 {
+		t.Errorf("connected %d failed %d dropped %d, want 10/0/0", s.Connected, s.Failed, s.Dropped)
+	}
+	if s.Matches < 3 {
+		t.Errorf("players spread over %d matches, want at least 3 with 4 seats each", s.Matches)
+	}
+	// 20 Hz snapshots; allow for a loaded machine and the first/last partial second.
+	if s.SnapshotsPerSecond < 12 || s.SnapshotsPerSecond > 22 {
+		t.Errorf("snapshots/s per player = %.2f, want about 20", s.SnapshotsPerSecond)
+	}
+	if s.InputsPerSecond < 15 || s.InputsPerSecond > 32 {
+		t.Errorf("inputs/s per player = %.2f, want about 30", s.InputsPerSecond)
+	}
+	if s.RTTSamples < 10 || s.RTTp50Millis <= 0 || s.RTTp99Millis < s.RTTp50Millis {
+		t.Errorf("rtt samples %d p50 %.2f p99 %.2f", s.RTTSamples, s.RTTp50Millis, s.RTTp99Millis)
+	}
+	if s.BytesPerSecond < 1000 {
+		t.Errorf("bytes/s per player = %.0f, implausibly low", s.BytesPerSecond)
+	}
+	if !strings.Contains(stderr.String(), "connected 10/10") {
+		t.Errorf("no progress line on stderr: %q", stderr.String())
+	}
+}
+
+// TestLoadtestFailsWhenNobodyConnects: the exit status tells CI the run failed.
+func TestLoadtestFailsWhenNobodyConnects(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens here now
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"loadtest", "--url", "ws://" + addr + "/ws", "--players", "3",
+		"--duration", "1s", "--ramp", "0s"}, &stdout, &stderr)
+	if code == 0 {
+		t.Fatalf("exit 0 with no server; stdout %s", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "0 connected, 3 failed") {
+		t.Errorf("summary = %q", stdout.String())
+	}
+}
+
+func TestLoadtestFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"--url", "http://x/ws"}, "--url"},
+		{[]string{"--players", "0"}, "--players 0"},
+		{[]string{"--duration", "10ms"}, "--duration"},
+		{[]string{"--players", "5", "--duration", "2s"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, err := parseLoadConfig(tt.args, &bytes.Buffer{})
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/skirmish-game/skirmish/assets"
+	"github.com/skirmish-game/skirmish/client"
+	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/netcode"
+	"github.com/skirmish-game/skirmish/spectate"
+)
+
+// defaultMap is the arena every match is played on until map rotation lands.
+const defaultMap = "arena"
+
+// server is one running Skirmish: the match registry, the players' and the
+// spectators' front doors, and the HTTP server in front of them.
+type server struct {
+	cfg        serveConfig
+	log        *slog.Logger
+	registry   *game.Registry
+	players    *netcode.Server
+	spectators *spectate.Server
+	http       *http.Server
+	draining   atomic.Bool
+}
+
+// newServer wires the parts together; nothing runs until serve.
+func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
+	raw, err := assets.Map(defaultMap)
+	if err != nil {
+		return nil, err
+	}
+	m, err := game.ParseMap(raw)
+	if err != nil {
+		return nil, fmt.Errorf("map %q: %w", defaultMap, err)
+	}
+	botFill := 0
+	if cfg.Bots {
+		botFill = cfg.BotFill
+	}
+	registry, err := game.NewRegistry(game.RegistryConfig{
+		Match: game.MatchConfig{
+			World: game.WorldConfig{
+				TickRate:   cfg.TickRate,
+				MaxPlayers: cfg.MaxPlayers,
+				BotFill:    botFill,
+				Map:        m,
+				TimeLimit:  int(cfg.TimeLimit.Seconds() * float64(cfg.TickRate)),
+				ScoreLimit: cfg.ScoreLimit,
+			},
+			Clock:  clock.System{},
+			Logger: log,
+		},
+		NewID:      uuid.NewString,
+		MaxMatches: cfg.MaxMatches,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	players, err := netcode.NewServer(netcode.Config{
+		Registry:       registry,
+		SnapshotRate:   cfg.SnapshotRate,
+		AllowedOrigins: cfg.Origins,
+		Logger:         log.With("part", "netcode"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("netcode: %w", err)
+	}
+	spectators, err := spectate.NewServer(spectate.Config{
+		Registry: registry,
+		Rate:     cfg.SpectatorRate,
+		Logger:   log.With("part", "spectate"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spectate: %w", err)
+	}
+	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators}
+	s.http = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// routes is the whole HTTP surface; docs/PROTOCOL.md describes each route.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", s.players)
+	mux.HandleFunc("GET /api/matches", s.spectators.ServeList)
+	mux.HandleFunc("GET /api/matches/{id}/events", s.spectators.ServeEvents)
+	mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /assets/", noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS()))))
+	mux.Handle("GET /", noCache(clientHandler()))
+	return mux
+}
+
+// clientHandler serves the embedded browser client, or explains how to build
+// it when the binary was compiled without one.
+func clientHandler() http.Handler {
+	if !client.Built() {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "The browser client is not built into this binary. Build with `make build` (or run `make run`).")
+		})
+	}
+	return http.FileServerFS(client.Dist())
+}
+
+// noCache makes browsers revalidate: the embedded files carry no modification
+// time, and a stale client against a newer server speaks the wrong protocol.
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"status": "draining"})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
+}
+
+// writeJSONError writes the house error shape {"error":word,"message":text}.
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
+}
+
+// serve runs until ctx is cancelled (SIGINT/SIGTERM), then drains: it stops
+// accepting, closes players with 1001, ends spectator streams with a final
+// `end` event, stops every match and returns nil if all of that finished
+// within the shutdown timeout.
+func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	regCtx, stopMatches := context.WithCancel(context.Background())
+	defer stopMatches()
+	var wg sync.WaitGroup
+	regErr := make(chan error, 1)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		regErr <- s.registry.Run(regCtx)
+	}()
+	httpErr := make(chan error, 1)
+	go func() {
+		defer wg.Done()
+		httpErr <- s.http.Serve(ln)
+	}()
+	s.log.Info("serving", "addr", ln.Addr().String(), "tick_rate", s.cfg.TickRate,
+		"snapshot_rate", s.cfg.SnapshotRate, "spectator_rate", s.cfg.SpectatorRate,
+		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots)
+
+	select {
+	case <-ctx.Done():
+	case err := <-httpErr:
+		stopMatches()
+		wg.Wait()
+		return fmt.Errorf("http server: %w", err)
+	}
+
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	s.draining.Store(true)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+
+	// http.Server.Shutdown closes the listener at once (stop accepting) and then
+	// waits for in-flight requests, which include the SSE streams: so it runs
+	// beside the two front doors' own shutdowns, which end those streams.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- s.http.Shutdown(sctx) }()
+	var errs []error
+	if err := s.players.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("players: %w", err))
+	}
+	if err := s.spectators.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("spectators: %w", err))
+	}
+	if err := <-httpDone; err != nil {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	stopMatches()
+	wg.Wait()
+	if err := <-regErr; err != nil && !errors.Is(err, context.Canceled) {
+		errs = append(errs, fmt.Errorf("matches: %w", err))
+	}
+	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	s.log.Info("stopped cleanly")
+	return nil
+}
