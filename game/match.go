@@ -17,6 +17,10 @@ var (
 	ErrMatchBusy    = errors.New("game: match inbox full")
 	ErrMatchStopped = errors.New("game: match stopped")
 	ErrNotFound     = errors.New("game: match not found")
+	// ErrMatchAbandoned is the cancellation cause the Registry gives a match
+	// it removes for having had no human for EmptyTimeout; the match then
+	// ends with EndAbandoned rather than EndShutdown.
+	ErrMatchAbandoned = errors.New("game: match abandoned")
 )
 
 // MatchConfig configures a Match. Zero values take the documented defaults.

@@ -48,7 +48,7 @@ type Registry struct {
 
 type regEntry struct {
 	m          *Match
-	cancel     context.CancelFunc // nil until started
+	cancel     context.CancelCauseFunc // nil until started
 	emptySince time.Time          // zero while the match has humans
 	removed    bool               // reaped: no longer findable, Run is stopping
 }
@@ -121,7 +121,7 @@ func (r *Registry) Run(ctx context.Context) error {
 			r.stopped = true
 			for _, e := range r.matches {
 				e.removed = true
-				e.cancel()
+				e.cancel(nil)
 			}
 			r.mu.Unlock()
 			r.wg.Wait()
@@ -153,7 +153,7 @@ func (r *Registry) reap(now time.Time) {
 			r.log.Info("removing empty match", "match", e.m.ID(), "empty", now.Sub(e.emptySince))
 			e.removed = true
 			delete(r.matches, e.m.ID())
-			e.cancel()
+			e.cancel(ErrMatchAbandoned)
 		}
 	}
 }
@@ -161,13 +161,13 @@ func (r *Registry) reap(now time.Time) {
 // startLocked runs e's match on a goroutine owned by the registry; r.mu held,
 // r.ctx set.
 func (r *Registry) startLocked(e *regEntry) {
-	ctx, cancel := context.WithCancel(r.ctx)
+	ctx, cancel := context.WithCancelCause(r.ctx)
 	e.cancel = cancel
 	e.emptySince = r.cfg.Match.Clock.Now()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		defer cancel()
+		defer cancel(nil)
 		err := e.m.Run(ctx)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			r.log.Error("match failed", "match", e.m.ID(), "err", err)

@@ -222,8 +222,8 @@ func TestRegistryReapsEmpty(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatalf("removed match's observers got no OnStop")
 	}
-	if got := rec.stopReasons(); got[0] != EndShutdown {
-		t.Fatalf("OnStop(%v), want shutdown", got[0])
+	if got := rec.stopReasons(); got[0] != EndAbandoned {
+		t.Fatalf("OnStop(%v), want abandoned (a reaped match is not a server shutdown)", got[0])
 	}
 	// The match with a human survives well past the timeout.
 	h.pump("time to pass", func() bool { return h.clk.Now().Sub(start) > 10*time.Second })

@@ -28,7 +28,7 @@ func (m *Match) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			m.shutdown()
+			m.shutdown(ctx)
 			return ctx.Err()
 		case <-clk.After(dt - acc):
 		}
@@ -157,13 +157,19 @@ func (m *Match) leave(id PlayerID) {
 	m.log.Debug("player left", "player", id)
 }
 
-// shutdown ends the world for a server shutdown and delivers the final tick
-// (with the phase and end events) before stopping.
-func (m *Match) shutdown() {
-	m.world.End(EndShutdown)
+// shutdown ends the world when Run's context is cancelled — a server
+// shutdown, or the registry removing an abandoned match (the context's cause
+// is ErrMatchAbandoned) — and delivers the final tick (with the phase and end
+// events) before stopping.
+func (m *Match) shutdown(ctx context.Context) {
+	reason := EndShutdown
+	if errors.Is(context.Cause(ctx), ErrMatchAbandoned) {
+		reason = EndAbandoned
+	}
+	m.world.End(reason)
 	m.world.Step()
 	m.publish()
-	m.stop(EndShutdown)
+	m.stop(reason)
 }
 
 // stop refuses further joins and inputs, fails joins still in the inbox, and

@@ -180,9 +180,10 @@ const (
 	EndTimeLimit  EndReason = 1
 	EndScoreLimit EndReason = 2
 	EndShutdown   EndReason = 3 // the server is stopping
+	EndAbandoned  EndReason = 4 // no human played for the registry's EmptyTimeout
 )
 
-var endReasonNames = [...]string{"", "time_limit", "score_limit", "shutdown"}
+var endReasonNames = [...]string{"", "time_limit", "score_limit", "shutdown", "abandoned"}
 
 // String returns the snake_case name used in logs and the spectator feed.
 func (r EndReason) String() string {

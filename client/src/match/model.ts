@@ -42,6 +42,8 @@ export function endReasonText(r: EndReason): string {
       return "Score limit reached";
     case "shutdown":
       return "Server shutting down";
+    case "abandoned":
+      return "No players left";
     default:
       return "Match over";
   }

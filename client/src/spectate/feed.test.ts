@@ -31,6 +31,8 @@ describe("parseFeedEvent", () => {
     ["score", `{"tick":5,"id":4,"kills":6}`, { kind: "score", player: 4, kills: 6 }],
     ["end", `{"tick":5,"reason":"time_limit","winner":4,"scoreboard":[{"id":4,"name":"bot-x","kills":6,"deaths":0}]}`,
       { kind: "end", winner: 4, reason: "time_limit", scoreboard: [{ id: 4, name: "bot-x", kills: 6, deaths: 0 }] }],
+    ["end", `{"tick":5,"reason":"abandoned","winner":0,"scoreboard":[]}`,
+      { kind: "end", winner: 0, reason: "abandoned", scoreboard: [] }],
     ["end", `{"tick":5,"reason":"meteor","winner":0,"scoreboard":[]}`,
       { kind: "end", winner: 0, reason: "unknown", scoreboard: [] }],
   ];

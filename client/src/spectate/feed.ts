@@ -54,6 +54,7 @@ const END_REASONS: Readonly<Record<string, EndReason>> = {
   time_limit: "time_limit",
   score_limit: "score_limit",
   shutdown: "shutdown",
+  abandoned: "abandoned",
 };
 
 function phase(f: Fields, key = "phase"): Phase {
