@@ -57,7 +57,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.DurationVar(&cfg.TimeLimit, "time-limit", 5*time.Minute, "length of the live phase (10s-2h)")
 	fs.IntVar(&cfg.ScoreLimit, "score-limit", 20, "kills that end a match (1-1000)")
 	fs.IntVar(&cfg.MaxMatches, "max-matches", 256, "most matches at once (1-100000)")
-	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (e.g. https://example.com); * allows any; the server's own origin is always allowed")
+	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for connections to close on SIGTERM (1s-5m)")
@@ -124,8 +124,13 @@ func (c serveConfig) validate() error {
 	check(c.LogFormat == "text" || c.LogFormat == "json", "--log-format %q: want text or json", c.LogFormat)
 	check(c.ShutdownTimeout >= time.Second && c.ShutdownTimeout <= 5*time.Minute, "--shutdown-timeout %s: want 1s to 5m", c.ShutdownTimeout)
 	for _, o := range c.Origins {
-		check(o == "*" || strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://"),
-			"--origins %q: want * or origins like https://example.com", o)
+		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.
+		scheme, host, hasScheme := strings.Cut(o, "://")
+		if !hasScheme {
+			scheme, host = "http", o
+		}
+		check(o == "*" || (scheme == "http" || scheme == "https") && host != "" && !strings.ContainsAny(host, "/ "),
+			"--origins %q: want *, origins like https://example.com or hosts like example.com:8443", o)
 	}
 	return errors.Join(errs...)
 }
