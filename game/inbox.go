@@ -60,6 +60,11 @@ type inputQueue struct {
 	id      PlayerID
 	applied uint32  // Seq of the last input handed to the World
 	buf     []Input // ascending Seq; capacity fixed at MatchConfig.InputBuffer
+
+	// Standing-backlog detection (the CoDel idea applied to inputs): the
+	// shortest the queue was, before popping, during the current window.
+	ticks int // ticks into the window
+	low   int // minimum length seen in the window
 }
 
 // push queues in unless it is stale (seq not after the last applied) or a
@@ -88,6 +93,41 @@ func (q *inputQueue) push(in Input) {
 	q.buf = append(q.buf, Input{})
 	copy(q.buf[i+1:], q.buf[i:])
 	q.buf[i] = in
+}
+
+// next is pop with backlog control, called once per tick. A queue that
+// never ran shorter than low inputs during a whole window of window ticks
+// holds a standing backlog: after a stall the client's burst of inputs
+// queues up and, since exactly one input is applied per tick, would delay
+// every later input by the backlog forever. So next skips all of it but one
+// input of cushion (which absorbs jitter), folding the skipped buttons into the
+// next input so that no shot is lost. The player's prediction drifts by the
+// skipped moves and reconciliation corrects it once.
+func (q *inputQueue) next(window int) (Input, bool) {
+	if q.ticks == 0 || len(q.buf) < q.low {
+		q.low = len(q.buf)
+	}
+	q.ticks++
+	if q.ticks >= window {
+		// low counts the input about to be applied; one more is the cushion.
+		if excess := q.low - 2; excess > 0 && excess < len(q.buf) {
+			q.skip(excess)
+		}
+		q.ticks = 0
+	}
+	return q.pop()
+}
+
+// skip drops the n oldest inputs (n < len(q.buf)), keeping their buttons.
+func (q *inputQueue) skip(n int) {
+	var held Buttons
+	for _, in := range q.buf[:n] {
+		held |= in.Buttons
+	}
+	q.applied = q.buf[n-1].Seq
+	copy(q.buf, q.buf[n:])
+	q.buf = q.buf[:len(q.buf)-n]
+	q.buf[0].Buttons |= held
 }
 
 // pop removes and returns the oldest queued input.

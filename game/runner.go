@@ -67,7 +67,7 @@ func (m *Match) overrun(n uint64) {
 func (m *Match) tick() bool {
 	m.drainInbox()
 	for i := range m.queues {
-		if in, ok := m.queues[i].pop(); ok {
+		if in, ok := m.queues[i].next(m.cfg.World.TickRate); ok {
 			m.world.SetInput(m.queues[i].id, in)
 		}
 	}
@@ -76,8 +76,11 @@ func (m *Match) tick() bool {
 	return m.world.Phase() == PhaseEnded && m.world.PhaseTicksLeft() == 0
 }
 
-// publish hands the tick to observers and refreshes Info.
+// publish refreshes Info and hands the tick to observers. Info (and the
+// ended flag Join checks) goes first, so that anyone who learns of a tick from
+// an observer finds the match's own state at least as new.
 func (m *Match) publish() {
+	m.updateInfo()
 	m.world.Snapshot(&m.snap)
 	events := m.world.Events()
 	m.obsMu.Lock()
@@ -88,7 +91,6 @@ func (m *Match) publish() {
 			e.o.OnTick(&m.snap, events)
 		}
 	}
-	m.updateInfo()
 }
 
 // drainInbox swaps the inbox out under the lock and applies it: joins and
