@@ -22,6 +22,11 @@ export interface DebugView {
   you: number; // 0 when watching
   tick: number; // latest server tick seen
   players: DebugPlayer[];
+  /**
+   * Your predicted position (world units; newest input applied, no smoothing;
+   * the server's while not predicting); null before the first snapshot.
+   */
+  predicted: { x: number; y: number } | null;
   snapshots: number; // snapshot messages / feed state events received
   events: number; // discrete events received
   closeCode: number;
@@ -29,7 +34,9 @@ export interface DebugView {
 }
 
 function fresh(mode: Mode): DebugView {
-  return { mode, matchId: "", you: 0, tick: 0, players: [], snapshots: 0, events: 0, closeCode: 0, closeReason: "" };
+  return {
+    mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0, events: 0, closeCode: 0, closeReason: "",
+  };
 }
 
 /** The mutable state behind window.skirmish. One per page. */
@@ -46,6 +53,10 @@ export function installDebug(w: Window): void {
     configurable: false,
     enumerable: true,
     get: (): Readonly<DebugView> =>
-      Object.freeze({ ...debug, players: debug.players.map((p) => Object.freeze({ ...p })) }),
+      Object.freeze({
+        ...debug,
+        players: debug.players.map((p) => Object.freeze({ ...p })),
+        predicted: debug.predicted && Object.freeze({ ...debug.predicted }),
+      }),
   });
 }

@@ -45,6 +45,16 @@ export class Controls {
     return { moveX, moveY, aim: this.aim, buttons: fire ? Button.Fire : 0 };
   }
 
+  /**
+   * The aim from origin (client px) to the cursor right now, without
+   * changing what the next sample sends: the game view draws your barrel
+   * with it every frame instead of waiting for the next tick's input.
+   */
+  aimFrom(origin: [number, number] | null): number {
+    if (!origin || !this.cursor) return this.aim;
+    return aimAngle(origin[0], origin[1], this.cursor[0], this.cursor[1], this.aim);
+  }
+
   private key(e: KeyboardEvent, down: boolean): void {
     if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
     const name = keyName(e.code, e.key);

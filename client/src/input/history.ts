@@ -1,6 +1,6 @@
 // The inputs sent but not yet acknowledged by the server (seq → input).
-// Client-side prediction replays these on top of each authoritative snapshot
-// (net/prediction, a later change); today the game view only records them.
+// Client-side prediction (net/prediction) owns one and replays these on top
+// of each authoritative snapshot.
 import type { InputCmd } from "../net/protocol";
 
 /** A bounded, seq-ordered buffer of sent inputs. Oldest entries fall off when full. */

@@ -58,6 +58,18 @@ describe("FixedStepPacer", () => {
     });
   }
 
+  it("lagMs dates each step on the tick schedule, not the timer's", () => {
+    const p = new FixedStepPacer(10);
+    p.advance(1000);
+    for (const t of [1013, 1016, 1031.5, 1040, 1062.25]) {
+      const n = p.advance(t);
+      const due = t - p.lagMs; // the newest step's scheduled time
+      if (n > 0) assert.ok(Math.abs((due - 1000) / 10 - Math.round((due - 1000) / 10)) < 1e-9, `step at ${due}`);
+      assert.ok(p.lagMs >= 0 && p.lagMs < 10);
+    }
+    assert.ok(Math.abs(p.lagMs - 2.25) < 1e-9);
+  });
+
   it("ignores a clock that goes backwards", () => {
     const p = new FixedStepPacer(10);
     p.advance(100);

@@ -44,6 +44,15 @@ export class FixedStepPacer {
     return steps;
   }
 
+  /**
+   * How long ago (ms) the newest step fell due, as of the last advance: the
+   * step's scheduled time is nowMs − lagMs. Prediction times its steps by
+   * the schedule rather than by when the timer happened to fire.
+   */
+  get lagMs(): number {
+    return this.acc;
+  }
+
   /** Steps skipped by the catch-up cap since construction. */
   get droppedSteps(): number {
     return this.dropped;

@@ -1,16 +1,17 @@
-// The game view: one player connection, its inputs, and the arena drawn from
-// interpolated snapshots. Your own player is interpolated like everyone else
-// for now; client-side prediction (net/prediction) will replay InputHistory
-// on top of each snapshot's ackSeq.
+// The game view: one player connection, its inputs, and the arena. Other
+// players and projectiles are drawn from interpolated snapshots (a little in
+// the past, smooth); your own player is drawn where net/prediction puts it
+// (the present: your inputs applied at once, reconciled with each snapshot's
+// ackSeq), with your barrel following the mouse every frame.
 import type { Arena } from "../arena";
 import { debug, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
-import { InputHistory } from "../input/history";
 import { FixedStepPacer } from "../input/pacer";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
 import { endReasonText, MatchModel } from "../match/model";
 import { Interpolator, type Body } from "../net/interpolation";
+import { Predictor } from "../net/prediction";
 import type { Snapshot, SnapshotPlayer, SnapshotProjectile, Welcome } from "../net/protocol";
 import { GameSocket, socketURL } from "../net/socket";
 import type { View, ViewPlayer } from "../render/view";
@@ -29,9 +30,9 @@ type Projectile = SnapshotProjectile & Body;
 export class PlaySession {
   private readonly socket: GameSocket;
   private readonly model = new MatchModel();
-  private readonly history = new InputHistory();
   private readonly controls: Controls;
   private interp: Interpolator<SnapshotPlayer, Projectile> | null = null;
+  private predictor: Predictor | null = null;
   private welcome: Welcome | null = null;
   private latest: Snapshot | null = null;
   private map: GameMap = placeholderMap("");
@@ -86,11 +87,17 @@ export class PlaySession {
     this.nav.joined(w.match);
     this.model.setRoster(w.roster);
     this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
+    const predictor = new Predictor({ tickRate: w.tickRate, you: w.you });
+    this.predictor = predictor;
     this.map = placeholderMap(w.map);
     this.arena.setHeading(`Match ${w.match}`);
     setStatus(`Playing in match ${w.match} as ${this.model.name(w.you)}`, "ok");
     loadMap(w.map, this.mapLoad.signal).then(
-      (m) => (this.map = m),
+      (m) => {
+        this.map = m;
+        // Prediction waits for the real walls: guessing without them would only be corrected.
+        predictor.setMap(m);
+      },
       (err: unknown) => {
         if (!this.stopped) setStatus(`Could not load map "${w.map}": ${String(err)}`, "warn");
       },
@@ -111,8 +118,9 @@ export class PlaySession {
     this.model.scoreLimit = s.scoreLimit;
     this.model.setScores(s.players);
     this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
-    const me = s.players.find((p) => p.id === w.you);
-    if (me) this.history.ack(me.ackSeq);
+    // debug.players stays authoritative (the browser test reads it); predicted is the guess.
+    this.predictor?.snapshot(s, now);
+    debug.predicted = this.predictor?.position ?? null;
     this.interp.push(
       {
         tick: s.tick,
@@ -174,11 +182,20 @@ export class PlaySession {
   }
 
   private sendDue(): void {
-    if (!this.pacer) return;
-    const n = this.pacer.advance(performance.now());
+    const { pacer, predictor } = this;
+    if (!pacer || !predictor) return;
+    const now = performance.now();
+    const n = pacer.advance(now);
     if (n === 0) return;
     const origin = this.selfOnScreen ?? this.selfFromSnapshot();
-    for (let i = 0; i < n; i++) this.socket.sendInput(this.history.record(this.controls.sample(origin)));
+    // Each input is predicted at its tick's scheduled time, so the drawn
+    // player moves evenly however late the timer fired.
+    const newest = now - pacer.lagMs;
+    for (let i = 0; i < n; i++) {
+      const at = newest - (n - 1 - i) * pacer.stepMs;
+      this.socket.sendInput(predictor.input(this.controls.sample(origin), at));
+    }
+    debug.predicted = predictor.position;
   }
 
   private selfFromSnapshot(): [number, number] | null {
@@ -193,7 +210,10 @@ export class PlaySession {
     if (!w) return null; // nothing to show until the server says which match and map
     const sampled = this.interp?.sample(now);
     const named = (p: SnapshotPlayer): ViewPlayer => ({ ...p, name: this.model.name(p.id) });
-    const players = sampled ? sampled.players.map(named) : [];
+    const players = sampled ? sampled.players.filter((p) => p.id !== w.you).map(named) : [];
+    const self = this.selfView(w.you, now);
+    if (self) players.push(self);
+    else if (sampled) players.push(...sampled.players.filter((p) => p.id === w.you).map(named));
     const view: View = {
       map: this.map,
       players,
@@ -208,9 +228,21 @@ export class PlaySession {
       ended: this.model.ended,
       label: "",
     };
-    const me = players.find((p) => p.id === view.you);
-    // Aim from where you see yourself; the renderer's transform is the one about to be drawn.
-    this.selfOnScreen = me ? this.arena.renderer.worldToClient(me.x, me.y) : null;
+    this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
     return view;
+  }
+
+  /**
+   * Your player as of now: the latest authoritative state (health, alive,
+   * protection: for you the present, not the interpolated past) drawn at the
+   * predicted position, aiming at the cursor. Null before the first snapshot.
+   */
+  private selfView(you: number, now: number): ViewPlayer | null {
+    const me = this.latest?.players.find((p) => p.id === you);
+    const at = this.predictor?.render(now);
+    if (!me || !at) return null;
+    // Aim from where you see yourself; the renderer's transform is the one about to be drawn.
+    const aim = me.alive ? this.controls.aimFrom(this.arena.renderer.worldToClient(at.x, at.y)) : me.aim;
+    return { ...me, name: this.model.name(you), x: at.x, y: at.y, aim };
   }
 }
