@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -152,25 +151,24 @@ func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
 }
 
-// serve runs until ctx is cancelled (SIGINT/SIGTERM), then drains: it stops
-// accepting, closes players with 1001, ends spectator streams with a final
-// `end` event, stops every match and returns nil if all of that finished
-// within the shutdown timeout.
+// serve runs until ctx is cancelled (SIGINT/SIGTERM), then drains within the
+// shutdown timeout:
+//
+//  1. /healthz turns 503 and the listener closes (stop accepting);
+//  2. every match ends with reason "shutdown": its players get the `end`
+//     event and then close 1001, its spectators get the final `end` event;
+//  3. the two front doors close whatever is left (players still saying
+//     hello, spectators of matches that already ended);
+//  4. in-flight HTTP requests finish.
+//
+// It returns nil when all of that finished in time.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	regCtx, stopMatches := context.WithCancel(context.Background())
 	defer stopMatches()
-	var wg sync.WaitGroup
 	regErr := make(chan error, 1)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		regErr <- s.registry.Run(regCtx)
-	}()
+	go func() { regErr <- s.registry.Run(regCtx) }()
 	httpErr := make(chan error, 1)
-	go func() {
-		defer wg.Done()
-		httpErr <- s.http.Serve(ln)
-	}()
+	go func() { httpErr <- s.http.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String(), "tick_rate", s.cfg.TickRate,
 		"snapshot_rate", s.cfg.SnapshotRate, "spectator_rate", s.cfg.SpectatorRate,
 		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots)
@@ -179,7 +177,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	case err := <-httpErr:
 		stopMatches()
-		wg.Wait()
+		<-regErr
 		return fmt.Errorf("http server: %w", err)
 	}
 
@@ -188,12 +186,21 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 
-	// http.Server.Shutdown closes the listener at once (stop accepting) and then
-	// waits for in-flight requests, which include the SSE streams: so it runs
-	// beside the two front doors' own shutdowns, which end those streams.
+	// http.Server.Shutdown closes the listener at once and then waits for
+	// in-flight requests, which include the SSE streams: so it runs beside
+	// the steps that end those streams.
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- s.http.Shutdown(sctx) }()
 	var errs []error
+	stopMatches()
+	select {
+	case err := <-regErr:
+		if err != nil {
+			errs = append(errs, fmt.Errorf("matches: %w", err))
+		}
+	case <-sctx.Done():
+		errs = append(errs, fmt.Errorf("matches did not stop within %s", s.cfg.ShutdownTimeout))
+	}
 	if err := s.players.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("players: %w", err))
 	}
@@ -202,11 +209,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-httpDone; err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
-	}
-	stopMatches()
-	wg.Wait()
-	if err := <-regErr; err != nil && !errors.Is(err, context.Canceled) {
-		errs = append(errs, fmt.Errorf("matches: %w", err))
 	}
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http: %w", err))

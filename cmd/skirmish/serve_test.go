@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/netcode"
 )
 
@@ -160,12 +161,25 @@ func TestServeShutdown(t *testing.T) {
 
 	rs.stop() // what SIGTERM does through signal.NotifyContext
 
-	closeCode := make(chan int, 1)
+	type closed struct {
+		code      int
+		endReason game.EndReason // of the end event seen before the close; 0 if none
+	}
+	closeCode := make(chan closed, 1)
 	go func() {
+		var end game.EndReason
 		for {
-			if _, err := c.Next(); err != nil {
-				closeCode <- int(netcode.CloseCodeOf(err))
+			msg, err := c.Next()
+			if err != nil {
+				closeCode <- closed{int(netcode.CloseCodeOf(err)), end}
 				return
+			}
+			if ev, ok := msg.(*netcode.Events); ok {
+				for _, e := range ev.Events {
+					if e.Kind == game.EventEnd {
+						end = game.EndReason(e.Value)
+					}
+				}
 			}
 		}
 	}()
@@ -176,9 +190,12 @@ func TestServeShutdown(t *testing.T) {
 		t.Errorf("end event data = %q, want reason shutdown", sse.Text())
 	}
 	select {
-	case code := <-closeCode:
-		if code != 1001 {
-			t.Errorf("player closed with %d, want 1001", code)
+	case got := <-closeCode:
+		if got.code != 1001 {
+			t.Errorf("player closed with %d, want 1001", got.code)
+		}
+		if got.endReason != game.EndShutdown {
+			t.Errorf("player's end event before the close: reason %v, want shutdown", got.endReason)
 		}
 	case <-ctx.Done():
 		t.Fatal("player not closed")
