@@ -80,6 +80,7 @@ type Match struct {
 	spareCtrl    []ctrlMsg
 	seated       map[PlayerID]bool // humans seated (true) or leaving (false)
 	pendingJoins int
+	noIDs        bool // the world has no player id left to give: nobody more can join
 	ended        bool // the world reached PhaseEnded
 	stopped      bool // Run has finished or is finishing
 	dropped      uint64
@@ -199,6 +200,9 @@ func (m *Match) Join(ctx context.Context, name string) (JoinResult, error) {
 	case m.humansLocked()+m.pendingJoins >= m.cfg.World.MaxPlayers:
 		m.mu.Unlock()
 		return JoinResult{}, ErrMatchFull
+	case m.noIDs:
+		m.mu.Unlock()
+		return JoinResult{}, fmt.Errorf("%w: player ids exhausted", ErrMatchFull)
 	case len(m.inputs) >= m.cfg.InboxSize:
 		m.mu.Unlock()
 		return JoinResult{}, ErrMatchBusy
@@ -303,13 +307,17 @@ func (m *Match) humansLocked() int {
 // openSeats returns how many more humans could join right now, counting
 // joins still in the inbox as seated (so QuickPlay does not send a burst of
 // players to a match that only has room for some of them). It is 0 once the
-// match has ended or stopped.
+// match has ended or stopped, or has no player id left to give.
 func (m *Match) openSeats() (humans, open int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	humans = m.humansLocked() + m.pendingJoins
-	if m.stopped || m.ended {
+	if m.stopped || m.ended || m.noIDs {
 		return humans, 0
 	}
 	return humans, max(0, m.cfg.World.MaxPlayers-humans)
 }
+
+// outOfIDs reports whether the world has given out every PlayerID, after
+// which AddPlayer fails whatever the seat count says; Run's goroutine only.
+func (m *Match) outOfIDs() bool { return m.world.nextID > math.MaxUint16 }

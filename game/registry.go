@@ -49,8 +49,8 @@ type Registry struct {
 type regEntry struct {
 	m          *Match
 	cancel     context.CancelCauseFunc // nil until started
-	emptySince time.Time          // zero while the match has humans
-	removed    bool               // reaped: no longer findable, Run is stopping
+	emptySince time.Time               // zero while the match has humans
+	removed    bool                    // reaped: no longer findable, Run is stopping
 }
 
 // NewRegistry returns an empty registry.
@@ -234,11 +234,13 @@ func (r *Registry) Find(id string) (*Match, bool) {
 // has not ended, creating one if there is none. Ties go to the lowest id.
 // Seats count joins still in flight, but another player can still take the
 // last seat between QuickPlay and Join: a caller whose Join fails with
-// ErrMatchFull or ErrMatchEnded should call QuickPlay again.
+// ErrMatchFull or ErrMatchEnded should call QuickPlay again. The match
+// returned starts a new EmptyTimeout, so the reaper does not remove it
+// before the caller's Join arrives.
 func (r *Registry) QuickPlay() (*Match, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var best *Match
+	var best *regEntry
 	bestHumans := -1
 	for _, e := range r.sortedLocked() {
 		if e.removed {
@@ -246,11 +248,12 @@ func (r *Registry) QuickPlay() (*Match, error) {
 		}
 		humans, open := e.m.openSeats()
 		if open > 0 && humans > bestHumans {
-			best, bestHumans = e.m, humans
+			best, bestHumans = e, humans
 		}
 	}
 	if best != nil {
-		return best, nil
+		best.emptySince = time.Time{}
+		return best.m, nil
 	}
 	return r.createLocked()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +173,43 @@ func TestRegistryQuickPlaySkipsEnded(t *testing.T) {
 	m2, err := h.r.QuickPlay()
 	if err != nil || m2 == m1 {
 		t.Fatalf("QuickPlay returned %v, %v; want a new match", m2, err)
+	}
+}
+
+// The empty match QuickPlay hands out is about to get a player: the reaper
+// must not remove it in the moment between QuickPlay and the Join (the
+// player would be refused, or seated and at once thrown out with the
+// abandoned match), even if it had been empty for almost EmptyTimeout.
+func TestRegistryQuickPlayedMatchIsNotReapedBeforeTheJoin(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{EmptyTimeout: 3 * time.Second}, true)
+	created := h.clk.Now()
+	m, _ := h.r.Create()
+	h.pump("the match to sit empty for most of EmptyTimeout", func() bool { return h.clk.Now().Sub(created) >= 2500*time.Millisecond })
+	if got, err := h.r.QuickPlay(); got != m {
+		t.Fatalf("QuickPlay = %v, %v; want the empty match", got, err)
+	}
+	// The player's Join is slow to arrive: the timeout passes meanwhile.
+	h.pump("EmptyTimeout to pass", func() bool { return h.clk.Now().Sub(created) >= 5*time.Second })
+	if _, ok := h.r.Find(m.ID()); !ok {
+		t.Fatalf("the match QuickPlay just handed out was reaped")
+	}
+	h.joinAll(m, 1)
+}
+
+// A match that has used up its player ids (65535 arrivals, humans and bot
+// refills, over its life) can seat nobody. QuickPlay must not keep sending
+// players to it, or every quick-play join fails while it lasts.
+func TestRegistryQuickPlaySkipsMatchOutOfIDs(t *testing.T) {
+	h := startRegistry(t, RegistryConfig{Match: MatchConfig{World: WorldConfig{MaxPlayers: 4}}}, false)
+	m, _ := h.r.Create()
+	m.world.nextID = math.MaxUint16 // as if 65534 players had come and gone (Run has not started)
+	h.run(h.pendingCtx)
+	h.joinAll(m, 1) // takes the last id
+	if _, err := m.Join(canceled(), "next"); !errors.Is(err, ErrMatchFull) {
+		t.Fatalf("Join to a match out of ids: %v, want ErrMatchFull", err)
+	}
+	if got, err := h.r.QuickPlay(); err != nil || got == m {
+		t.Fatalf("QuickPlay = %v, %v; want a new match, not the one that is out of ids", got, err)
 	}
 }
 

@@ -133,6 +133,7 @@ func (m *Match) join(req *joinReq) {
 	if err == nil {
 		m.seated[id] = true
 	}
+	m.noIDs = m.outOfIDs()
 	m.mu.Unlock()
 	if err != nil {
 		req.reply <- joinReply{err: err}
@@ -155,6 +156,7 @@ func (m *Match) leave(id PlayerID) {
 	}
 	m.mu.Lock()
 	delete(m.seated, id)
+	m.noIDs = m.outOfIDs() // refilling bots take ids too
 	m.mu.Unlock()
 	m.log.Debug("player left", "player", id)
 }

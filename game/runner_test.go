@@ -203,6 +203,10 @@ func TestMatchTicksAndObservers(t *testing.T) {
 	second := newRecorder()
 	unsub := h.m.Subscribe(second)
 	h.step(3)
+	// step waits for the first observer only; publish may not have reached
+	// the second one for tick 3 yet, and an unsubscribe before it does
+	// rightly cancels that call.
+	second.waitTicks(t, 3)
 	unsub()
 	unsub() // idempotent
 	h.step(2)

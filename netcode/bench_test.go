@@ -77,7 +77,7 @@ func BenchmarkFanout8(b *testing.B) {
 			cc.Close()
 		}()
 		c := newConn(srv, sc, bufio.NewReader(sc), fmt.Sprint("bench-", i))
-		c.out.hold()
+		c.out.hold(h)
 		c.out.release([]byte{0x82, 0x00}, 0) // an empty binary frame as the welcome
 		h.add(c)
 		conns = append(conns, c)
@@ -118,7 +118,7 @@ func BenchmarkFanout8(b *testing.B) {
 }
 
 // benchServer returns a Server and an idle Match for driving a hub by hand.
-func benchServer(b *testing.B) (*Server, *game.Match) {
+func benchServer(b testing.TB) (*Server, *game.Match) {
 	b.Helper()
 	m, err := game.ParseMap([]byte(testMapJSON))
 	if err != nil {

@@ -259,7 +259,9 @@ func (c *conn) readLoop() {
 			c.closeWith(CloseInternal, closeFlush, nil)
 		}
 	}()
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.HelloTimeout))
+	// Through setReadDeadline: a close that got here first (Shutdown right
+	// after the upgrade) owns the read deadline.
+	c.setReadDeadline(time.Now().Add(c.srv.cfg.HelloTimeout))
 	for {
 		payload, err := c.fr.next()
 		switch {

@@ -17,6 +17,11 @@ var errTextFrame = errors.New("netcode: text frame")
 // been read, so the stream is no longer in step.
 var errMessageTooBig = errors.New("netcode: message too big")
 
+// errLengthMSB is gobwas's ws.ErrHeaderLengthMSB (a plain error) as the
+// framing violation it is (RFC 6455 §5.2), so it closes with 1002 like the
+// others instead of reading as a vanished peer.
+var errLengthMSB = ws.ProtocolError("frame length has its most significant bit set")
+
 // peerCloseError reports a close frame from the peer. Reply is the close
 // frame to answer with (the peer's code echoed, or 1002 when the peer's
 // close payload was invalid).
@@ -79,10 +84,7 @@ func (r *frameReader) next() ([]byte, error) {
 	for {
 		hdr, err := r.rd.NextFrame()
 		if err != nil {
-			if errors.Is(err, wsutil.ErrFrameTooLarge) || errors.Is(err, wsutil.ErrMessageTooLarge) {
-				return nil, errMessageTooBig
-			}
-			return nil, err
+			return nil, r.mapErr(err)
 		}
 		if r.activity != nil {
 			r.activity()
@@ -117,8 +119,11 @@ func (r *frameReader) next() ([]byte, error) {
 }
 
 func (r *frameReader) mapErr(err error) error {
-	if errors.Is(err, wsutil.ErrFrameTooLarge) || errors.Is(err, wsutil.ErrMessageTooLarge) {
+	switch {
+	case errors.Is(err, wsutil.ErrFrameTooLarge) || errors.Is(err, wsutil.ErrMessageTooLarge):
 		return errMessageTooBig
+	case errors.Is(err, ws.ErrHeaderLengthMSB):
+		return errLengthMSB
 	}
 	return err
 }

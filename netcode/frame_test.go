@@ -156,3 +156,15 @@ func TestPutHeader(t *testing.T) {
 		}
 	}
 }
+
+// A 64-bit frame length with its most significant bit set breaks RFC 6455
+// §5.2. It is a framing violation like any other (close 1002, PROTOCOL.md
+// §1.7), not a vanished peer (a close without a close frame).
+func TestFrameReaderLengthMSBIsAProtocolError(t *testing.T) {
+	stream := []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4}
+	_, err := newFrameReader(bytes.NewReader(stream), ws.StateServerSide, 64).next()
+	var perr ws.ProtocolError
+	if !errors.As(err, &perr) {
+		t.Fatalf("err = %v (%T), want a ws.ProtocolError", err, err)
+	}
+}

@@ -72,7 +72,7 @@ func (h *hub) OnTick(s *game.Snapshot, events []game.Event) {
 			h.log.Error("events not sent", "tick", s.Tick, "err", err)
 		} else {
 			for _, c := range conns {
-				if !c.out.offerEvents(frame, s.Tick) {
+				if !c.out.offerEvents(h, frame, s.Tick) {
 					c.closeWith(CloseTooSlow, closeNow, nil)
 				}
 			}
@@ -88,7 +88,7 @@ func (h *hub) OnTick(s *game.Snapshot, events []game.Event) {
 	}
 	var replaced uint64
 	for _, c := range conns {
-		if c.out.offerSnapshot(frame, s.Tick) {
+		if c.out.offerSnapshot(h, frame, s.Tick) {
 			replaced++
 		}
 	}
@@ -97,15 +97,20 @@ func (h *hub) OnTick(s *game.Snapshot, events []game.Event) {
 	}
 }
 
-// OnStop closes every connection of the match: 1001 on a server shutdown,
-// else 4005. Queued frames (the end event, the last snapshot) are flushed
-// first.
+// OnStop closes every connection playing in the match: 1001 on a server
+// shutdown, else 4005. Queued frames (the end event, the last snapshot) are
+// flushed first. A connection still joining is left to its join, which
+// either fails (ErrMatchStopped: quick play tries another match) or, having
+// taken a seat, sees stopped once its welcome is out and closes then; one
+// that has moved on to another match is not this hub's to close.
 func (h *hub) OnStop(reason game.EndReason) {
 	h.stopReason.Store(int32(reason))
-	h.stopped.Store(true)
+	h.stopped.Store(true) // before the playing checks: see conn.join
 	code := h.closeCode()
 	for _, c := range *h.conns.Load() {
-		c.closeWith(code, closeFlush, nil)
+		if c.out.playing(h) {
+			c.closeWith(code, closeFlush, nil)
+		}
 	}
 }
 

@@ -39,8 +39,13 @@ type outbox struct {
 	snap    entry
 	hasSnap bool
 	state   hubState
-	closed  bool          // no more offers are taken
-	ready   chan struct{} // capacity 1: "there may be something to take"
+	// src is the hub whose frames are taken while state is not hubOff. A
+	// connection whose join fails moves on to another match's hub, and an
+	// OnTick of the old match that loaded its connection list before the
+	// move may still offer to it: those frames belong to another match.
+	src    *hub
+	closed bool          // no more offers are taken
+	ready  chan struct{} // capacity 1: "there may be something to take"
 }
 
 func newOutbox(limit int) *outbox {
@@ -61,19 +66,19 @@ func (o *outbox) signal() {
 // push queues a session frame (welcome, pong, error, control reply). It
 // reports false when the queue is full.
 func (o *outbox) push(frame []byte) bool {
-	return o.enqueue(entry{frame: frame})
+	return o.enqueue(entry{frame: frame}, nil)
 }
 
-// offerEvents queues a hub events frame for tick. It reports false when the
-// queue is full; frames offered to a closed or detached outbox are dropped
-// and reported as taken.
-func (o *outbox) offerEvents(frame []byte, tick uint32) bool {
-	return o.enqueue(entry{frame: frame, tick: tick, hub: true})
+// offerEvents queues an events frame of src's for tick. It reports false
+// when the queue is full; frames offered to a closed outbox, or one not
+// attached to src, are dropped and reported as taken.
+func (o *outbox) offerEvents(src *hub, frame []byte, tick uint32) bool {
+	return o.enqueue(entry{frame: frame, tick: tick, hub: true}, src)
 }
 
-func (o *outbox) enqueue(e entry) bool {
+func (o *outbox) enqueue(e entry, src *hub) bool {
 	o.mu.Lock()
-	if o.closed || (e.hub && o.state == hubOff) {
+	if o.closed || (e.hub && (o.state == hubOff || o.src != src)) {
 		o.mu.Unlock()
 		return true
 	}
@@ -87,11 +92,12 @@ func (o *outbox) enqueue(e entry) bool {
 	return true
 }
 
-// offerSnapshot puts a hub snapshot frame for tick in the snapshot slot and
-// reports whether it replaced one that was never sent.
-func (o *outbox) offerSnapshot(frame []byte, tick uint32) (replaced bool) {
+// offerSnapshot puts a snapshot frame of src's for tick in the snapshot slot
+// and reports whether it replaced one that was never sent. Like offerEvents,
+// it ignores a src the outbox is not attached to.
+func (o *outbox) offerSnapshot(src *hub, frame []byte, tick uint32) (replaced bool) {
 	o.mu.Lock()
-	if o.closed || o.state == hubOff {
+	if o.closed || o.state == hubOff || o.src != src {
 		o.mu.Unlock()
 		return false
 	}
@@ -102,12 +108,21 @@ func (o *outbox) offerSnapshot(frame []byte, tick uint32) (replaced bool) {
 	return replaced
 }
 
-// hold starts accepting hub frames without sending them: the connection is
-// attached to a match and waiting for its join to complete.
-func (o *outbox) hold() {
+// hold starts accepting src's frames without sending them: the connection
+// is attached to src's match and waiting for its join to complete.
+func (o *outbox) hold(src *hub) {
 	o.mu.Lock()
-	o.state = hubHeld
+	o.state, o.src = hubHeld, src
 	o.mu.Unlock()
+}
+
+// playing reports whether the outbox sends src's frames: the welcome of a
+// join to src's match is out. While it is only held, the join decides what
+// happens to the connection.
+func (o *outbox) playing(src *hub) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.state == hubOn && o.src == src
 }
 
 // release ends a hold. With a welcome frame, the welcome goes out before any
@@ -135,7 +150,7 @@ func (o *outbox) release(welcome []byte, joinTick uint32) {
 			o.snap, o.hasSnap = entry{}, false
 		}
 	} else {
-		o.state = hubOff
+		o.state, o.src = hubOff, nil
 		o.snap, o.hasSnap = entry{}, false
 	}
 	if len(kept) < len(o.queue) {

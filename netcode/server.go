@@ -332,14 +332,15 @@ func (s *Server) forget(c *conn) {
 func (s *Server) attach(m *game.Match, c *conn) *hub {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.out.hold()
 	h := s.hubs[m]
 	if h != nil {
+		c.out.hold(h)
 		h.add(c)
 		return h
 	}
 	rate := m.Info().TickRate
 	h = newHub(s, m, rate, max(1, min(s.cfg.SnapshotRate, rate)))
+	c.out.hold(h)
 	h.add(c)
 	s.hubs[m] = h
 	// Subscribe calls OnStop at once for a match that has already stopped;
@@ -375,10 +376,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
-	s.cancel()
+	// Every connection is marked closing (1001) before joins in progress
+	// are abandoned, so an abandoned join finds its close under way instead
+	// of answering server_busy and 4009.
 	for _, c := range conns {
 		c.closeWith(CloseGoingAway, closeFlush, nil)
 	}
+	s.cancel()
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()

@@ -192,8 +192,9 @@ func (c *conn) join(h *Hello) {
 	c.setReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
 	c.touched = time.Now()
 	if hb.stopped.Load() {
-		// The match stopped between the seat and now; OnStop may have run
-		// before this connection was in the hub's list.
+		// The match stopped between the seat and now. OnStop skips a
+		// connection whose welcome is not out yet; it sets stopped before
+		// looking, so whichever of the two runs second closes it.
 		c.closeWith(hb.closeCode(), closeFlush, nil)
 	}
 	c.log.Debug("joined", "match", m.ID(), "id", res.Player, "name", name)
