@@ -36,7 +36,7 @@ func TestCloseBeforeReaderStartsKeepsTheCloseGrace(t *testing.T) {
 	srv.cfg.HelloTimeout = time.Hour
 	sc, _ := tcpPair(t) // the client end stays open and silent
 	c := newConn(srv, sc, bufio.NewReader(sc), "early")
-	if !srv.register(c) {
+	if srv.register(c) != 0 {
 		t.Fatal("register refused")
 	}
 	c.closeWith(CloseGoingAway, closeFlush, nil)

@@ -59,6 +59,11 @@ type Config struct {
 	// where a newer snapshot replaces an older one, instead of piling up
 	// stale snapshots in the kernel.
 	SendBuffer int
+	// MaxConnections caps the player connections open at once (joined or
+	// still saying hello); an upgrade beyond it is refused before the
+	// upgrade with 503 server_full, so a flood of idle sockets cannot exhaust
+	// the host's file descriptors. 0 means 10000.
+	MaxConnections int
 }
 
 const defaultSendBuffer = 64 << 10
@@ -77,6 +82,7 @@ func (c *Config) setDefaults() error {
 		{"WriteTimeout", c.WriteTimeout < 0},
 		{"MaxMessageSize", c.MaxMessageSize < 0},
 		{"OutboxSize", c.OutboxSize < 0},
+		{"MaxConnections", c.MaxConnections < 0},
 	} {
 		if v.neg {
 			return fmt.Errorf("netcode: Config.%s must not be negative", v.name)
@@ -105,6 +111,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.SendBuffer == 0 {
 		c.SendBuffer = defaultSendBuffer
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = 10000
 	}
 	return nil
 }
@@ -190,13 +199,23 @@ func (s *Server) Stats() Stats {
 // ServeHTTP upgrades a player's request to a WebSocket and runs the
 // connection until it closes (PROTOCOL.md §1.1). Refusals happen before the
 // upgrade, as JSON errors: 503 while draining, 400 for a request that is not
-// a WebSocket upgrade, 403 for a disallowed Origin.
+// a WebSocket upgrade, 403 for a disallowed Origin, 503 when the server holds
+// MaxConnections already.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	draining := s.draining
+	full := len(s.conns) >= s.cfg.MaxConnections
 	s.mu.Unlock()
 	if draining {
 		s.refuseHTTP(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		return
+	}
+	if full {
+		// Checked again under the lock in register; this early answer is a
+		// JSON error instead of a close frame after the upgrade.
+		w.Header().Set("Retry-After", "5")
+		s.refuseHTTP(w, http.StatusServiceUnavailable, "server_full",
+			fmt.Sprintf("the server holds its maximum of %d player connections", s.cfg.MaxConnections))
 		return
 	}
 	if err := checkUpgrade(r); err != nil {
@@ -225,9 +244,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The hijacked reader may already hold bytes the client sent right
 	// after its request, so the connection reads through it.
 	c := newConn(s, nc, rw.Reader, uuid.NewString())
-	if !s.register(c) {
+	if refused := s.register(c); refused != 0 {
 		_ = nc.SetWriteDeadline(time.Now().Add(closeWriteTimeout))
-		_, _ = nc.Write(closeFrame(CloseGoingAway))
+		_, _ = nc.Write(closeFrame(refused))
 		_ = nc.Close()
 		return
 	}
@@ -305,18 +324,22 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return false
 }
 
-// register adds c to the server unless it is draining, and counts its two
-// goroutines.
-func (s *Server) register(c *conn) bool {
+// register adds c to the server's connections, or returns the close code
+// that refuses it: 1001 while draining, 4009 at MaxConnections (a race the
+// check before the upgrade lost).
+func (s *Server) register(c *conn) CloseCode {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.draining {
-		return false
+	switch {
+	case s.draining:
+		return CloseGoingAway
+	case len(s.conns) >= s.cfg.MaxConnections:
+		return CloseServerBusy
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(2)
 	s.stats.connections.Add(1)
-	return true
+	return 0
 }
 
 // forget removes c once its goroutines are done with it.

@@ -61,6 +61,7 @@ func TestParseServeConfig(t *testing.T) {
 		{name: "max players", args: []string{"--max-players", "1"}, wantErr: "--max-players 1"},
 		{name: "bot fill above max", args: []string{"--max-players", "4", "--bot-fill", "6"}, wantErr: "--bot-fill 6"},
 		{name: "bot fill ignored with bots off", args: []string{"--bots=false", "--bot-fill", "0"}},
+		{name: "max connections zero", args: []string{"--max-connections", "0"}, wantErr: "--max-connections 0"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
 		{name: "bad origin scheme", args: []string{"--origins", "ftp://example.com"}, wantErr: "--origins"},

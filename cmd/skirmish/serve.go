@@ -73,6 +73,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		Registry:       registry,
 		SnapshotRate:   cfg.SnapshotRate,
 		AllowedOrigins: cfg.Origins,
+		MaxConnections: cfg.MaxConnections,
 		Logger:         log.With("part", "netcode"),
 	})
 	if err != nil {
