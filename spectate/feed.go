@@ -136,7 +136,8 @@ func newFeed(opt feedOptions) *feed {
 // OnTick implements game.Observer. It runs on the match goroutine and never
 // blocks: events are appended to the pending batch, the snapshot is copied
 // only on throttle ticks (and on the tick the match ends, so the scoreboard
-// is exact), and the feed goroutine is signalled without waiting.
+// is exact, and on ticks whose events join a state not yet flushed), and the
+// feed goroutine is signalled without waiting.
 func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	if f.closed.Load() {
 		return
@@ -148,7 +149,10 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 			end = true
 		}
 	}
-	if !due && !end && len(events) == 0 {
+	// A feed started while the match shows its scoreboard never gets the
+	// match's end event; it learns of the end from the state instead.
+	late := !end && s.Phase == game.PhaseEnded
+	if !due && !end && !late && len(events) == 0 {
 		return
 	}
 
@@ -173,7 +177,16 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 		}
 		p.events = append(p.events, ev)
 	}
-	if due || end {
+	if late {
+		p.events = append(p.events, pendingEvent{Event: endFromState(s)})
+		end = true
+	}
+	// A state still pending (the feed goroutine has not run since it was due)
+	// is refreshed when later events join it: the state published after them
+	// must reflect them, and so must a snapshot with the same id. The
+	// throttle keeps its rhythm (lastState is not moved).
+	refresh := p.hasState && len(events) > 0
+	if due || end || refresh {
 		p.state.CopyFrom(s)
 		p.hasState = true
 	}
@@ -189,6 +202,31 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	if due || end {
 		f.signal()
 	}
+}
+
+// endFromState rebuilds the end event of a match that ended before the feed
+// subscribed, from its ended state, by the rules the match applied: the winner
+// has the most kills (ties: fewer deaths, then lower id; 0 if nobody scored);
+// the reason is the score limit if somebody reached it, else the time limit
+// (a shutdown or abandoned match stops at once, without a scoreboard phase).
+// Its tick is the state's, the first the feed saw.
+func endFromState(s *game.Snapshot) game.Event {
+	reason := game.EndTimeLimit
+	var best *game.PlayerState
+	for i := range s.Players { // sorted by id, so a full tie keeps the lower id
+		p := &s.Players[i]
+		if s.ScoreLimit > 0 && p.Kills >= s.ScoreLimit {
+			reason = game.EndScoreLimit
+		}
+		if p.Kills > 0 && (best == nil || p.Kills > best.Kills || p.Kills == best.Kills && p.Deaths < best.Deaths) {
+			best = p
+		}
+	}
+	ev := game.Event{Tick: s.Tick, Kind: game.EventEnd, Value: int32(reason)}
+	if best != nil {
+		ev.Player = best.ID
+	}
+	return ev
 }
 
 // OnStop implements game.Observer: the match is over (after its last OnTick).
@@ -244,6 +282,14 @@ func (f *feed) run(ctx context.Context, src source) {
 // whether the feed is done (its goroutine should return).
 func (f *feed) flush(why finish) bool {
 	f.pmu.Lock()
+	if why == flushWake && !f.pend.hasState && !f.pend.stopped {
+		// A wake-up left over from a batch already taken (the match
+		// signalled between our receive and the swap). Events handed over
+		// since then wait for the state that follows them: published alone
+		// they would leave the feed's picture older than its last id.
+		f.pmu.Unlock()
+		return false
+	}
 	f.pend, f.work = f.work, f.pend
 	f.pmu.Unlock()
 	w := &f.work

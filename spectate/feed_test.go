@@ -594,3 +594,124 @@ func BenchmarkFanOut(b *testing.B) {
 		b.Fatalf("%d spectators left; the benchmark dropped some", len(f.subs))
 	}
 }
+
+// TestFeedStateIsNeverOlderThanEventsBeforeIt: when the feed goroutine falls
+// a tick behind, the events of a later tick must not be published ahead of
+// an older pending state. Otherwise a live spectator sees the state go back
+// in time, and a new spectator's snapshot (whose id says it reflects every
+// event so far) misses those events for good.
+func TestFeedStateIsNeverOlderThanEventsBeforeIt(t *testing.T) {
+	f := newTestFeed(t, feedSpec{interval: 3})
+	tickOne(f, 1)
+	f.flush(flushWake)
+	sub := f.subscribe(0, false).sub
+	queued(t, sub) // the snapshot
+
+	tickOne(f, 4) // a state is due; the feed goroutine has not run yet
+	tickOne(f, 5, game.Event{Kind: game.EventKill, Player: 1, Other: 2})
+	f.flush(flushWake)
+
+	evs, _ := queued(t, sub)
+	if got, want := names(t, evs), []string{"kill#2", "state#3"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if st := decodeEvent(t, evs[1]).(*wireState); st.Tick < 5 {
+		t.Fatalf("the state after the kill of tick 5 is of tick %d: older than the event before it", st.Tick)
+	}
+	late := parseAll(t, f.subscribe(0, false).backlog)
+	if snap := decodeEvent(t, late[0]).(*wireSnapshot); late[0].ID != "3" || snap.Tick < 5 {
+		t.Fatalf("snapshot #%s of tick %d claims to reflect the kill of tick 5", late[0].ID, snap.Tick)
+	}
+
+	// The throttle keeps its rhythm: the next state is the one due at tick 7.
+	for tick := uint32(6); tick <= 9; tick++ {
+		tickOne(f, tick)
+		f.flush(flushWake)
+	}
+	evs, _ = queued(t, sub)
+	if len(evs) != 1 || decodeEvent(t, evs[0]).(*wireState).Tick != 7 {
+		t.Fatalf("after the refreshed state of tick 5, want one state at tick 7, got %v", names(t, evs))
+	}
+}
+
+// TestFeedMatchEndedBeforeFeed: a feed created while the match already shows
+// its scoreboard never sees the match's end event. Its spectators must still
+// get the snapshot and the end (with the match's winner and reason) at once,
+// not states until the match stops and then an end without a winner.
+func TestFeedMatchEndedBeforeFeed(t *testing.T) {
+	ended := func(scoreLimit int, kd ...[2]int) *game.Snapshot {
+		s := testSnapshot(500, len(kd))
+		s.Phase, s.PhaseTicksLeft, s.ScoreLimit = game.PhaseEnded, 250, scoreLimit
+		for i := range kd {
+			s.Players[i].Kills, s.Players[i].Deaths = kd[i][0], kd[i][1]
+		}
+		return s
+	}
+	tests := []struct {
+		name   string
+		snap   *game.Snapshot
+		winner int
+		reason string
+	}{
+		{"score limit", ended(5, [2]int{2, 0}, [2]int{5, 3}, [2]int{1, 1}), 2, "score_limit"},
+		{"time limit, kills tie: fewer deaths", ended(20, [2]int{4, 3}, [2]int{4, 1}, [2]int{4, 1}), 2, "time_limit"},
+		{"nobody scored", ended(20, [2]int{0, 0}, [2]int{0, 2}), 0, "time_limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTestFeed(t, feedSpec{interval: 3})
+			sn := f.subscribe(0, false) // waits for the first tick
+			f.OnTick(tt.snap, nil)      // a lingering tick: no events
+			f.flush(flushWake)
+			evs, closed := queued(t, sn.sub)
+			if got := names(t, evs); !reflect.DeepEqual(got, []string{"snapshot#1", "end#2"}) || !closed {
+				t.Fatalf("got %v closed %v, want [snapshot#1 end#2] and the stream closed", got, closed)
+			}
+			if snap := decodeEvent(t, evs[0]).(*wireSnapshot); snap.Phase != "ended" {
+				t.Fatalf("snapshot phase %q", snap.Phase)
+			}
+			end := decodeEvent(t, evs[1]).(*wireEnd)
+			if end.Winner != tt.winner || end.Reason != tt.reason || end.Tick != 500 || len(end.Scoreboard) != len(tt.snap.Players) {
+				t.Fatalf("end %+v, want winner %d reason %s tick 500", end, tt.winner, tt.reason)
+			}
+			f.OnStop(game.EndTimeLimit)
+			if !f.flush(flushWake) || f.lastID != 2 {
+				t.Fatalf("after the match stops: lastID %d, want nothing more published", f.lastID)
+			}
+		})
+	}
+}
+
+// TestFeedStaleWakeDoesNotPublishEventsAlone: a wake-up left over from a
+// batch the feed goroutine already took (the match signalled between its
+// receive and its swap) must not publish the events of a later tick without
+// the state that follows them: the feed's picture would then be older than
+// its last id, and a spectator arriving then would never see those events.
+func TestFeedStaleWakeDoesNotPublishEventsAlone(t *testing.T) {
+	f := newTestFeed(t, feedSpec{interval: 3})
+	tickOne(f, 1)
+	f.flush(flushWake)
+	sub := f.subscribe(0, false).sub
+	queued(t, sub) // the snapshot
+	tickOne(f, 4)
+	f.flush(flushWake) // state#2 of tick 4
+	tickOne(f, 5, game.Event{Kind: game.EventKill, Player: 1, Other: 2})
+	if f.flush(flushWake) { // the stale wake-up
+		t.Fatal("a stale wake-up ended the feed")
+	}
+	late := f.subscribe(0, false)
+	tickOne(f, 6)
+	tickOne(f, 7) // due
+	f.flush(flushWake)
+
+	want := []string{"state#2", "kill#3", "state#4"}
+	if evs, _ := queued(t, sub); !reflect.DeepEqual(names(t, evs), want) {
+		t.Fatalf("live spectator got %v, want %v", names(t, evs), want)
+	}
+	evs := parseAll(t, late.backlog)
+	more, _ := queued(t, late.sub)
+	evs = append(evs, more...)
+	if got := names(t, evs); !reflect.DeepEqual(got, []string{"snapshot#2", "kill#3", "state#4"}) {
+		t.Fatalf("spectator arriving after the stale wake-up got %v: the kill of tick 5 must follow its snapshot of tick 4", got)
+	}
+}

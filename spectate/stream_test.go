@@ -26,15 +26,19 @@ func (h *harness) joinHuman(m *game.Match, name string) game.PlayerID {
 		res, err := m.Join(context.Background(), name)
 		done <- result{res, err}
 	}()
+	// The join is taken at the first tick after the goroutine queued it. On a
+	// loaded machine that goroutine may not have run yet, so each tick waits
+	// (in real time) for the result before the next: a starved goroutine gets
+	// up to `wait` in all, yet the match moves on by few ticks.
 	for range 100 {
+		h.step(1)
 		select {
 		case r := <-done:
 			if r.err != nil {
 				h.t.Fatalf("join: %v", r.err)
 			}
 			return r.res.Player
-		default:
-			h.step(1)
+		case <-time.After(wait / 100):
 		}
 	}
 	h.t.Fatal("join not processed in 100 ticks")
@@ -493,5 +497,53 @@ func TestList(t *testing.T) {
 	}
 	if st := h.srv.Stats(); st.Feeds != 1 || st.Spectators != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// TestStreamMatchEndedBeforeFirstSpectator: the lobby offers Watch on a match
+// that shows its scoreboard; if nobody watched it when it ended, its feed
+// starts after the end event. The spectator still gets the snapshot and the
+// match's own end at once, and the stream closes.
+func TestStreamMatchEndedBeforeFirstSpectator(t *testing.T) {
+	h := newHarness(t, harnessConfig{
+		world:  game.WorldConfig{TimeLimit: 30}, // one second of live play
+		linger: time.Hour,                       // the scoreboard stays up for the whole test
+	})
+	m := h.create()
+	rec := &recorder{}
+	defer m.Subscribe(rec)()
+	for range 300 {
+		if h.reg.List()[0].Phase == game.PhaseEnded {
+			break
+		}
+		h.step(1)
+	}
+	var gameEnd game.Event
+	for _, ev := range rec.between(0, ^uint32(0)) {
+		if ev.Kind == game.EventEnd {
+			gameEnd = ev
+		}
+	}
+	if gameEnd.Kind != game.EventEnd {
+		t.Fatal("the match did not end")
+	}
+	h.step(5) // the scoreboard is up; nobody has watched yet
+
+	c := h.connect(m.ID(), nil, "")
+	h.waitFeed(m.ID(), 1)
+	h.step(1)
+	evs := c.rest() // the stream must close without the match stopping
+	if got := names(t, evs); len(got) != 2 || evs[0].Event != "snapshot" || evs[1].Event != "end" {
+		t.Fatalf("got %v, want a snapshot and the end", got)
+	}
+	if snap := decodeEvent(t, evs[0]).(*wireSnapshot); snap.Phase != "ended" {
+		t.Fatalf("snapshot phase %q", snap.Phase)
+	}
+	end := decodeEvent(t, evs[1]).(*wireEnd)
+	if end.Reason != game.EndReason(gameEnd.Value).String() || end.Winner != int(gameEnd.Player) || len(end.Scoreboard) != 4 {
+		t.Fatalf("end %+v, the match's %s", end, describeGame(gameEnd))
+	}
+	if evs[1].idNum(t) != evs[0].idNum(t)+1 {
+		t.Fatalf("ids %s, %s: not contiguous", evs[0].ID, evs[1].ID)
 	}
 }

@@ -91,7 +91,7 @@ type loadPlayer struct {
 	connected time.Time
 	ended     time.Time
 	rtts      []float64 // ms; owned by the reader goroutine until it returns
-	match     string
+	matches   []string  // every match played in, in order
 	err       error
 }
 
@@ -173,26 +173,56 @@ func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSumma
 }
 
 // play is one bot: connect, then send an input every tick and a ping every
-// second while a reader counts what arrives, until the duration is over.
+// second while a reader counts what arrives, until the duration is over. When
+// its match ends and is removed (close 4005) it plays on in a new one, as a
+// person would: that is not a dropped player.
 func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected *atomic.Int64) error {
-	dialCtx, cancelDial := context.WithTimeout(ctx, 10*time.Second)
-	c, welcome, err := netcode.Dial(dialCtx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin})
-	cancelDial()
+	c, welcome, err := dialBot(ctx, cfg, n)
 	if err != nil {
 		p.err = err
 		return err
 	}
-	defer c.Close()
 	connected.Add(1)
 	p.connected = time.Now()
-	p.match = welcome.Match
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-
-	readErr := make(chan error, 1)
-	go func() { readErr <- p.read(c) }()
-
 	rng := rand.New(rand.NewPCG(uint64(n), 0x5eed))
+	for {
+		p.matches = append(p.matches, welcome.Match)
+		err := p.session(ctx, c, welcome, rng)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case netcode.CloseCodeOf(err) != netcode.CloseMatchOver:
+			p.err = fmt.Errorf("disconnected: %w", err)
+			return p.err
+		}
+		if c, welcome, err = dialBot(ctx, cfg, n); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.err = fmt.Errorf("rejoining after the match ended: %w", err)
+			return p.err
+		}
+	}
+}
+
+// dialBot connects bot n and waits for its welcome.
+func dialBot(ctx context.Context, cfg loadConfig, n int) (*netcode.Client, netcode.Welcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return netcode.Dial(ctx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin})
+}
+
+// session plays on one connection until ctx is done or the connection
+// fails, and closes it. The error is the server's close (a *CloseError) when
+// the server closed the connection.
+func (p *loadPlayer) session(ctx context.Context, c *netcode.Client, welcome netcode.Welcome, rng *rand.Rand) error {
+	defer c.Close()
+	base := p.bytes.Load() // bytes of earlier sessions
+	readErr := make(chan error, 1)
+	go func() { readErr <- p.read(c, base) }()
+
 	tickRate := max(int(welcome.TickRate), 1)
 	ticker := time.NewTicker(time.Second / time.Duration(tickRate))
 	defer ticker.Stop()
@@ -232,24 +262,24 @@ loop:
 	}
 	p.ended = time.Now()
 	c.Close()
-	if err := <-readErr; err2 == nil && ctx.Err() == nil {
-		err2 = err
+	rerr := <-readErr
+	if netcode.CloseCodeOf(rerr) != 0 || err2 == nil {
+		// The server's close explains a failed send too; without a send
+		// error, the reader's error is the reason the session ended.
+		return rerr
 	}
-	if err2 != nil && ctx.Err() == nil {
-		p.err = fmt.Errorf("disconnected: %w", err2)
-		return p.err
-	}
-	return nil
+	return err2
 }
 
-// read counts snapshots and bytes and turns pongs into RTT samples.
-func (p *loadPlayer) read(c *netcode.Client) error {
+// read counts snapshots and bytes (on top of base, the bytes of earlier
+// sessions) and turns pongs into RTT samples.
+func (p *loadPlayer) read(c *netcode.Client, base int64) error {
 	for {
 		msg, err := c.Next()
 		if err != nil {
 			return err
 		}
-		p.bytes.Store(int64(c.BytesRead()))
+		p.bytes.Store(base + int64(c.BytesRead()))
 		switch m := msg.(type) {
 		case *netcode.Snapshot:
 			p.snapshots.Add(1)
@@ -287,7 +317,9 @@ func summarize(cfg loadConfig, players []*loadPlayer, elapsed time.Duration) loa
 			continue
 		}
 		s.Connected++
-		matches[p.match] = true
+		for _, m := range p.matches {
+			matches[m] = true
+		}
 		if p.err != nil {
 			s.Dropped++
 			if s.FirstDisconnectError == "" {

@@ -4,10 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/skirmish-game/skirmish/assets"
+	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/netcode"
 )
 
 // TestLoadtestAgainstServer runs the load tool against a real server on
@@ -91,4 +101,73 @@ func TestLoadtestFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoadtestRejoinsWhenTheMatchEnds: a match ending (close 4005) is not a
+// dropped player: like a person, the bot plays on in a new match, and the run
+// succeeds. Matches here last about 3 s (countdown, 3 ticks live, no
+// scoreboard), so a 7 s run outlives the first one.
+func TestLoadtestRejoinsWhenTheMatchEnds(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg, err := game.NewRegistry(game.RegistryConfig{
+		Match: game.MatchConfig{
+			World:       game.WorldConfig{Map: testArena(t), TimeLimit: 3, BotFill: 2, MaxPlayers: 4},
+			Clock:       clock.System{},
+			EndedLinger: -1,
+			Logger:      log,
+		},
+		NewID: uuid.NewString,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	players, err := netcode.NewServer(netcode.Config{Registry: reg, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	regCtx, stopReg := context.WithCancel(context.Background())
+	regDone := make(chan error, 1)
+	go func() { regDone <- reg.Run(regCtx) }()
+	hs := httptest.NewServer(players)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		stopReg()
+		<-regDone
+		if err := players.Shutdown(ctx); err != nil {
+			t.Errorf("netcode shutdown: %v", err)
+		}
+		hs.Close()
+	})
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "--url", "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws",
+		"--players", "2", "--duration", "7s", "--ramp", "0s", "--json"}, &stdout, &stderr)
+	var s loadSummary
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	if code != 0 || s.Connected != 2 || s.Dropped != 0 {
+		t.Fatalf("exit %d, connected %d, dropped %d (%s); want 0, 2, 0", code, s.Connected, s.Dropped, s.FirstDisconnectError)
+	}
+	if s.Matches < 2 {
+		t.Fatalf("players saw %d matches, want at least 2: they should rejoin after the first ends", s.Matches)
+	}
+	if s.SnapshotsPerSecond < 10 {
+		t.Fatalf("snapshots/s per player = %.2f: the bots did not play on", s.SnapshotsPerSecond)
+	}
+}
+
+// testArena is the server's default map.
+func testArena(t *testing.T) *game.Map {
+	t.Helper()
+	raw, err := assets.Map(defaultMap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := game.ParseMap(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

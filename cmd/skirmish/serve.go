@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -108,7 +109,25 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /assets/", noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS()))))
 	mux.Handle("GET /", noCache(clientHandler()))
-	return mux
+	// Every route serves only GET (and HEAD). For any other method the mux
+	// would answer a plain-text 405, where the protocol documents a 400
+	// bad_upgrade for /ws (netcode checks the method itself) and JSON errors
+	// for the API.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		switch p := r.URL.Path; {
+		case p == "/ws":
+			s.players.ServeHTTP(w, r)
+		case p == "/healthz" || strings.HasPrefix(p, "/api/"):
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+p+": only GET is served here")
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
 }
 
 // clientHandler serves the embedded browser client, or explains how to build

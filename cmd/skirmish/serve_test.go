@@ -220,3 +220,45 @@ func scanUntil(s *bufio.Scanner, prefix string) bool {
 	}
 	return false
 }
+
+// TestServeWrongMethod: a request with the wrong method still gets the
+// documented answers: /ws refuses anything but a GET upgrade with 400
+// bad_upgrade (PROTOCOL.md §1.1), and the HTTP API's errors are JSON (§3).
+func TestServeWrongMethod(t *testing.T) {
+	base := startServer(t, testServeConfig(t))
+	tests := []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{http.MethodPost, "/ws", http.StatusBadRequest, "bad_upgrade"},
+		{http.MethodPost, "/api/matches", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{http.MethodDelete, "/api/matches/some-id/events", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, "method_not_allowed"},
+		{http.MethodPut, "/api/nope", http.StatusMethodNotAllowed, "method_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, base+tt.path, strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("status %d %q, want %d JSON: %s", resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, body)
+			}
+			var e map[string]string
+			if err := json.Unmarshal(body, &e); err != nil || e["error"] != tt.code || e["message"] == "" {
+				t.Fatalf("body %s (%v), want error %q with a message", body, err, tt.code)
+			}
+			if tt.status == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+				t.Fatal("405 without an Allow header")
+			}
+		})
+	}
+}
