@@ -92,7 +92,10 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Idle keep-alive connections (lobby polling /api/matches) are not
+		// kept forever; streams and WebSockets are not idle, so unaffected.
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
 }
