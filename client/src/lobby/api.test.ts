@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatClock, parseMatchList } from "./api";
+import { describeListError, formatClock, parseMatchList, shortMatchId } from "./api";
 
 describe("parseMatchList", () => {
   it("accepts the documented shape", () => {
@@ -19,4 +19,16 @@ describe("parseMatchList", () => {
 describe("formatClock", () => {
   const cases: Array<[number | null, string]> = [[null, ""], [0, ""], [0.2, "0:01"], [59.01, "1:00"], [125, "2:05"], [600, "10:00"]];
   for (const [s, want] of cases) it(`${s} → ${JSON.stringify(want)}`, () => assert.equal(formatClock(s), want));
+});
+
+describe("shortMatchId", () => {
+  it("keeps a UUID's first group", () => assert.equal(shortMatchId("3cce0795-9c8f-4460-876f-eaad74de67e6"), "3cce0795"));
+  it("keeps a short id whole", () => assert.equal(shortMatchId("m1"), "m1"));
+});
+
+describe("describeListError", () => {
+  it("says the server is unreachable for a network failure", () =>
+    assert.equal(describeListError(new TypeError("Failed to fetch")), "Cannot reach the server"));
+  it("keeps the detail of other failures", () =>
+    assert.equal(describeListError(new Error("match list: HTTP 503")), "Could not load the match list (match list: HTTP 503)"));
 });

@@ -46,3 +46,15 @@ export function formatClock(seconds: number | null): string {
   const s = Math.ceil(seconds);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
+
+/** The first 8 characters of a match id (a UUID's first group), enough to tell a handful apart. */
+export function shortMatchId(id: string): string {
+  return Array.from(id).slice(0, 8).join("");
+}
+
+/** Words for a failed match list fetch. fetch rejects with a TypeError when the server cannot be reached. */
+export function describeListError(err: unknown): string {
+  if (err instanceof TypeError) return "Cannot reach the server";
+  const detail = err instanceof Error ? err.message : String(err);
+  return `Could not load the match list (${detail})`;
+}

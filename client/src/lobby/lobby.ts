@@ -1,11 +1,11 @@
 // The lobby: your name (remembered), Quick play, and the running matches
 // (GET /api/matches every 2 s) each with Play and Watch.
 import { byId, el, setStatus } from "../dom";
-import { fetchMatches, formatClock, type MatchSummary } from "./api";
+import { describeListError, fetchMatches, formatClock, shortMatchId, type MatchSummary } from "./api";
+import { cleanName, clipName, MAX_NAME } from "./name";
 
 const NAME_KEY = "skirmish.name";
 const REFRESH_MS = 2000;
-const MAX_NAME = 16; // PROTOCOL.md §1.4: 1–16 characters after trimming
 
 /** Where the lobby can send the page. */
 export interface Navigator {
@@ -24,8 +24,16 @@ export class Lobby {
   private inflight: AbortController | null = null;
 
   constructor(private readonly nav: Navigator) {
-    this.nameInput.maxLength = MAX_NAME;
+    // maxlength counts UTF-16 units, the server counts characters: allow two
+    // units a character (emoji) and cut to MAX_NAME characters as you type.
+    this.nameInput.maxLength = 2 * MAX_NAME;
     this.nameInput.value = readName();
+    this.nameInput.addEventListener("input", (e) => {
+      if (e instanceof InputEvent && e.isComposing) return; // an IME is still building the text
+      const v = this.nameInput.value;
+      const clipped = clipName(v);
+      if (clipped !== v) this.nameInput.value = clipped;
+    });
     this.nameInput.addEventListener("change", () => saveName(this.name()));
     byId("quickplay", HTMLButtonElement).addEventListener("click", () => {
       saveName(this.name());
@@ -49,11 +57,12 @@ export class Lobby {
   }
 
   /**
-   * The player's name as typed, trimmed and cut to 16 characters. Read from
-   * the field at the moment it is needed (automation may set .value directly).
+   * The player's name as typed, cleaned to what the server accepts (see
+   * cleanName). Read from the field at the moment it is needed (automation
+   * may set .value directly).
    */
   name(): string {
-    return Array.from(this.nameInput.value.trim()).slice(0, MAX_NAME).join("").trim();
+    return cleanName(this.nameInput.value);
   }
 
   /** Shows the lobby and starts refreshing the match list. */
@@ -86,8 +95,11 @@ export class Lobby {
       }
     } catch (err) {
       if (ac.signal.aborted) return;
+      // The rows stay (the server may be back in a moment) but are dimmed:
+      // their players and clocks are no longer current.
       this.list.dataset["error"] = "1";
-      setStatus(`Could not load the match list: ${String(err)}`, "warn");
+      setStatus(`${describeListError(err)}; retrying…`, "warn");
+      if (this.rows.size === 0) this.setEmpty(`${describeListError(err)}.`);
     } finally {
       if (this.inflight === ac) this.inflight = null;
     }
@@ -115,13 +127,21 @@ export class Lobby {
         this.rows.delete(id);
       }
     }
+    this.setEmpty(matches.length === 0 ? "No matches running. Quick play starts one." : null);
+  }
+
+  /** Shows text in place of an empty list, or removes it (null). */
+  private setEmpty(text: string | null): void {
     let empty = this.list.querySelector(".empty");
-    if (matches.length === 0 && !empty) {
-      empty = el("p", "empty", "No matches running. Quick play starts one.");
-      this.list.append(empty);
-    } else if (matches.length > 0) {
+    if (text === null) {
       empty?.remove();
+      return;
     }
+    if (!empty) {
+      empty = el("p", "empty");
+      this.list.append(empty);
+    }
+    empty.textContent = text;
   }
 }
 
@@ -143,7 +163,9 @@ function newRow(id: string): HTMLElement {
 function fillRow(row: HTMLElement, m: MatchSummary): void {
   const [map, phase, players, time, play] = Array.from(row.children) as HTMLElement[];
   if (!map || !phase || !players || !time || !(play instanceof HTMLButtonElement)) return;
-  map.textContent = m.map;
+  // Several matches often share a map: the short id tells them apart (and
+  // matches the toolbar's "Match …" in the game).
+  map.replaceChildren(m.map, el("span", "match-id", shortMatchId(m.id)));
   phase.textContent = m.phase;
   phase.dataset["phase"] = m.phase;
   const bots = m.bots > 0 ? ` + ${m.bots} bot${m.bots === 1 ? "" : "s"}` : "";

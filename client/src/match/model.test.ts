@@ -71,6 +71,35 @@ describe("MatchModel", () => {
     });
   });
 
+  it("counts the deaths of kills since the last scores in the final scoreboard", () => {
+    // The player wire: the kill that reaches the score limit, its score and
+    // the end all come in one events message, before that tick's snapshot.
+    const m = new MatchModel();
+    m.setRoster([{ id: 1, name: "ada", bot: false }, { id: 2, name: "bo", bot: true }, { id: 3, name: "cy", bot: true }]);
+    m.setScores([{ id: 1, kills: 2, deaths: 1 }, { id: 2, kills: 1, deaths: 0 }, { id: 3, kills: 3, deaths: 0 }]);
+    m.apply({ kind: "kill", killer: 1, victim: 3 }, 0);
+    m.apply({ kind: "score", player: 1, kills: 3 }, 0);
+    m.apply({ kind: "end", winner: 1, reason: "score_limit" }, 0);
+    // ada and cy are tied on 3 kills and 1 death; the lower id ranks first,
+    // as the server picked the winner.
+    assert.deepEqual(m.ended?.scoreboard, [
+      { id: 1, name: "ada", kills: 3, deaths: 1 },
+      { id: 3, name: "cy", kills: 3, deaths: 1 },
+      { id: 2, name: "bo", kills: 1, deaths: 0 },
+    ]);
+    assert.equal(m.ended?.scoreboard[0]?.id, m.ended?.winner);
+  });
+
+  it("lets the next scores replace a counted death (no double count)", () => {
+    const m = new MatchModel();
+    m.setRoster([{ id: 1, name: "ada", bot: false }, { id: 2, name: "bo", bot: true }]);
+    m.setScores([{ id: 1, kills: 0, deaths: 0 }, { id: 2, kills: 0, deaths: 0 }]);
+    m.apply({ kind: "kill", killer: 0, victim: 2 }, 0);
+    m.setScores([{ id: 1, kills: 0, deaths: 0 }, { id: 2, kills: 0, deaths: 1 }]); // that tick's snapshot
+    m.apply({ kind: "end", winner: 0, reason: "time_limit" }, 0);
+    assert.deepEqual(m.ended?.scoreboard.map((r) => [r.id, r.deaths]), [[1, 0], [2, 1]]);
+  });
+
   it("uses the feed's scoreboard when the end event carries one", () => {
     const m = new MatchModel();
     m.apply({ kind: "end", winner: 0, reason: "shutdown", scoreboard: [

@@ -112,7 +112,7 @@ export class MatchModel {
       case "leave":
         this.names.delete(e.player);
         break;
-      case "kill":
+      case "kill": {
         this.feed.push({
           killer: e.killer,
           victim: e.victim,
@@ -121,7 +121,14 @@ export class MatchModel {
           at: nowMs,
         });
         if (this.feed.length > this.feedSize) this.feed.splice(0, this.feed.length - this.feedSize);
+        // The player wire has no event for deaths: count it here, or an `end`
+        // in the same tick as the last kill (score limit) would rank the final
+        // scoreboard on the previous snapshot's deaths. The next snapshot's
+        // scores replace this count, so it is never doubled.
+        const v = this.scores.find((x) => x.id === e.victim);
+        if (v) v.deaths++;
         break;
+      }
       case "respawn":
         break;
       case "phase":

@@ -26,6 +26,9 @@ export interface Navigator {
 
 type Projectile = SnapshotProjectile & Body;
 
+/** Snapshots come 10–60 times a second; this long without one is a stall worth telling the player about. */
+const STALL_MS = 1000;
+
 /** A running game view. stop() tears everything down (socket, timers, listeners). */
 export class PlaySession {
   private readonly socket: GameSocket;
@@ -35,6 +38,8 @@ export class PlaySession {
   private predictor: Predictor | null = null;
   private welcome: Welcome | null = null;
   private latest: Snapshot | null = null;
+  private latestAt = 0; // local ms the latest snapshot arrived
+  private closed = false;
   private map: GameMap = placeholderMap("");
   private pacer: FixedStepPacer | null = null;
   private inputTimer: number | undefined;
@@ -109,6 +114,7 @@ export class PlaySession {
     const w = this.welcome;
     if (!w || !this.interp) return; // nothing is valid before welcome
     this.latest = s;
+    this.latestAt = now;
     debug.snapshots++;
     debug.tick = Math.max(debug.tick, s.tick);
     debug.players = s.players.map((p) => ({
@@ -133,9 +139,16 @@ export class PlaySession {
 
   private onClosed(code: number, reason: string, message: string, detail: string): void {
     Object.assign(debug, { mode: "disconnected", closeCode: code, closeReason: reason });
+    this.closed = true;
     this.stopInput();
-    setStatus(detail ? `${message}: ${detail}` : message, code === 1000 || code === 4005 ? "info" : "error");
+    if (!this.welcome) this.arena.setHeading(""); // not "Connecting…" under the error
     const ended = this.model.ended;
+    if (ended && code === 4005) {
+      // The match was removed after its end: the result on screen says it all.
+      setStatus(`Match over: ${endReasonText(ended.reason)}`);
+      return;
+    }
+    setStatus(detail ? `${message}: ${detail}` : message, code === 1000 || code === 4005 ? "info" : "error");
     let text = detail || (this.welcome ? "The connection to the match was closed." : "Could not join the match.");
     if (ended) text = [endReasonText(ended.reason), message].filter((t, i, all) => all.indexOf(t) === i).join(" · ");
     this.arena.showOverlay({
@@ -227,9 +240,18 @@ export class PlaySession {
       pingMs: this.socket.rttMs,
       ended: this.model.ended,
       label: "",
+      notice: !this.closed && this.latest && now - this.latestAt > STALL_MS ? "Connection problem, waiting for the server…" : "",
+      respawnIn: this.respawnIn(w, now),
     };
     this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
     return view;
+  }
+
+  /** Seconds until you respawn (counted down locally from the latest snapshot), or null while alive. */
+  private respawnIn(w: Welcome, now: number): number | null {
+    const me = this.latest?.players.find((p) => p.id === w.you);
+    if (!me || me.alive || me.respawnTicks === 0) return null;
+    return Math.max(0, me.respawnTicks / w.tickRate - (now - this.latestAt) / 1000);
   }
 
   /**

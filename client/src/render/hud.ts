@@ -2,7 +2,7 @@
 // match timer and phase, phase banner, scoreboard, kill feed and ping.
 import { formatClock } from "../lobby/api";
 import { rankScoreboard } from "../match/model";
-import { playerColor } from "./layout";
+import { hudLayout, panelAlpha, playerColor, TIMER_W, type HudLayout, type Rect } from "./layout";
 import type { View } from "./view";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -10,12 +10,25 @@ const PANEL = "rgba(10,13,20,0.72)";
 const TEXT = "#e2e8f0";
 const MUTED = "#94a3b8";
 
-/** Draws the HUD for view on a cssW×cssH canvas (the context's transform is CSS px). */
-export function drawHud(ctx: CanvasRenderingContext2D, view: View, cssW: number, cssH: number, nowMs: number): void {
+/**
+ * Draws the HUD for view on a cssW×cssH canvas (the context's transform is CSS
+ * px). players are where the live players are on screen: a panel over one is
+ * drawn faded so nobody hides under the HUD.
+ */
+export function drawHud(
+  ctx: CanvasRenderingContext2D,
+  view: View,
+  cssW: number,
+  cssH: number,
+  nowMs: number,
+  players: readonly Rect[] = [],
+): void {
   ctx.save();
-  drawTimer(ctx, view, cssW);
-  drawScoreboard(ctx, view, cssW);
-  drawKillFeed(ctx, view);
+  const clock = view.phase === "live" ? formatClock(view.timeLeft) || "–:––" : "";
+  const layout = hudLayout(cssW, clock ? 54 : 30);
+  drawTimer(ctx, view, clock, layout, players);
+  drawScoreboard(ctx, view, layout, players);
+  drawKillFeed(ctx, view, layout, players);
   drawBanner(ctx, view, cssW, cssH, nowMs);
   drawCorner(ctx, view, cssW, cssH);
   ctx.restore();
@@ -41,31 +54,35 @@ function phaseLabel(view: View): string {
   }
 }
 
-function drawTimer(ctx: CanvasRenderingContext2D, view: View, cssW: number): void {
-  const clock = view.phase === "live" ? formatClock(view.timeLeft) || "–:––" : "";
-  const w = 150;
-  const x = cssW / 2 - w / 2;
-  panel(ctx, x, 10, w, clock ? 54 : 30);
+function drawTimer(ctx: CanvasRenderingContext2D, view: View, clock: string, l: HudLayout, players: readonly Rect[]): void {
+  const w = TIMER_W;
+  const x = l.timerX;
+  const h = clock ? 54 : 30;
+  ctx.globalAlpha = panelAlpha({ x, y: 10, w, h }, players);
+  panel(ctx, x, 10, w, h);
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   ctx.fillStyle = MUTED;
   ctx.font = `700 11px ${FONT}`;
-  ctx.fillText(view.label ? `${view.label} · ${phaseLabel(view)}` : phaseLabel(view), cssW / 2, 19);
+  ctx.fillText(view.label ? `${view.label} · ${phaseLabel(view)}` : phaseLabel(view), x + w / 2, 19);
   if (clock) {
     ctx.fillStyle = view.timeLeft !== null && view.timeLeft < 30 ? "#fca5a5" : TEXT;
     ctx.font = `700 24px ${FONT}`;
-    ctx.fillText(clock, cssW / 2, 34);
+    ctx.fillText(clock, x + w / 2, 34);
   }
+  ctx.globalAlpha = 1;
 }
 
-function drawScoreboard(ctx: CanvasRenderingContext2D, view: View, cssW: number): void {
+function drawScoreboard(ctx: CanvasRenderingContext2D, view: View, l: HudLayout, players: readonly Rect[]): void {
   const rows = rankScoreboard(view.scores).slice(0, 12);
   if (rows.length === 0) return;
-  const w = 220;
+  const w = l.boardW;
   const rowH = 22;
-  const x = cssW - w - 12;
+  const x = l.boardX;
   const y = 10;
-  panel(ctx, x, y, w, 30 + rows.length * rowH);
+  const h = 30 + rows.length * rowH;
+  ctx.globalAlpha = panelAlpha({ x, y, w, h }, players);
+  panel(ctx, x, y, w, h);
   ctx.textBaseline = "middle";
   ctx.font = `700 11px ${FONT}`;
   ctx.fillStyle = MUTED;
@@ -94,18 +111,19 @@ function drawScoreboard(ctx: CanvasRenderingContext2D, view: View, cssW: number)
     ctx.fillStyle = MUTED;
     ctx.fillText(String(p.deaths), x + w - 14, ry);
   });
+  ctx.globalAlpha = 1;
 }
 
-function drawKillFeed(ctx: CanvasRenderingContext2D, view: View): void {
+function drawKillFeed(ctx: CanvasRenderingContext2D, view: View, l: HudLayout, players: readonly Rect[]): void {
   ctx.font = `600 13px ${FONT}`;
   ctx.textBaseline = "middle";
   ctx.textAlign = "left";
-  let y = 64;
+  let y = l.feedY;
   for (const k of view.killFeed) {
-    ctx.globalAlpha = k.alpha;
     const killer = k.killer === 0 ? "☠" : k.killerName;
     const mid = "  ▸  ";
     const w = ctx.measureText(killer + mid + k.victimName).width + 20;
+    ctx.globalAlpha = k.alpha * panelAlpha({ x: 12, y: y - 12, w, h: 24 }, players);
     panel(ctx, 12, y - 12, w, 24);
     let x = 22;
     ctx.fillStyle = k.killer === 0 ? MUTED : playerColor(k.killer, 68);
@@ -126,6 +144,9 @@ function drawBanner(ctx: CanvasRenderingContext2D, view: View, cssW: number, css
   let sub = "";
   if (view.ended) {
     return; // the page's overlay shows the result and the final scoreboard
+  } else if (view.notice) {
+    // The picture is frozen: say so rather than show a countdown that stopped.
+    sub = view.notice;
   } else if (view.phase === "countdown") {
     title = view.timeLeft !== null ? String(Math.max(1, Math.ceil(view.timeLeft))) : "Get ready";
     sub = "Match starting";
@@ -135,7 +156,7 @@ function drawBanner(ctx: CanvasRenderingContext2D, view: View, cssW: number, css
     const me = view.players.find((p) => p.id === view.you);
     if (me && !me.alive) {
       title = "You died";
-      sub = "Respawning…";
+      sub = respawnText(view.respawnIn);
     }
   }
   if (!title && !sub) return;
@@ -160,6 +181,12 @@ function drawBanner(ctx: CanvasRenderingContext2D, view: View, cssW: number, css
     ctx.fillStyle = "#cbd5e1";
     ctx.fillText(sub, cssW / 2, sy);
   }
+}
+
+/** The line under "You died": a whole-second countdown when the wait is known. */
+export function respawnText(seconds: number | null): string {
+  if (seconds === null || !(seconds > 0)) return "Respawning…";
+  return `Respawning in ${Math.ceil(seconds)}`;
 }
 
 function drawCorner(ctx: CanvasRenderingContext2D, view: View, cssW: number, cssH: number): void {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fitArena, playerHue, toScreen } from "./layout";
+import { fitArena, HUD_FADED, hudLayout, overlaps, panelAlpha, playerHue, TIMER_W, toScreen } from "./layout";
 
 describe("fitArena", () => {
   it("letterboxes a wide window", () => {
@@ -33,5 +33,55 @@ describe("playerHue", () => {
       const d = Math.abs(playerHue(id) - playerHue(id + 1));
       assert.ok(Math.min(d, 360 - d) > 60, `ids ${id} and ${id + 1} too close`);
     }
+  });
+});
+
+describe("overlaps", () => {
+  const a = { x: 10, y: 10, w: 20, h: 20 };
+  const cases: Array<[string, { x: number; y: number; w: number; h: number }, boolean]> = [
+    ["inside", { x: 15, y: 15, w: 2, h: 2 }, true],
+    ["containing", { x: 0, y: 0, w: 100, h: 100 }, true],
+    ["crossing a corner", { x: 25, y: 25, w: 10, h: 10 }, true],
+    ["left", { x: 0, y: 10, w: 9, h: 20 }, false],
+    ["touching the right edge", { x: 30, y: 10, w: 5, h: 5 }, false],
+    ["below", { x: 10, y: 31, w: 20, h: 5 }, false],
+    ["beside but lower", { x: 31, y: 40, w: 5, h: 5 }, false],
+  ];
+  for (const [what, b, want] of cases) {
+    it(what, () => {
+      assert.equal(overlaps(a, b), want);
+      assert.equal(overlaps(b, a), want, "symmetric");
+    });
+  }
+});
+
+describe("panelAlpha", () => {
+  const panel = { x: 1000, y: 10, w: 220, h: 120 };
+  it("is opaque with nobody under it", () => {
+    assert.equal(panelAlpha(panel, []), 1);
+    assert.equal(panelAlpha(panel, [{ x: 500, y: 500, w: 30, h: 40 }]), 1);
+  });
+  it("fades over any player", () => {
+    assert.equal(panelAlpha(panel, [{ x: 500, y: 500, w: 30, h: 40 }, { x: 1150, y: 60, w: 30, h: 40 }]), HUD_FADED);
+  });
+});
+
+describe("hudLayout", () => {
+  for (const cssW of [320, 360, 480, 640, 800, 1280, 1920]) {
+    it(`keeps the top panels apart and on screen at ${cssW} px`, () => {
+      const l = hudLayout(cssW, 54);
+      assert.ok(l.timerX >= 12, "timer on screen");
+      assert.ok(l.timerX + TIMER_W + 12 <= l.boardX || cssW < TIMER_W + 150 + 36, "timer left of the scoreboard");
+      assert.ok(l.boardX + l.boardW <= cssW - 12, "scoreboard on screen");
+      assert.ok(l.boardW >= 150 && l.boardW <= 220);
+      if (l.timerX < 312) assert.ok(l.feedY - 12 >= 10 + 54, "kill feed below a timer it would run into");
+    });
+  }
+  it("centres the timer and keeps the classic corners on a wide canvas", () => {
+    assert.deepEqual(hudLayout(1280, 54), { timerX: 565, boardX: 1048, boardW: 220, feedY: 64 });
+  });
+  it("moves the kill feed under a short timer by its height", () => {
+    assert.equal(hudLayout(480, 30).feedY, 60);
+    assert.equal(hudLayout(480, 54).feedY, 84);
   });
 });

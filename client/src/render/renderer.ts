@@ -2,7 +2,7 @@
 // arena (floor, walls, players, projectiles) scaled to fit the window, then
 // the HUD on top. Everything is drawn procedurally; there are no image files.
 import { drawHud } from "./hud";
-import { fitArena, playerColor, toScreen, type Fit } from "./layout";
+import { fitArena, playerColor, toScreen, type Fit, type Rect } from "./layout";
 import type { View, ViewPlayer, ViewProjectile } from "./view";
 
 /** Sizes in world units, matching the server's tuning (game/tuning.go). */
@@ -70,7 +70,19 @@ export class Renderer {
     ctx.textBaseline = "bottom";
     for (const p of view.players) if (p.alive) this.drawLabel(p, p.id === view.you);
 
-    drawHud(ctx, view, this.cssW, this.cssH, nowMs);
+    drawHud(ctx, view, this.cssW, this.cssH, nowMs, this.playerRects(view.players));
+  }
+
+  /** Where the live players (body and health bar) are on screen, for the HUD to fade over them. */
+  private playerRects(players: readonly ViewPlayer[]): Rect[] {
+    const r = (PLAYER_RADIUS + 5) * this.fit.scale; // the ring around your own player included
+    const rects: Rect[] = [];
+    for (const p of players) {
+      if (!p.alive) continue;
+      const [sx, sy] = toScreen(this.fit, p.x, p.y);
+      rects.push({ x: sx - r, y: sy - r - 12, w: 2 * r, h: 2 * r + 12 });
+    }
+    return rects;
   }
 
   private resize(): void {

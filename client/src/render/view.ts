@@ -47,4 +47,8 @@ export interface View {
   ended: EndInfo | null;
   /** Shown small under the timer, e.g. "SPECTATING". */
   label: string;
+  /** A connection problem to show over the arena instead of the phase banner, or "". */
+  notice: string;
+  /** Seconds until you respawn while you are dead; null when unknown or when watching. */
+  respawnIn: number | null;
 }

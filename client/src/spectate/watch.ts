@@ -14,6 +14,9 @@ import { FEED_EVENTS, parseFeedEvent, type FeedEventName, type FeedPlayer, type 
 /** The spectator feed's default state rate (§2); the interpolator learns the real one. */
 const FEED_RATE_HZ = 10;
 
+/** States come about 10 times a second; this long without one is a stall worth showing. */
+const STALL_MS = 1500;
+
 /** Where the session can send the page. */
 export interface Navigator {
   quickPlay(): void;
@@ -25,11 +28,14 @@ export class WatchSession {
   private readonly model = new MatchModel();
   private interp: Interpolator<FeedPlayer, FeedProjectile> | null = null;
   private latest: FeedState | null = null;
+  private latestAt = 0; // local ms the latest state arrived
   private map: GameMap = placeholderMap("");
   private mapId = "";
   private mapLoad = new AbortController();
   private stopped = false;
   private badEvents = 0;
+  /** The feed dropped and EventSource is reconnecting. */
+  private interrupted = false;
 
   constructor(
     private readonly arena: Arena,
@@ -44,7 +50,10 @@ export class WatchSession {
     for (const name of FEED_EVENTS) {
       this.es.addEventListener(name, (e: MessageEvent<unknown>) => this.receive(name, e.data));
     }
-    this.es.onopen = () => setStatus(`Watching match ${matchId}`, "ok");
+    this.es.onopen = () => {
+      this.interrupted = false;
+      setStatus(`Watching match ${matchId}`, "ok");
+    };
     this.es.onerror = () => this.onError();
   }
 
@@ -93,6 +102,7 @@ export class WatchSession {
   private applyState(s: FeedState, now: number): void {
     if (!this.interp) return; // a state before any snapshot cannot be placed in time
     this.latest = s;
+    this.latestAt = now;
     debug.snapshots++;
     debug.players = s.players.map((p) => ({ id: p.id, name: p.name, x: p.x, y: p.y, alive: p.alive, kills: p.kills }));
     for (const p of s.players) this.model.learn(p.id, p.name, p.bot);
@@ -136,17 +146,21 @@ export class WatchSession {
     if (this.stopped || this.model.ended) return;
     if (this.es.readyState === EventSource.CONNECTING) {
       // EventSource retries by itself (retry: 2000) with Last-Event-ID.
+      this.interrupted = true;
       setStatus(`Feed interrupted, reconnecting to match ${this.matchId}…`, "warn");
       return;
     }
-    // CLOSED: the server refused the stream (404 for an unknown match) and the browser gave up.
+    // CLOSED: the server refused the stream (404 for an unknown match, 503
+    // while it shuts down) and the browser gave up. After a drop that is a
+    // match that is gone: it ended while we were away or the server restarted.
+    this.interrupted = false;
     const seen = debug.snapshots > 0;
     const message = seen ? "The match feed closed" : `Match ${this.matchId} not found`;
     Object.assign(debug, { mode: "disconnected", closeReason: seen ? "feed closed" : "match not found" });
     setStatus(message, "error");
     this.arena.showOverlay({
       title: message,
-      text: seen ? "The spectator feed stopped." : "It may have ended already.",
+      text: seen ? "The match is no longer running: it ended, or the server restarted." : "It may have ended already.",
     });
   }
 
@@ -167,6 +181,12 @@ export class WatchSession {
       pingMs: null,
       ended,
       label: "SPECTATING",
+      notice: this.interrupted
+        ? "Connection lost, reconnecting…"
+        : this.latest && now - this.latestAt > STALL_MS
+          ? "Connection problem, waiting for the server…"
+          : "",
+      respawnIn: null,
     };
   }
 }
