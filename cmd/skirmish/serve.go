@@ -83,7 +83,10 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	spectators, err := spectate.NewServer(spectate.Config{
 		Registry: registry,
 		Rate:     cfg.SpectatorRate,
-		Logger:   log.With("part", "spectate"),
+		// A spectator stuck mid-write holds its stream until this deadline,
+		// also on SIGTERM: keep it well inside the shutdown timeout.
+		WriteTimeout: min(spectate.DefaultWriteTimeout, cfg.ShutdownTimeout/2),
+		Logger:       log.With("part", "spectate"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("spectate: %w", err)
