@@ -9,7 +9,8 @@ import (
 	"github.com/gobwas/ws"
 )
 
-// encodeClient re-encodes a decoded client message.
+// encodeClient encodes a client message with the real Encoder (fuzz and
+// vector tests).
 func encodeClient(enc *Encoder, m *ClientMessage) []byte {
 	switch m.Type {
 	case TypeHello:
@@ -22,7 +23,8 @@ func encodeClient(enc *Encoder, m *ClientMessage) []byte {
 	panic("decoded an unknown client type " + m.Type.String())
 }
 
-// encodeServer re-encodes a decoded server message.
+// encodeServer encodes a server message with the real Encoder (fuzz and
+// vector tests).
 func encodeServer(enc *Encoder, m ServerMessage) []byte {
 	switch m := m.(type) {
 	case *Welcome:

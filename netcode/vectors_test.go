@@ -404,35 +404,6 @@ func wvClientCases() []struct {
 	}
 }
 
-// wvEncodeServer encodes m with the real Encoder.
-func wvEncodeServer(enc *Encoder, m ServerMessage) []byte {
-	switch m := m.(type) {
-	case *Welcome:
-		return enc.EncodeWelcome(m)
-	case *Snapshot:
-		return enc.EncodeSnapshot(&m.Snapshot)
-	case *Events:
-		return enc.EncodeEvents(m.Tick, m.Events)
-	case *Pong:
-		return enc.EncodePong(*m)
-	case *ErrorMessage:
-		return enc.EncodeError(*m)
-	}
-	panic(fmt.Sprintf("no encoder for %T", m))
-}
-
-func wvEncodeClient(enc *Encoder, m *ClientMessage) []byte {
-	switch m.Type {
-	case TypeHello:
-		return enc.EncodeHello(m.Hello)
-	case TypeInput:
-		return enc.EncodeInput(m.Input)
-	case TypePing:
-		return enc.EncodePing(m.Ping)
-	}
-	panic(fmt.Sprintf("no encoder for %v", m.Type))
-}
-
 // wvClientForm encodes m as @msgpack/msgpack does in the browser: a number
 // that is a safe integer (whole, |n| ≤ 2^53−1, -0 included) as the smallest
 // integer form, any other number as float64.
@@ -621,7 +592,7 @@ func generateWireVectors(t *testing.T) []wireVector {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		add(c.name, toClient, wvEncodeServer(enc, c.msg), nil, exp)
+		add(c.name, toClient, encodeServer(enc, c.msg), nil, exp)
 	}
 	for _, c := range wvClientCases() {
 		exp, err := wvNeutralClient(&c.msg)
@@ -632,7 +603,7 @@ func generateWireVectors(t *testing.T) []wireVector {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		add(c.name, toServer, wvEncodeClient(enc, &c.msg), form, exp)
+		add(c.name, toServer, encodeClient(enc, &c.msg), form, exp)
 	}
 	return out
 }
