@@ -28,7 +28,7 @@ func TestBotHoldsFireWithoutLineOfSight(t *testing.T) {
 	m := boxMap(Rect{X: 490, Y: 20, W: 20, H: 960})
 	w, human, bot := botDuel(t, m, 200, 500, 800, 500)
 	for range 300 {
-		w.Step()
+		step(w)
 		for _, q := range w.projectiles {
 			if q.owner == bot.id {
 				t.Fatalf("bot fired at tick %d without line of sight", w.Tick())

@@ -9,14 +9,14 @@ func TestProjectiles(t *testing.T) {
 	tests := []struct {
 		name  string
 		walls []Rect
-		setup func(t *testing.T, w *World, a, b PlayerID)
+		setup func(t *testing.T, w *World, a, b PlayerID) []PlayerInput // inputs for the first step
 		steps int
 		check func(t *testing.T, w *World, a, b PlayerID, evs []Event)
 	}{
 		{
 			name: "hit deals damage",
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
-				shoot(w, a, 0)
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
+				return []PlayerInput{shoot(w, a, 0)}
 			},
 			steps: 20,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -31,8 +31,8 @@ func TestProjectiles(t *testing.T) {
 		{
 			name:  "wall stops projectile",
 			walls: []Rect{{X: 380, Y: 300, W: 40, H: 400}},
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
-				shoot(w, a, 0)
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
+				return []PlayerInput{shoot(w, a, 0)}
 			},
 			steps: 40,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -47,8 +47,8 @@ func TestProjectiles(t *testing.T) {
 		{
 			name:  "thin wall stops fast projectile",
 			walls: []Rect{{X: 400, Y: 300, W: 2, H: 400}},
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
-				shoot(w, a, 0)
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
+				return []PlayerInput{shoot(w, a, 0)}
 			},
 			steps: 40,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -59,12 +59,13 @@ func TestProjectiles(t *testing.T) {
 		},
 		{
 			name: "no self hit",
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
 				// A shot of a's own flying straight through a.
 				w.nextProj++
 				w.projectiles = append(w.projectiles, projectile{id: w.nextProj, owner: a, x: 100, y: 500,
 					vx: ProjectileSpeed, life: 100})
 				place(t, w, b, 500, 900)
+				return nil
 			},
 			steps: 10,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -78,9 +79,9 @@ func TestProjectiles(t *testing.T) {
 		},
 		{
 			name: "protected player takes no damage",
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
 				pl(t, w, b).protect = 100
-				shoot(w, a, 0)
+				return []PlayerInput{shoot(w, a, 0)}
 			},
 			steps: 20,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -94,13 +95,14 @@ func TestProjectiles(t *testing.T) {
 		},
 		{
 			name: "lifetime expires",
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
 				place(t, w, a, 100, 100)
 				place(t, w, b, 900, 900)
-				shoot(w, a, math.Pi/4) // diagonal: 1131 units of room
+				release := shoot(w, a, math.Pi/4) // diagonal: 1131 units of room
 				if len(w.projectiles) != 1 {
 					t.Fatalf("fired %d shots, want 1", len(w.projectiles))
 				}
+				return []PlayerInput{release}
 			},
 			steps: int(ProjectileLifetime*DefaultTickRate) - 1,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -116,9 +118,9 @@ func TestProjectiles(t *testing.T) {
 		},
 		{
 			name: "cooldown limits rate of fire",
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
 				place(t, w, b, 900, 900)
-				w.SetInput(a, input(1, 0, 0, math.Pi, true)) // held: repeated while no new input
+				return []PlayerInput{by(a, input(1, 0, 0, math.Pi, true))} // held: repeated while no new input
 			},
 			steps: 13, // 0.43 s at 30 Hz: shots at ticks 0, 6 and 12 (within InputStaleTime)
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -129,9 +131,9 @@ func TestProjectiles(t *testing.T) {
 		},
 		{
 			name: "firing ends spawn protection",
-			setup: func(t *testing.T, w *World, a, b PlayerID) {
+			setup: func(t *testing.T, w *World, a, b PlayerID) []PlayerInput {
 				pl(t, w, a).protect = 40
-				w.SetInput(a, input(1, 0, 0, math.Pi, true))
+				return []PlayerInput{by(a, input(1, 0, 0, math.Pi, true))}
 			},
 			steps: 1,
 			check: func(t *testing.T, w *World, a, b PlayerID, evs []Event) {
@@ -144,10 +146,14 @@ func TestProjectiles(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w, a, b := duel(t, WorldConfig{Map: boxMap(tc.walls...)})
-			tc.setup(t, w, a, b)
+			first := tc.setup(t, w, a, b)
 			var evs []Event
-			for range tc.steps {
-				w.Step()
+			for i := range tc.steps {
+				if i == 0 {
+					step(w, first...)
+				} else {
+					step(w)
+				}
 				evs = append(evs, w.Events()...)
 			}
 			tc.check(t, w, a, b, evs)
@@ -158,11 +164,14 @@ func TestProjectiles(t *testing.T) {
 func TestKillAndRespawn(t *testing.T) {
 	w, a, b := duel(t, WorldConfig{})
 	var seq uint32
-	evs := stepUntil(t, w, 60, func() bool {
-		seq++
-		w.SetInput(a, input(seq, 0, 0, 0, true))
-		return !pl(t, w, b).alive
-	})
+	var evs []Event
+	for pl(t, w, b).alive {
+		if seq++; seq > 60 {
+			t.Fatalf("b still alive after 60 ticks of fire")
+		}
+		step(w, by(a, input(seq, 0, 0, 0, true)))
+		evs = append(evs, w.Events()...)
+	}
 	kill, ok := findEvent(evs, EventKill)
 	if !ok || kill.Player != b || kill.Other != a || kill.Tick != w.Tick() {
 		t.Fatalf("kill event %+v (found %v), want b=%d killed by a=%d at tick %d", kill, ok, b, a, w.Tick())
@@ -185,9 +194,8 @@ func TestKillAndRespawn(t *testing.T) {
 		t.Fatalf("respawn ticks %d, want %d", vb.RespawnTicks, want)
 	}
 	// The victim's inputs do nothing while dead.
-	w.SetInput(b, input(1, 1, 0, 0, true))
-	w.SetInput(a, input(seq+1, 0, 0, 0, false))
 	died := w.Tick()
+	step(w, by(b, input(1, 1, 0, 0, true)), by(a, input(seq+1, 0, 0, 0, false)))
 	evs = stepUntil(t, w, 5*DefaultTickRate, func() bool { return pl(t, w, b).alive })
 	if got, want := w.Tick()-died, uint32(RespawnDelay*DefaultTickRate); got != want {
 		t.Fatalf("respawned after %d ticks, want %d", got, want)
@@ -227,11 +235,11 @@ func TestChooseSpawnAvoidsEnemies(t *testing.T) {
 	}
 }
 
-// shoot fires one shot from id along aim and releases the trigger.
-func shoot(w *World, id PlayerID, aim float64) {
+// shoot fires one shot from id along aim (a Step of its own) and returns
+// the input that releases the trigger, for the next Step.
+func shoot(w *World, id PlayerID, aim float64) PlayerInput {
 	p := &w.players[w.index(id)]
 	seq := p.ackSeq
-	w.SetInput(id, input(seq+1, 0, 0, aim, true))
-	w.Step()
-	w.SetInput(id, input(seq+2, 0, 0, aim, false))
+	step(w, by(id, input(seq+1, 0, 0, aim, true)))
+	return by(id, input(seq+2, 0, 0, aim, false))
 }

@@ -36,8 +36,9 @@ func decodeFuzzInputs(data []byte) []Input {
 	return out
 }
 
-// FuzzWorldInputs: no sequence of client inputs can push a player into a wall
-// or out of the arena, produce a non-finite value, or break determinism.
+// FuzzWorldInputs: no sequence of client inputs, sanitized as the match
+// runtime sanitizes them, can push a player into a wall or out of the arena,
+// produce a non-finite value, or break determinism.
 func FuzzWorldInputs(f *testing.F) {
 	f.Add([]byte{127, 127, 0, 64, 1, 0, 0, 0, 128, 128, 255, 255, 1, 1, 0, 0})
 	f.Add([]byte{64, 0, 0, 0, 1, 0, 0, 0, 64, 0, 0, 0, 1, 2, 1, 9, 0, 64, 0, 0, 0, 3, 0, 0})
@@ -45,13 +46,17 @@ func FuzzWorldInputs(f *testing.F) {
 	run := func(t *testing.T, inputs []Input) uint64 {
 		w := newWorld(t, WorldConfig{Map: m, Seed: 3, BotFill: 4})
 		a, b := addHuman(t, w, "a"), addHuman(t, w, "b")
+		var tick TickInput
 		for i, in := range inputs {
-			if i%2 == 0 {
-				w.SetInput(a, in)
-			} else {
-				w.SetInput(b, in)
-				w.Step()
+			// As the match runtime does: sanitize once, drop what cannot be.
+			if clean, err := in.Sanitize(); err == nil {
+				tick.Inputs = append(tick.Inputs, by([2]PlayerID{a, b}[i%2], clean))
 			}
+			if i%2 == 0 {
+				continue
+			}
+			w.Step(tick)
+			tick.Inputs = tick.Inputs[:0]
 			for _, p := range w.players {
 				vals := [...]float64{p.X, p.Y, p.VX, p.VY, p.aim}
 				for _, v := range vals {

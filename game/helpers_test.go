@@ -18,14 +18,38 @@ func newWorld(tb testing.TB, cfg WorldConfig) *World {
 	return w
 }
 
+// addHuman seats a human with a Step of its own and returns its id.
 func addHuman(tb testing.TB, w *World, name string) PlayerID {
 	tb.Helper()
-	id, err := w.AddPlayer(name)
-	if err != nil {
-		tb.Fatalf("AddPlayer(%q): %v", name, err)
+	o := joinStep(w, name)
+	if o.Err != nil {
+		tb.Fatalf("join %q: %v", name, o.Err)
 	}
-	return id
+	return o.Player
 }
+
+// joinStep steps w once with a join command and returns its outcome.
+func joinStep(w *World, name string) JoinOutcome {
+	w.Step(TickInput{Commands: []Command{{Kind: CommandJoin, Name: name}}})
+	return w.JoinOutcomes()[0]
+}
+
+// leaveStep steps w once with a leave command for id.
+func leaveStep(w *World, id PlayerID) {
+	w.Step(TickInput{Commands: []Command{{Kind: CommandLeave, Player: id}}})
+}
+
+// endStep steps w once with an end command.
+func endStep(w *World, reason EndReason) {
+	w.Step(TickInput{Commands: []Command{{Kind: CommandEnd, Reason: reason}}})
+}
+
+// step steps w once with the given inputs (none: every human repeats or
+// idles).
+func step(w *World, ins ...PlayerInput) { w.Step(TickInput{Inputs: ins}) }
+
+// by is player id's input for a step.
+func by(id PlayerID, in Input) PlayerInput { return PlayerInput{Player: id, Input: in} }
 
 // pl returns the live state of player id.
 func pl(tb testing.TB, w *World, id PlayerID) *player {
@@ -46,7 +70,28 @@ func stepUntil(tb testing.TB, w *World, limit int, cond func() bool) []Event {
 		if cond() {
 			return evs
 		}
-		w.Step()
+		step(w)
+		evs = append(evs, w.Events()...)
+	}
+	if !cond() {
+		tb.Fatalf("condition not reached within %d steps (tick %d, phase %v)", limit, w.Tick(), w.Phase())
+	}
+	return evs
+}
+
+// fireUntil steps with id holding fire (no move, aim 0, a fresh seq every
+// tick) until cond holds, failing after limit steps. It returns the events of
+// every step taken, copied.
+func fireUntil(tb testing.TB, w *World, id PlayerID, limit int, cond func() bool) []Event {
+	tb.Helper()
+	var evs []Event
+	seq := pl(tb, w, id).ackSeq
+	for range limit {
+		if cond() {
+			return evs
+		}
+		seq++
+		step(w, by(id, input(seq, 0, 0, 0, true)))
 		evs = append(evs, w.Events()...)
 	}
 	if !cond() {
@@ -74,11 +119,16 @@ func place(tb testing.TB, w *World, id PlayerID, x, y float64) {
 	p.protect = 0
 }
 
-// fireAt aims id at (x,y) and holds fire for one Step.
+// input is a sanitized input, as the match runtime hands the World; tests
+// pass finite values only.
 func input(seq uint32, mx, my, aim float64, fire bool) Input {
 	in := Input{Seq: seq, MoveX: mx, MoveY: my, Aim: aim}
 	if fire {
 		in.Buttons = ButtonFire
+	}
+	in, err := in.Sanitize()
+	if err != nil {
+		panic(err)
 	}
 	return in
 }

@@ -143,7 +143,7 @@ func FuzzParseMap(f *testing.F) {
 			t.Fatalf("valid map rejected by NewWorld: %v", err)
 		}
 		for range 30 {
-			w.Step()
+			step(w)
 		}
 		for _, p := range w.players {
 			if p.X < PlayerRadius || p.Y < PlayerRadius || p.X > m.Width-PlayerRadius || p.Y > m.Height-PlayerRadius {

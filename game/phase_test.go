@@ -1,19 +1,21 @@
 package game
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestPhases(t *testing.T) {
 	const rate = 30
 	w := newWorld(t, WorldConfig{TickRate: rate, TimeLimit: 100, EndedTicks: 50})
 	a := addHuman(t, w, "a")
 	for range 10 {
-		w.Step()
+		step(w)
 	}
 	if w.Phase() != PhaseWaiting || w.PhaseTicksLeft() != 0 {
 		t.Fatalf("one player: phase %v left %d, want waiting, open-ended", w.Phase(), w.PhaseTicksLeft())
 	}
-	b := addHuman(t, w, "b")
-	w.Step()
+	b := addHuman(t, w, "b") // its Step starts the countdown
 	if w.Phase() != PhaseCountdown || w.PhaseTicksLeft() != CountdownDuration*rate {
 		t.Fatalf("two players: phase %v left %d, want countdown %v", w.Phase(), w.PhaseTicksLeft(), CountdownDuration*rate)
 	}
@@ -34,8 +36,7 @@ func TestPhases(t *testing.T) {
 		if x0 > 500 {
 			mx = -1
 		}
-		w.SetInput(a, input(seq, mx, 0, 0, true))
-		w.Step()
+		step(w, by(a, input(seq, mx, 0, 0, true)))
 		countdown++
 		if w.Phase() == PhaseCountdown && len(w.projectiles) != 0 {
 			t.Fatalf("a shot was fired during the countdown")
@@ -53,7 +54,7 @@ func TestPhases(t *testing.T) {
 	live := 1
 	var evs []Event
 	for w.Phase() == PhaseLive {
-		w.Step()
+		step(w)
 		evs = w.Events()
 		live++
 	}
@@ -73,8 +74,7 @@ func TestPhases(t *testing.T) {
 	h := pl(t, w, a).Body
 	for i := range 60 {
 		seq++
-		w.SetInput(a, input(seq, 1, 1, 0, true))
-		w.Step()
+		step(w, by(a, input(seq, 1, 1, 0, true)))
 		if len(w.Events()) != 0 {
 			t.Fatalf("events after the end: %+v", w.Events())
 		}
@@ -88,19 +88,14 @@ func TestPhases(t *testing.T) {
 	if pl(t, w, a).ackSeq != seq {
 		t.Fatalf("inputs not acknowledged after the end: ack %d want %d", pl(t, w, a).ackSeq, seq)
 	}
-	if _, err := w.AddPlayer("late"); err != ErrMatchEnded {
-		t.Fatalf("AddPlayer after the end: %v, want ErrMatchEnded", err)
+	if o := joinStep(w, "late"); !errors.Is(o.Err, ErrMatchEnded) || o.Player != 0 {
+		t.Fatalf("join after the end: %+v, want ErrMatchEnded", o)
 	}
 }
 
 func TestScoreLimitEndsMatch(t *testing.T) {
 	w, a, b := duel(t, WorldConfig{ScoreLimit: 1})
-	var seq uint32
-	evs := stepUntil(t, w, 100, func() bool {
-		seq++
-		w.SetInput(a, input(seq, 0, 0, 0, true))
-		return w.Phase() == PhaseEnded
-	})
+	evs := fireUntil(t, w, a, 100, func() bool { return w.Phase() == PhaseEnded })
 	e, ok := findEvent(evs, EventEnd)
 	if !ok || e.Value != int32(EndScoreLimit) || e.Player != a {
 		t.Fatalf("end event %+v, want a=%d winning by score limit", e, a)
@@ -128,24 +123,24 @@ func TestWinner(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, WorldConfig{})
-			for i, s := range tc.scores {
-				id := addHuman(t, w, "p")
-				if id != PlayerID(i+1) {
+			for i := range tc.scores {
+				if id := addHuman(t, w, "p"); id != PlayerID(i+1) {
 					t.Fatalf("ids not sequential")
 				}
-				p := pl(t, w, id)
+			}
+			for i, s := range tc.scores {
+				p := pl(t, w, PlayerID(i+1))
 				p.kills, p.deaths = s.kills, s.deaths
 			}
-			w.End(EndShutdown)
+			endStep(w, EndShutdown)
 			if w.Winner() != tc.want {
 				t.Fatalf("winner %d, want %d", w.Winner(), tc.want)
 			}
-			w.Step()
 			e, ok := findEvent(w.Events(), EventEnd)
 			if !ok || e.Player != tc.want || e.Value != int32(EndShutdown) || e.Tick != w.Tick() {
 				t.Fatalf("end event %+v, want winner %d, shutdown, tick %d", e, tc.want, w.Tick())
 			}
-			w.End(EndTimeLimit) // a second End is ignored
+			endStep(w, EndTimeLimit) // a second end is ignored
 			if w.EndReason() != EndShutdown {
 				t.Fatalf("second End changed the reason to %v", w.EndReason())
 			}
@@ -156,7 +151,7 @@ func TestWinner(t *testing.T) {
 // Bots count as participants: a bot-filled match starts without humans.
 func TestBotsStartCountdown(t *testing.T) {
 	w := newWorld(t, WorldConfig{BotFill: 2})
-	w.Step()
+	step(w)
 	if w.Phase() != PhaseCountdown {
 		t.Fatalf("phase %v with two bots, want countdown", w.Phase())
 	}
@@ -168,12 +163,12 @@ func TestNoDamageBeforeLive(t *testing.T) {
 	w := newWorld(t, WorldConfig{})
 	a := addHuman(t, w, "a")
 	place(t, w, a, 200, 500)
-	shoot(w, a, 0)
+	release := shoot(w, a, 0)
 	if len(w.projectiles) != 1 {
 		t.Fatalf("could not fire while waiting")
 	}
+	step(w, release)
 	addHuman(t, w, "b")
-	w.Step()
 	if w.Phase() != PhaseCountdown || len(w.projectiles) != 0 {
 		t.Fatalf("phase %v with %d shots; want countdown with none", w.Phase(), len(w.projectiles))
 	}
@@ -182,7 +177,7 @@ func TestNoDamageBeforeLive(t *testing.T) {
 	place(t, w, b, 600, 500)
 	w.projectiles = append(w.projectiles, projectile{id: 99, owner: a, x: 500, y: 500, vx: ProjectileSpeed, life: 10})
 	for range 10 {
-		w.Step()
+		step(w)
 	}
 	if h := pl(t, w, b).health; h != MaxHealth {
 		t.Fatalf("damage during the countdown: health %d", h)

@@ -1,5 +1,7 @@
 package game
 
+import "strconv"
+
 // Tuning: every gameplay constant lives here so balancing is one file and the
 // client's prediction code (which must match the server bit for bit in
 // spirit, if not in floating point) has a single place to copy from.
@@ -52,11 +54,25 @@ const (
 	DefaultScoreLimit = 20
 )
 
+// Range is an inclusive range of allowed values for a setting. It is the one
+// place a range is written: the World validates its config with it and the
+// server's flags validate (and describe) themselves with the same value.
+type Range struct{ Min, Max int }
+
+// Contains reports whether v is within the range.
+func (r Range) Contains(v int) bool { return v >= r.Min && v <= r.Max }
+
+// String returns the range as "Min to Max", for messages and help texts.
+func (r Range) String() string { return strconv.Itoa(r.Min) + " to " + strconv.Itoa(r.Max) }
+
 // Limits on WorldConfig values, to keep a World's memory and per-tick work
 // bounded whatever the config says.
-const (
-	MaxTickRate   = 240
-	MaxMaxPlayers = 64
+var (
+	// TickRates are the allowed WorldConfig.TickRate values (Hz).
+	TickRates = Range{Min: 10, Max: 128}
+	// PlayerCounts are the allowed WorldConfig.MaxPlayers values: a match
+	// needs two participants to start, and 64 bounds the per-tick work.
+	PlayerCounts = Range{Min: 2, Max: 64}
 )
 
 // ticksFor converts a duration in seconds to a whole number of ticks (at

@@ -1,16 +1,16 @@
-// Package game is Skirmish's simulation and match runner: a pure, deterministic
-// World stepped one fixed tick at a time, and a Match goroutine that owns a World,
-// drains a bounded inbox and hands each tick's snapshot and events to observers.
+// Package game is Skirmish's simulation: a pure, deterministic World that
+// World.Step advances one fixed tick at a time, consuming one explicit
+// TickInput per tick.
 //
-// game imports only the standard library and never reads the wall clock: time
-// reaches it through the Clock interface so tests can drive ticks instantly.
+// game has no I/O, no clock and no goroutines, and imports only the standard
+// library; the match runtime that drives a World in real time is package
+// game/match.
 package game
 
 import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 )
 
 // Phase is where a match is in its life. Phases only move forward.
@@ -59,10 +59,14 @@ type Input struct {
 // repaired, such as NaN or infinite values.
 var ErrInvalidInput = errors.New("game: invalid input")
 
-// Sanitize returns the input made safe for the simulation: the move vector is
-// clamped to length 1, the aim is wrapped into [-π, π], and unknown buttons are
-// dropped. NaN or infinite values make the whole input invalid, because there
-// is no honest way to guess what the client meant.
+// Sanitize is the one rule for what the simulation accepts from a client. It
+// returns the input made safe for the World: the move vector is clamped to
+// length 1, the aim is wrapped into [-π, π], and unknown buttons are dropped.
+// NaN or infinite values make the whole input invalid (ErrInvalidInput),
+// because there is no honest way to guess what the client meant.
+//
+// It runs once per input, where inputs enter the match runtime
+// (match.Match.Input); the World trusts what it is given.
 func (in Input) Sanitize() (Input, error) {
 	for _, v := range [...]float64{in.MoveX, in.MoveY, in.Aim} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -118,8 +122,9 @@ type ProjectileState struct {
 	VX, VY float64
 }
 
-// Snapshot is the full visible state of a match after a tick. Observers get a
-// pointer that is valid only during the call; CopyFrom keeps one.
+// Snapshot is the full visible state of a match after a tick. Whoever is
+// handed a *Snapshot by the match runtime may read it only during the call;
+// CopyFrom keeps one.
 type Snapshot struct {
 	Tick           uint32
 	Phase          Phase
@@ -180,7 +185,7 @@ const (
 	EndTimeLimit  EndReason = 1
 	EndScoreLimit EndReason = 2
 	EndShutdown   EndReason = 3 // the server is stopping
-	EndAbandoned  EndReason = 4 // no human played for the registry's EmptyTimeout
+	EndAbandoned  EndReason = 4 // no human played for the match runtime's empty timeout
 )
 
 var endReasonNames = [...]string{"", "time_limit", "score_limit", "shutdown", "abandoned"}
@@ -202,24 +207,4 @@ type Event struct {
 	Other  PlayerID
 	Value  int32
 	Name   string
-}
-
-// Observer receives every tick's output from a Match.
-//
-// OnTick and OnStop are called on the match goroutine: they must not block,
-// must not call back into the Match, and must not keep s or events after they
-// return (copy what you need). OnStop is called once, after the last OnTick,
-// when the match stops for any reason.
-type Observer interface {
-	OnTick(s *Snapshot, events []Event)
-	OnStop(reason EndReason)
-}
-
-// Clock is the only way time reaches a Match. Production code passes a system
-// clock (package game/clock); tests pass a manual one and advance it instantly.
-type Clock interface {
-	// Now returns the current time on a monotonic timeline.
-	Now() time.Time
-	// After returns a channel that receives once d has elapsed.
-	After(d time.Duration) <-chan time.Time
 }

@@ -9,8 +9,8 @@ import (
 // WorldConfig configures a World. Zero values take the documented defaults.
 type WorldConfig struct {
 	Seed       int64 // seeds bots and spawn choice; same seed + inputs ⇒ same state
-	TickRate   int   // ticks per second; 0 means 30 (at most MaxTickRate)
-	MaxPlayers int   // humans + bots; 0 means 8 (at most MaxMaxPlayers)
+	TickRate   int   // ticks per second; 0 means DefaultTickRate (30); within TickRates
+	MaxPlayers int   // humans + bots; 0 means DefaultMaxPlayers (8); within PlayerCounts
 	BotFill    int   // bots keep humans+bots at least this many (capped at MaxPlayers); 0 means no bots
 	Map        *Map  // required
 	TimeLimit  int   // live phase length in ticks; 0 means 5 minutes
@@ -23,8 +23,13 @@ type WorldConfig struct {
 	EndedTicks int
 }
 
-// ErrMatchEnded is returned when joining a match that has already ended.
-var ErrMatchEnded = errors.New("game: match ended")
+// Why a CommandJoin seated nobody (JoinOutcome.Err).
+var (
+	// ErrMatchFull: every seat holds a human, or no player id is left.
+	ErrMatchFull = errors.New("game: match full")
+	// ErrMatchEnded: the match has already ended.
+	ErrMatchEnded = errors.New("game: match ended")
+)
 
 // player is one seated participant. Fields are plain values so the players
 // slice is one contiguous block that Step walks without allocating.
@@ -87,11 +92,30 @@ type World struct {
 	nextProj    uint32
 
 	events        []Event
-	eventsStepped bool // events holds the last Step's output (clear before adding)
+	eventsStepped bool          // events holds the last Step's output (clear before adding)
+	joined        []JoinOutcome // the last Step's join outcomes, in command order
 
 	nav          *nav  // bots' path finding grid
 	botNameStart int   // seeded rotation of botNames, so matches differ
 	spawnScratch []int // candidate spawn indexes, reused
+}
+
+// WithDefaults returns c with every zero value that has a default replaced
+// by it (the one place those defaults are applied). It does not validate.
+func (c WorldConfig) WithDefaults() WorldConfig {
+	if c.TickRate == 0 {
+		c.TickRate = DefaultTickRate
+	}
+	if c.MaxPlayers == 0 {
+		c.MaxPlayers = DefaultMaxPlayers
+	}
+	if c.TimeLimit == 0 {
+		c.TimeLimit = DefaultTimeLimit * c.TickRate
+	}
+	if c.ScoreLimit == 0 {
+		c.ScoreLimit = DefaultScoreLimit
+	}
+	return c
 }
 
 // NewWorld returns a World in PhaseWaiting with bots seated per cfg.BotFill.
@@ -102,23 +126,12 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 	if err := cfg.Map.validate(); err != nil {
 		return nil, fmt.Errorf("game: WorldConfig.Map: %w", err)
 	}
-	if cfg.TickRate == 0 {
-		cfg.TickRate = DefaultTickRate
-	}
-	if cfg.MaxPlayers == 0 {
-		cfg.MaxPlayers = DefaultMaxPlayers
-	}
-	if cfg.TimeLimit == 0 {
-		cfg.TimeLimit = DefaultTimeLimit * cfg.TickRate
-	}
-	if cfg.ScoreLimit == 0 {
-		cfg.ScoreLimit = DefaultScoreLimit
-	}
+	cfg = cfg.WithDefaults()
 	switch {
-	case cfg.TickRate < 1 || cfg.TickRate > MaxTickRate:
-		return nil, fmt.Errorf("game: TickRate %d out of range 1..%d", cfg.TickRate, MaxTickRate)
-	case cfg.MaxPlayers < 1 || cfg.MaxPlayers > MaxMaxPlayers:
-		return nil, fmt.Errorf("game: MaxPlayers %d out of range 1..%d", cfg.MaxPlayers, MaxMaxPlayers)
+	case !TickRates.Contains(cfg.TickRate):
+		return nil, fmt.Errorf("game: TickRate %d out of range %v", cfg.TickRate, TickRates)
+	case !PlayerCounts.Contains(cfg.MaxPlayers):
+		return nil, fmt.Errorf("game: MaxPlayers %d out of range %v", cfg.MaxPlayers, PlayerCounts)
 	case cfg.BotFill < 0:
 		return nil, fmt.Errorf("game: BotFill %d is negative", cfg.BotFill)
 	case cfg.TimeLimit < 0 || cfg.ScoreLimit < 0 || cfg.EndedTicks < 0:
@@ -154,20 +167,19 @@ func (w *World) Config() WorldConfig { return w.cfg }
 // Map returns the world's map. It must not be modified.
 func (w *World) Map() *Map { return w.m }
 
-// AddPlayer seats a human, replacing a bot if the match is full of bots.
-// It returns ErrMatchFull when every seat holds a human and ErrMatchEnded
-// once the match is over. The join event is reported by the next Step.
-func (w *World) AddPlayer(name string) (PlayerID, error) {
+// addPlayer seats a human, replacing a bot if the match is full of bots.
+// It fails with ErrMatchFull when every seat holds a human (or no player id
+// is left) and ErrMatchEnded once the match is over.
+func (w *World) addPlayer(name string) (PlayerID, error) {
 	if w.phase == PhaseEnded {
 		return 0, ErrMatchEnded
 	}
 	if w.Humans() >= w.cfg.MaxPlayers {
 		return 0, ErrMatchFull
 	}
-	if w.nextID > math.MaxUint16 {
+	if w.IDsExhausted() {
 		return 0, fmt.Errorf("%w: player ids exhausted", ErrMatchFull)
 	}
-	w.beginEvents()
 	if len(w.players) == w.cfg.MaxPlayers {
 		w.removeBot()
 	}
@@ -180,38 +192,54 @@ func (w *World) AddPlayer(name string) (PlayerID, error) {
 	return id, nil
 }
 
-// RemovePlayer removes a player; bots refill the seat per BotFill. Removing
+// removePlayer removes a player; bots refill the seat per BotFill. Removing
 // a player who is not seated does nothing.
-func (w *World) RemovePlayer(id PlayerID) {
+func (w *World) removePlayer(id PlayerID) {
 	i := w.index(id)
 	if i < 0 {
 		return
 	}
-	w.beginEvents()
 	w.unseat(i)
 	if w.phase != PhaseEnded {
 		w.fillBots()
 	}
 }
 
-// SetInput sets the input applied to player id on the next Step (the last
-// one set before a Step wins). in must already be sanitized; an input that
-// is not (NaN, Inf) is ignored rather than let into the simulation. Inputs
-// for unknown players and for bots are ignored.
-func (w *World) SetInput(id PlayerID, in Input) {
+// setInput sets the input applied to player id in this Step (the last one
+// set wins). Inputs for unknown players and for bots are ignored.
+func (w *World) setInput(id PlayerID, in Input) {
 	i := w.index(id)
 	if i < 0 || w.players[i].bot {
-		return
-	}
-	in, err := in.Sanitize()
-	if err != nil {
 		return
 	}
 	w.players[i].next, w.players[i].hasNext = in, true
 }
 
-// Events returns the events of the last Step (and of AddPlayer/RemovePlayer
-// calls since). The slice is reused by the next Step.
+// command applies one Command.
+func (w *World) command(c *Command) {
+	switch c.Kind {
+	case CommandJoin:
+		id, err := w.addPlayer(c.Name)
+		w.joined = append(w.joined, JoinOutcome{Player: id, Err: err})
+	case CommandLeave:
+		w.removePlayer(c.Player)
+	case CommandEnd:
+		if w.phase != PhaseEnded {
+			w.end(c.Reason)
+		}
+	}
+}
+
+// JoinOutcomes returns the outcome of each CommandJoin of the last Step, in
+// command order. The slice is reused by the next Step.
+func (w *World) JoinOutcomes() []JoinOutcome { return w.joined }
+
+// IDsExhausted reports whether every PlayerID has been given out, after
+// which nobody more can be seated (ids are never reused within a match).
+func (w *World) IDsExhausted() bool { return w.nextID > math.MaxUint16 }
+
+// Events returns the events of the last Step (the first Step also reports
+// the bots NewWorld seated). The slice is reused by the next Step.
 func (w *World) Events() []Event { return w.events }
 
 // Phase returns the current phase.
@@ -243,16 +271,6 @@ func (w *World) Bots() int { return len(w.players) - w.Humans() }
 
 // Tick returns the number of Steps taken.
 func (w *World) Tick() uint32 { return w.tick }
-
-// End ends the match now with reason (used on shutdown). Ending an ended
-// match does nothing. The phase and end events are reported by the next Step.
-func (w *World) End(reason EndReason) {
-	if w.phase == PhaseEnded {
-		return
-	}
-	w.beginEvents()
-	w.end(reason)
-}
 
 // Snapshot fills dst with the current visible state, reusing its slices.
 func (w *World) Snapshot(dst *Snapshot) {
@@ -297,16 +315,6 @@ func (w *World) index(id PlayerID) int {
 		}
 	}
 	return -1
-}
-
-// beginEvents starts a new batch of events if the current one was already
-// reported by a Step, so AddPlayer/RemovePlayer/End events between two Steps
-// are kept and reported together by the next Step.
-func (w *World) beginEvents() {
-	if w.eventsStepped {
-		w.events = w.events[:0]
-		w.eventsStepped = false
-	}
 }
 
 func (w *World) emit(kind EventKind, p, other PlayerID, value int32, name string) {
@@ -381,19 +389,29 @@ func (w *World) botName() string {
 	return botNames[w.botNameStart]
 }
 
-// Step advances the world exactly one tick of 1/TickRate seconds. In order:
-// phase timers, bot thinking, inputs (movement and firing, players in id
-// order), respawns, projectiles (movement, hits, expiry). It does not
+// Step advances the world exactly one tick of 1/TickRate seconds, consuming
+// in (see TickInput). In order: commands (joins, leaves, end), inputs, phase
+// timers, bot thinking, movement and firing (players in id order), respawns,
+// projectiles (movement, hits, expiry). Its events and join outcomes are
+// read with Events and JoinOutcomes until the next Step. It does not
 // allocate once the event slice has grown to its working size.
-func (w *World) Step() {
-	w.beginEvents()
+func (w *World) Step(in TickInput) {
+	if w.eventsStepped {
+		w.events = w.events[:0]
+	}
+	w.joined = w.joined[:0]
 	w.tick++
-	// Events queued by AddPlayer/RemovePlayer/End since the last Step are
-	// reported with this tick.
+	// Events NewWorld queued (its bots' joins) are reported with this tick.
 	for i := range w.events {
 		w.events[i].Tick = w.tick
 	}
-	defer func() { w.eventsStepped = true }()
+	w.eventsStepped = true
+	for i := range in.Commands {
+		w.command(&in.Commands[i])
+	}
+	for i := range in.Inputs {
+		w.setInput(in.Inputs[i].Player, in.Inputs[i].Input)
+	}
 
 	if w.phase == PhaseEnded {
 		w.consumeInputs()
@@ -458,25 +476,14 @@ func (w *World) startCountdown() {
 	}
 }
 
-// end moves to PhaseEnded, freezing the result, and announces the winner:
-// most kills, ties broken by fewer deaths, then lower id. Nobody wins a match
-// in which nobody scored.
+// end moves to PhaseEnded, freezing the result, and announces the winner by
+// the scoreboard's ranking (CompareStandings); nobody wins a match in which
+// nobody scored.
 func (w *World) end(reason EndReason) {
 	w.phase, w.phaseLeft, w.endReason = PhaseEnded, w.cfg.EndedTicks, reason
-	w.winner = 0
-	var best *player
+	w.winner = winner(w.players, func(p *player) Standing { return Standing{ID: p.id, Kills: p.kills, Deaths: p.deaths} })
 	for i := range w.players {
-		p := &w.players[i]
-		p.VX, p.VY = 0, 0
-		if p.kills == 0 {
-			continue
-		}
-		if best == nil || p.kills > best.kills || p.kills == best.kills && p.deaths < best.deaths {
-			best = p
-		}
-	}
-	if best != nil {
-		w.winner = best.id
+		w.players[i].VX, w.players[i].VY = 0, 0
 	}
 	for i := range w.projectiles {
 		w.projectiles[i].vx, w.projectiles[i].vy = 0, 0

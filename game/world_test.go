@@ -2,7 +2,7 @@ package game
 
 import (
 	"errors"
-	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,9 +15,11 @@ func TestNewWorldConfig(t *testing.T) {
 	}{
 		{"no map", WorldConfig{}, "Map is required"},
 		{"invalid map", WorldConfig{Map: &Map{ID: "x"}}, "invalid map"},
-		{"tick rate too high", WorldConfig{Map: boxMap(), TickRate: MaxTickRate + 1}, "TickRate"},
+		{"tick rate too high", WorldConfig{Map: boxMap(), TickRate: TickRates.Max + 1}, "TickRate"},
+		{"tick rate too low", WorldConfig{Map: boxMap(), TickRate: TickRates.Min - 1}, "TickRate"},
+		{"too few players", WorldConfig{Map: boxMap(), MaxPlayers: PlayerCounts.Min - 1}, "MaxPlayers"},
 		{"negative tick rate", WorldConfig{Map: boxMap(), TickRate: -1}, "TickRate"},
-		{"too many players", WorldConfig{Map: boxMap(), MaxPlayers: MaxMaxPlayers + 1}, "MaxPlayers"},
+		{"too many players", WorldConfig{Map: boxMap(), MaxPlayers: PlayerCounts.Max + 1}, "MaxPlayers"},
 		{"negative bots", WorldConfig{Map: boxMap(), BotFill: -1}, "BotFill"},
 		{"negative limit", WorldConfig{Map: boxMap(), ScoreLimit: -1}, "negative"},
 		{"defaults", WorldConfig{Map: boxMap()}, ""},
@@ -48,7 +50,7 @@ func TestSeats(t *testing.T) {
 		if w.Bots() != 4 || w.Humans() != 0 {
 			t.Fatalf("%d bots %d humans, want 4 bots", w.Bots(), w.Humans())
 		}
-		w.Step()
+		step(w)
 		evs := w.Events()
 		if countKind(evs, EventJoin) != 4 {
 			t.Fatalf("events %+v, want 4 joins", evs)
@@ -82,13 +84,12 @@ func TestSeats(t *testing.T) {
 	})
 	t.Run("human takes a bot's place", func(t *testing.T) {
 		w := newWorld(t, WorldConfig{BotFill: 4})
-		w.Step()
+		step(w)
 		id := addHuman(t, w, "alice")
 		if w.Humans() != 1 || w.Bots() != 3 {
 			t.Fatalf("%d humans %d bots, want 1 and 3", w.Humans(), w.Bots())
 		}
-		w.Step()
-		evs := w.Events()
+		evs := w.Events() // of the join's Step
 		if countKind(evs, EventLeave) != 1 || countKind(evs, EventJoin) != 1 {
 			t.Fatalf("events %+v, want one bot leaving and one join", evs)
 		}
@@ -103,12 +104,12 @@ func TestSeats(t *testing.T) {
 		if w.Bots() != 0 {
 			t.Fatalf("%d bots with two humans and BotFill 2", w.Bots())
 		}
-		w.RemovePlayer(a)
+		leaveStep(w, a)
 		if w.Bots() != 1 || w.Humans() != 1 {
 			t.Fatalf("%d bots %d humans after a leave, want 1 and 1", w.Bots(), w.Humans())
 		}
-		w.RemovePlayer(a) // twice: no effect
-		w.RemovePlayer(b)
+		leaveStep(w, a) // twice: no effect
+		leaveStep(w, b)
 		if w.Bots() != 2 || w.Humans() != 0 {
 			t.Fatalf("%d bots %d humans after both left", w.Bots(), w.Humans())
 		}
@@ -117,8 +118,8 @@ func TestSeats(t *testing.T) {
 		w := newWorld(t, WorldConfig{MaxPlayers: 2, BotFill: 2})
 		addHuman(t, w, "a")
 		addHuman(t, w, "b")
-		if _, err := w.AddPlayer("c"); !errors.Is(err, ErrMatchFull) {
-			t.Fatalf("third human: %v, want ErrMatchFull", err)
+		if o := joinStep(w, "c"); !errors.Is(o.Err, ErrMatchFull) || o.Player != 0 {
+			t.Fatalf("third human: %+v, want ErrMatchFull", o)
 		}
 	})
 	t.Run("bot fill capped at max players", func(t *testing.T) {
@@ -130,35 +131,46 @@ func TestSeats(t *testing.T) {
 	t.Run("ids are not reused", func(t *testing.T) {
 		w := newWorld(t, WorldConfig{})
 		a := addHuman(t, w, "a")
-		w.RemovePlayer(a)
+		leaveStep(w, a)
 		if b := addHuman(t, w, "b"); b == a {
 			t.Fatalf("id %d reused", a)
 		}
 	})
 }
 
-func TestEventsBatching(t *testing.T) {
-	w := newWorld(t, WorldConfig{})
-	w.Step()
+// A Step reports exactly its own events, stamped with its tick, in command
+// order; the first Step also reports the bots NewWorld seated.
+func TestStepEvents(t *testing.T) {
+	w := newWorld(t, WorldConfig{BotFill: 1})
+	step(w)
+	if evs := w.Events(); len(evs) != 1 || evs[0].Kind != EventJoin || evs[0].Value != 1 || evs[0].Tick != 1 {
+		t.Fatalf("first step's events %+v, want the bot's join at tick 1", evs)
+	}
+	w = newWorld(t, WorldConfig{})
 	a := addHuman(t, w, "a")
-	// Before the next Step, Events holds only what happened since the last.
-	if evs := w.Events(); len(evs) != 1 || evs[0].Kind != EventJoin {
-		t.Fatalf("events after AddPlayer %+v, want just the join", evs)
-	}
-	w.RemovePlayer(a)
-	w.Step()
-	evs := w.Events()
-	if len(evs) != 2 || evs[0].Kind != EventJoin || evs[1].Kind != EventLeave {
-		t.Fatalf("events %+v, want join then leave", evs)
-	}
-	for _, e := range evs {
+	w.Step(TickInput{Commands: []Command{
+		{Kind: CommandLeave, Player: a},
+		{Kind: CommandJoin, Name: "b"},
+		{Kind: CommandJoin, Name: "c"},
+	}})
+	var kinds []EventKind
+	for _, e := range w.Events() {
+		if e.Kind == EventJoin || e.Kind == EventLeave {
+			kinds = append(kinds, e.Kind)
+		}
 		if e.Tick != w.Tick() {
 			t.Fatalf("event %+v not stamped with tick %d", e, w.Tick())
 		}
 	}
-	w.Step()
-	if len(w.Events()) != 0 {
-		t.Fatalf("events not cleared: %+v", w.Events())
+	if want := []EventKind{EventLeave, EventJoin, EventJoin}; !slices.Equal(kinds, want) {
+		t.Fatalf("events %v, want %v (command order)", kinds, want)
+	}
+	if o := w.JoinOutcomes(); len(o) != 2 || o[0].Err != nil || o[1].Err != nil || o[0].Player >= o[1].Player {
+		t.Fatalf("join outcomes %+v, want two seats in command order", o)
+	}
+	step(w)
+	if len(w.Events()) != 0 || len(w.JoinOutcomes()) != 0 {
+		t.Fatalf("events %+v and outcomes %+v not cleared", w.Events(), w.JoinOutcomes())
 	}
 }
 
@@ -168,40 +180,35 @@ func TestInputs(t *testing.T) {
 	place(t, w, a, 500, 500)
 
 	// The last input set before a Step wins; AckSeq follows it.
-	w.SetInput(a, input(1, -1, 0, 1, false))
-	w.SetInput(a, input(2, 1, 0, 2, false))
-	w.Step()
+	step(w, by(a, input(1, -1, 0, 1, false)), by(a, input(2, 1, 0, 2, false)))
 	p := pl(t, w, a)
 	if p.ackSeq != 2 || p.aim != 2 || p.VX <= 0 {
 		t.Fatalf("ack %d aim %v vx %v, want the second input applied", p.ackSeq, p.aim, p.VX)
 	}
-	// Invalid inputs are ignored.
-	w.SetInput(a, Input{Seq: 3, MoveX: math.NaN()})
-	w.Step()
+	// A tick without an input for a.
+	step(w)
 	if p.ackSeq != 2 {
-		t.Fatalf("NaN input applied: ack %d", p.ackSeq)
+		t.Fatalf("ack moved without an input: %d", p.ackSeq)
 	}
 	// Without new input the last one repeats for InputStaleTime...
 	stale := ticksFor(InputStaleTime, 30)
 	for range stale - 1 {
-		w.Step()
+		step(w)
 	}
 	if p.VX != MaxSpeed || p.aim != 2 {
 		t.Fatalf("last input not repeated: vx %v aim %v", p.VX, p.aim)
 	}
 	// ...then the player stops, keeping the aim.
 	for range 10 {
-		w.Step()
+		step(w)
 	}
 	if p.VX != 0 || p.aim != 2 || p.ackSeq != 2 {
 		t.Fatalf("stale input still applied: vx %v aim %v ack %d", p.VX, p.aim, p.ackSeq)
 	}
-	// Bots and unknown players ignore SetInput.
+	// Inputs for bots and unknown players are ignored.
 	w2 := newWorld(t, WorldConfig{BotFill: 1})
 	bot := w2.players[0].id
-	w2.SetInput(bot, input(1000, 1, 0, 0, true))
-	w2.SetInput(99, input(1, 1, 0, 0, true))
-	w2.Step()
+	step(w2, by(bot, input(1000, 1, 0, 0, true)), by(99, input(1, 1, 0, 0, true)))
 	if w2.players[0].ackSeq == 1000 {
 		t.Fatalf("a bot took a client input")
 	}

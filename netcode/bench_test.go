@@ -12,6 +12,7 @@ import (
 
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // BenchmarkEncodeSnapshot encodes one 8-player, 10-projectile snapshot into
@@ -118,18 +119,18 @@ func BenchmarkFanout8(b *testing.B) {
 }
 
 // benchServer returns a Server and an idle Match for driving a hub by hand.
-func benchServer(b testing.TB) (*Server, *game.Match) {
+func benchServer(b testing.TB) (*Server, *match.Match) {
 	b.Helper()
 	m, err := game.ParseMap([]byte(testMapJSON))
 	if err != nil {
 		b.Fatal(err)
 	}
-	mc := game.MatchConfig{ID: "bench", World: game.WorldConfig{Map: m}, Clock: clock.System{}, Logger: quietLog}
-	reg, err := game.NewRegistry(game.RegistryConfig{Match: mc, NewID: func() string { return "x" }, Logger: quietLog})
+	mc := match.Config{ID: "bench", World: game.WorldConfig{Map: m}, Clock: clock.System{}, Logger: quietLog}
+	reg, err := match.NewRegistry(match.RegistryConfig{Match: mc, NewID: func() string { return "x" }, Logger: quietLog})
 	if err != nil {
 		b.Fatal(err)
 	}
-	match, err := game.NewMatch(mc)
+	match, err := match.New(mc)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // Timeouts for loopback tests: generous, because the machine running them
@@ -47,7 +48,7 @@ var quietLog = func() *slog.Logger {
 // on a loopback httptest server.
 type env struct {
 	t   *testing.T
-	reg *game.Registry
+	reg *match.Registry
 	srv *Server
 	ts  *httptest.Server
 	url string
@@ -68,8 +69,8 @@ func newEnv(t *testing.T, cfg Config, world func(*game.WorldConfig)) *env {
 		world(&wc)
 	}
 	var ids atomic.Int64
-	reg, err := game.NewRegistry(game.RegistryConfig{
-		Match:  game.MatchConfig{World: wc, Clock: clock.System{}, EndedLinger: 300 * time.Millisecond},
+	reg, err := match.NewRegistry(match.RegistryConfig{
+		Match:  match.Config{World: wc, Clock: clock.System{}, EndedLinger: 300 * time.Millisecond},
 		NewID:  func() string { return fmt.Sprintf("m%d", ids.Add(1)) },
 		Logger: quietLog,
 	})

@@ -5,9 +5,10 @@ import (
 	"sync/atomic"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
-// hub is one match's game.Observer: it turns each tick into prepared frames,
+// hub is one match's match.Observer: it turns each tick into prepared frames,
 // encoded once, and offers the same bytes to every connection in the match.
 //
 // OnTick and OnStop run on the match goroutine and only make non-blocking
@@ -16,7 +17,7 @@ import (
 // Server.detach, under the server's lock.
 type hub struct {
 	srv      *Server
-	match    *game.Match
+	match    *match.Match
 	tickRate int // Hz
 	snapRate int // Hz, 1..tickRate
 
@@ -30,9 +31,9 @@ type hub struct {
 	log *slog.Logger // for encode failures, which cannot happen with sane match sizes
 }
 
-var _ game.Observer = (*hub)(nil)
+var _ match.Observer = (*hub)(nil)
 
-func newHub(s *Server, m *game.Match, tickRate, snapRate int) *hub {
+func newHub(s *Server, m *match.Match, tickRate, snapRate int) *hub {
 	h := &hub{
 		srv:      s,
 		match:    m,
@@ -45,16 +46,11 @@ func newHub(s *Server, m *game.Match, tickRate, snapRate int) *hub {
 	return h
 }
 
-// snapshotDue reports whether tick is a snapshot tick: one where
-// ⌊tick·snapRate/tickRate⌋ steps up. That sends exactly snapRate snapshots
-// per second of ticks, evenly spaced when snapRate divides tickRate, and
-// picks the same ticks for every connection of the match.
+// snapshotDue reports whether tick is a snapshot tick, by the match
+// runtime's one rule for rates (match.TickDue): exactly snapRate snapshots per
+// second of ticks, the same ticks for every connection of the match.
 func (h *hub) snapshotDue(tick uint32) bool {
-	if tick == 0 || h.snapRate >= h.tickRate {
-		return true
-	}
-	t, s, r := uint64(tick), uint64(h.snapRate), uint64(h.tickRate)
-	return t*s/r != (t-1)*s/r
+	return match.TickDue(tick, h.snapRate, h.tickRate)
 }
 
 // OnTick offers the tick's events frame (if any) and, on snapshot ticks, the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // hubFixture is a Server and a joining connection on an in-memory pipe, for
@@ -24,13 +25,13 @@ func hubFixture(t *testing.T) (*Server, *conn) {
 	return srv, newConn(srv, a, bufio.NewReader(a), "joiner")
 }
 
-func idleMatch(t *testing.T, id string) *game.Match {
+func idleMatch(t *testing.T, id string) *match.Match {
 	t.Helper()
 	m, err := game.ParseMap([]byte(testMapJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
-	match, err := game.NewMatch(game.MatchConfig{ID: id, World: game.WorldConfig{Map: m}, Clock: clock.System{}, Logger: quietLog})
+	match, err := match.New(match.Config{ID: id, World: game.WorldConfig{Map: m}, Clock: clock.System{}, Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestHubStopLeavesJoiningConnectionToItsJoin(t *testing.T) {
 	if code, mode := c.closeState(); mode != 0 {
 		t.Fatalf("attaching to a stopped match closed the joining connection with %d", code)
 	}
-	if _, err := m.Join(context.Background(), "late"); !errors.Is(err, game.ErrMatchStopped) {
+	if _, err := m.Join(context.Background(), "late"); !errors.Is(err, match.ErrStopped) {
 		t.Fatalf("Join: %v, want ErrMatchStopped", err)
 	}
 	c.out.release(nil, 0)

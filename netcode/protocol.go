@@ -4,7 +4,7 @@
 //
 // Per connection there is one reader goroutine (hello, join, inputs, pings)
 // and one writer goroutine that drains a bounded outbox. Per match there is
-// one hub, the match's game.Observer, which encodes each tick's events and
+// one hub, the match's match.Observer, which encodes each tick's events and
 // snapshot once and offers the same prepared frame to every connection
 // without ever blocking the match goroutine.
 package netcode

@@ -3,7 +3,6 @@ package netcode
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,15 +17,17 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/google/uuid"
 
-	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/internal/httpapi"
 )
 
 // Config configures a Server. Every zero value takes the documented default.
 type Config struct {
 	// Registry is where players' matches are found and created. Required.
-	Registry *game.Registry
+	Registry *match.Registry
 	// SnapshotRate is how many snapshots per second each player gets; 0
-	// means 20. It is clamped to each match's tick rate.
+	// means DefaultSnapshotRate. It is clamped to each match's tick rate, and
+	// a rate that does not divide the tick rate means what match.TickDue says.
 	SnapshotRate int
 	// AllowedOrigins lists the browser origins allowed to connect besides
 	// the server's own (an Origin whose host equals the request's Host).
@@ -62,11 +63,16 @@ type Config struct {
 	// MaxConnections caps the player connections open at once (joined or
 	// still saying hello); an upgrade beyond it is refused before the
 	// upgrade with 503 server_full, so a flood of idle sockets cannot exhaust
-	// the host's file descriptors. 0 means 10000.
+	// the host's file descriptors. 0 means DefaultMaxConnections.
 	MaxConnections int
 }
 
-const defaultSendBuffer = 64 << 10
+// Defaults for Config's zero values.
+const (
+	DefaultSnapshotRate   = 20
+	DefaultMaxConnections = 10000
+	defaultSendBuffer     = 64 << 10
+)
 
 func (c *Config) setDefaults() error {
 	if c.Registry == nil {
@@ -89,7 +95,7 @@ func (c *Config) setDefaults() error {
 		}
 	}
 	if c.SnapshotRate == 0 {
-		c.SnapshotRate = 20
+		c.SnapshotRate = DefaultSnapshotRate
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -113,7 +119,7 @@ func (c *Config) setDefaults() error {
 		c.SendBuffer = defaultSendBuffer
 	}
 	if c.MaxConnections == 0 {
-		c.MaxConnections = 10000
+		c.MaxConnections = DefaultMaxConnections
 	}
 	return nil
 }
@@ -132,7 +138,7 @@ type Server struct {
 	mu       sync.Mutex
 	draining bool
 	conns    map[*conn]struct{}
-	hubs     map[*game.Match]*hub
+	hubs     map[*match.Match]*hub
 	wg       sync.WaitGroup // every connection goroutine (reader and writer)
 
 	stats struct {
@@ -153,7 +159,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg:   cfg,
 		log:   cfg.Logger,
 		conns: make(map[*conn]struct{}),
-		hubs:  make(map[*game.Match]*hub),
+		hubs:  make(map[*match.Match]*hub),
 	}
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
@@ -257,18 +263,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) refuseHTTP(w http.ResponseWriter, status int, code, message string) {
 	s.stats.rejected.Add(1)
-	writeJSONError(w, status, code, message)
-}
-
-// writeJSONError writes the API's error body {"error":code,"message":…}.
-func writeJSONError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}{code, message})
+	httpapi.WriteError(w, status, code, message)
 }
 
 // checkUpgrade validates a WebSocket upgrade request (RFC 6455 §4.2.1)
@@ -352,7 +347,7 @@ func (s *Server) forget(c *conn) {
 
 // attach puts c on m's hub, subscribing a new hub to m for the match's
 // first connection. c's outbox holds hub frames until its welcome.
-func (s *Server) attach(m *game.Match, c *conn) *hub {
+func (s *Server) attach(m *match.Match, c *conn) *hub {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := s.hubs[m]

@@ -384,11 +384,12 @@ func TestBadInputIsAnsweredAndIsolated(t *testing.T) {
 }
 
 func TestJoinRules(t *testing.T) {
-	e := newEnv(t, Config{}, func(w *game.WorldConfig) { w.MaxPlayers = 1 })
+	e := newEnv(t, Config{}, func(w *game.WorldConfig) { w.MaxPlayers = 2 })
 	alice := e.dial(DialOptions{Name: ""})
 	if alice.w.Roster[0].Name != "player" {
 		t.Fatalf("empty name became %q, want player", alice.w.Roster[0].Name)
 	}
+	carol := e.dial(DialOptions{Name: "carol", Match: alice.w.Match})
 	ctx, cancel := context.WithTimeout(context.Background(), waitShort)
 	defer cancel()
 	_, _, err := Dial(ctx, e.url, DialOptions{Match: alice.w.Match})
@@ -402,8 +403,9 @@ func TestJoinRules(t *testing.T) {
 		t.Fatal("quick play put bob in the full match")
 	}
 	alice.keepalive()
-	if e.srv.Stats().Connections != 2 {
-		t.Fatalf("Stats.Connections = %d, want 2", e.srv.Stats().Connections)
+	carol.keepalive()
+	if e.srv.Stats().Connections != 3 {
+		t.Fatalf("Stats.Connections = %d, want 3", e.srv.Stats().Connections)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 const (
@@ -47,7 +48,7 @@ type session struct {
 	enc *Encoder
 	msg ClientMessage
 
-	match   *game.Match
+	match   *match.Match
 	hub     *hub
 	player  game.PlayerID
 	playing bool
@@ -202,19 +203,19 @@ func (c *conn) join(h *Hello) {
 
 // seat finds the match and joins it, attached to the match's hub from
 // before the join so that no event after the join snapshot is missed.
-func (c *conn) seat(ctx context.Context, matchID, name string) (*game.Match, *hub, game.JoinResult, error) {
+func (c *conn) seat(ctx context.Context, matchID, name string) (*match.Match, *hub, match.JoinResult, error) {
 	reg := c.srv.cfg.Registry
 	for attempt := 1; ; attempt++ {
-		var m *game.Match
+		var m *match.Match
 		if matchID != "" {
 			var ok bool
 			if m, ok = reg.Find(matchID); !ok {
-				return nil, nil, game.JoinResult{}, game.ErrNotFound
+				return nil, nil, match.JoinResult{}, match.ErrNotFound
 			}
 		} else {
 			var err error
 			if m, err = reg.QuickPlay(); err != nil {
-				return nil, nil, game.JoinResult{}, fmt.Errorf("quick play: %w", err)
+				return nil, nil, match.JoinResult{}, fmt.Errorf("quick play: %w", err)
 			}
 		}
 		hb := c.srv.attach(m, c)
@@ -225,9 +226,9 @@ func (c *conn) seat(ctx context.Context, matchID, name string) (*game.Match, *hu
 		c.out.release(nil, 0)
 		c.srv.detach(hb, c)
 		retry := errors.Is(err, game.ErrMatchFull) || errors.Is(err, game.ErrMatchEnded) ||
-			errors.Is(err, game.ErrMatchStopped)
+			errors.Is(err, match.ErrStopped)
 		if matchID != "" || !retry || attempt == quickPlayAttempts {
-			return nil, nil, game.JoinResult{}, fmt.Errorf("join match %s: %w", m.ID(), err)
+			return nil, nil, match.JoinResult{}, fmt.Errorf("join match %s: %w", m.ID(), err)
 		}
 	}
 }
@@ -238,8 +239,8 @@ func (c *conn) refuseJoin(matchID string, err error) {
 	switch {
 	case c.isClosing():
 		// Shutdown (or the client) got there first; the close is under way.
-	case matchID != "" && (errors.Is(err, game.ErrNotFound) || errors.Is(err, game.ErrMatchEnded) ||
-		errors.Is(err, game.ErrMatchStopped)):
+	case matchID != "" && (errors.Is(err, match.ErrNotFound) || errors.Is(err, game.ErrMatchEnded) ||
+		errors.Is(err, match.ErrStopped)):
 		c.refuse(CodeMatchNotFound, CloseMatchNotFound, fmt.Sprintf("match %q does not exist or has ended", matchID))
 	case matchID != "" && errors.Is(err, game.ErrMatchFull):
 		c.refuse(CodeMatchFull, CloseMatchFull, fmt.Sprintf("match %q is full", matchID))
@@ -251,19 +252,18 @@ func (c *conn) refuseJoin(matchID string, err error) {
 	}
 }
 
-// input sanitizes an input and hands it to the match.
+// input hands an input to the match, which sanitizes it (the one place an
+// input is): one it cannot repair is answered with invalid_input.
 func (c *conn) input(in game.Input) {
-	clean, err := in.Sanitize()
-	if err != nil {
-		c.sendError(CodeInvalidInput, fmt.Sprintf("input %d has a NaN or infinite value", in.Seq))
-		return
-	}
-	in = clean
 	if !c.inputs.take(time.Now()) {
 		c.srv.stats.inputsDropped.Add(1)
 		return
 	}
-	if !c.match.Input(c.player, in) {
+	switch err := c.match.Input(c.player, in); {
+	case err == nil:
+	case errors.Is(err, game.ErrInvalidInput):
+		c.sendError(CodeInvalidInput, fmt.Sprintf("input %d has a NaN or infinite value", in.Seq))
+	default:
 		c.srv.stats.inputsDropped.Add(1)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // Players whose join is still waiting for the match when the server drains
@@ -27,8 +28,8 @@ func TestShutdownDuringJoinClosesWith1001(t *testing.T) {
 	}
 	// A registry that is never run: its match never ticks, so every join
 	// waits until Shutdown abandons it.
-	reg, err := game.NewRegistry(game.RegistryConfig{
-		Match:  game.MatchConfig{World: game.WorldConfig{Map: m, MaxPlayers: 64}, Clock: clock.System{}},
+	reg, err := match.NewRegistry(match.RegistryConfig{
+		Match:  match.Config{World: game.WorldConfig{Map: m, MaxPlayers: 64}, Clock: clock.System{}},
 		NewID:  func() string { return "idle" },
 		Logger: quietLog,
 	})

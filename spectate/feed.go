@@ -9,18 +9,19 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
-// source is what a feed needs from a match: *game.Match satisfies it, and
+// source is what a feed needs from a match: *match.Match satisfies it, and
 // tests use a hand-written fake.
 type source interface {
-	Subscribe(o game.Observer) (unsubscribe func())
+	Subscribe(o match.Observer) (unsubscribe func())
 	Done() <-chan struct{}
 }
 
-var _ source = (*game.Match)(nil)
+var _ source = (*match.Match)(nil)
 
-var _ game.Observer = (*feed)(nil)
+var _ match.Observer = (*feed)(nil)
 
 // pendingEvent is a game event waiting for the feed goroutine, with the one
 // fact from its tick's snapshot the wire needs and the event lacks: the time
@@ -70,13 +71,13 @@ type feedOptions struct {
 }
 
 // feed turns one match's tick output into a numbered SSE event stream shared
-// by every spectator of that match. It is a game.Observer: OnTick and OnStop
+// by every spectator of that match. It is a match.Observer: OnTick and OnStop
 // run on the match goroutine and only copy and signal; the feed's own
 // goroutine (run) encodes each event once, keeps it in the history ring and
 // offers the same bytes to every subscriber's queue.
 //
 // All methods are safe for concurrent use; OnTick and OnStop follow the
-// game.Observer contract.
+// match.Observer contract.
 type feed struct {
 	opt   feedOptions
 	meta  matchMeta
@@ -133,7 +134,7 @@ func newFeed(opt feedOptions) *feed {
 	}
 }
 
-// OnTick implements game.Observer. It runs on the match goroutine and never
+// OnTick implements match.Observer. It runs on the match goroutine and never
 // blocks: events are appended to the pending batch, the snapshot is copied
 // only on throttle ticks (and on the tick the match ends, so the scoreboard
 // is exact, and on ticks whose events join a state not yet flushed), and the
@@ -229,7 +230,7 @@ func endFromState(s *game.Snapshot) game.Event {
 	return ev
 }
 
-// OnStop implements game.Observer: the match is over (after its last OnTick).
+// OnStop implements match.Observer: the match is over (after its last OnTick).
 func (f *feed) OnStop(reason game.EndReason) {
 	f.pmu.Lock()
 	f.pend.stopped, f.pend.stopReason = true, reason

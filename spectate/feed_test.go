@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // These tests drive a feed by hand: the test goroutine plays the match
@@ -469,7 +470,7 @@ func TestFeedOnTickDoesNotAllocate(t *testing.T) {
 // fakeSource is a hand-written match for the feed goroutine.
 type fakeSource struct {
 	mu           sync.Mutex
-	obs          game.Observer
+	obs          match.Observer
 	unsubscribed bool
 	subscribed   chan struct{}
 	done         chan struct{}
@@ -479,7 +480,7 @@ func newFakeSource() *fakeSource {
 	return &fakeSource{subscribed: make(chan struct{}), done: make(chan struct{})}
 }
 
-func (s *fakeSource) Subscribe(o game.Observer) func() {
+func (s *fakeSource) Subscribe(o match.Observer) func() {
 	s.mu.Lock()
 	s.obs = o
 	s.mu.Unlock()

@@ -16,9 +16,10 @@ import (
 
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
-// The end-to-end tests run a real game.Registry on a manual clock behind a
+// The end-to-end tests run a real match.Registry on a manual clock behind a
 // real HTTP server, and read the feed with a real SSE client over loopback.
 // Ticks advance only when a test says so, which makes rates exact.
 
@@ -51,14 +52,14 @@ type harness struct {
 	t       *testing.T
 	clk     *clock.Manual
 	dt      time.Duration
-	reg     *game.Registry
+	reg     *match.Registry
 	srv     *Server
 	hs      *httptest.Server
 	stopReg context.CancelFunc
 	regDone chan error
 
 	mu      sync.Mutex
-	matches []*game.Match
+	matches []*match.Match
 }
 
 func newHarness(t *testing.T, hc harnessConfig) *harness {
@@ -73,8 +74,8 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 		wc.BotFill = 4
 	}
 	n := 0
-	reg, err := game.NewRegistry(game.RegistryConfig{
-		Match:        game.MatchConfig{World: wc, Clock: clk, EndedLinger: hc.linger, Logger: quiet},
+	reg, err := match.NewRegistry(match.RegistryConfig{
+		Match:        match.Config{World: wc, Clock: clk, EndedLinger: hc.linger, Logger: quiet},
 		NewID:        func() string { n++; return fmt.Sprintf("m%d", n) },
 		EmptyTimeout: 24 * time.Hour,
 	})
@@ -125,7 +126,7 @@ func (h *harness) close() {
 }
 
 // create starts a match and waits until it sleeps on the clock.
-func (h *harness) create() *game.Match {
+func (h *harness) create() *match.Match {
 	h.t.Helper()
 	m, err := h.reg.Create()
 	if err != nil {

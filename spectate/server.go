@@ -1,7 +1,7 @@
 // Package spectate serves Skirmish's spectators: one Server-Sent Events feed
 // per match and the JSON match list (docs/PROTOCOL.md §2 and §3).
 //
-// Each watched match has one feed, a game.Observer created on the match's
+// Each watched match has one feed, a match.Observer created on the match's
 // first spectator and kept until the match stops, so its history of events
 // accumulates for Last-Event-ID resume. The match goroutine only copies into
 // the feed; the feed's own goroutine encodes every event once and shares the
@@ -18,13 +18,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // Config configures a Server. Zero values take the documented defaults.
 type Config struct {
 	// Registry is where matches are found. Required.
-	Registry *game.Registry
+	Registry *match.Registry
 	// Rate is the most `state` events per second per match; 0 means 10. A
 	// match sends a state every ceil(tickRate/Rate) ticks, so a Rate above
 	// the match's tick rate means one state per tick.
@@ -223,11 +223,11 @@ func (s *Server) feed(id string) (*feed, error) {
 	}
 	m, ok := s.cfg.Registry.Find(id)
 	if !ok {
-		return nil, fmt.Errorf("spectate: match %q: %w", id, game.ErrNotFound)
+		return nil, fmt.Errorf("spectate: match %q: %w", id, match.ErrNotFound)
 	}
 	select {
 	case <-m.Done():
-		return nil, fmt.Errorf("spectate: match %q is over: %w", id, game.ErrNotFound)
+		return nil, fmt.Errorf("spectate: match %q is over: %w", id, match.ErrNotFound)
 	default:
 	}
 	info := m.Info()

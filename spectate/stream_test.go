@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // joinHuman seats a human, stepping ticks until the match has processed it.
-func (h *harness) joinHuman(m *game.Match, name string) game.PlayerID {
+func (h *harness) joinHuman(m *match.Match, name string) game.PlayerID {
 	h.t.Helper()
 	type result struct {
-		res game.JoinResult
+		res match.JoinResult
 		err error
 	}
 	done := make(chan result, 1)

@@ -9,6 +9,11 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/netcode"
+	"github.com/skirmish-game/skirmish/spectate"
 )
 
 // serveConfig is everything `skirmish serve` can be told. Every field has a
@@ -32,6 +37,30 @@ type serveConfig struct {
 	ShutdownTimeout time.Duration
 }
 
+// The host-facing settings only the server's flags limit (the packages
+// accept wider values, which tests use); every range is written once, here
+// or in the package that owns it (game.TickRates, game.PlayerCounts), and the
+// help text and the check both read it.
+var (
+	scoreLimits      = game.Range{Min: 1, Max: 1000}
+	matchCounts      = game.Range{Min: 1, Max: 100000}
+	connectionCounts = game.Range{Min: 1, Max: 1000000}
+	timeLimits       = durationRange{10 * time.Second, 2 * time.Hour}
+	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
+)
+
+// Defaults that belong to the server itself rather than to a package.
+const (
+	// defaultBotFill keeps a lone player in a four-player match.
+	defaultBotFill         = 4
+	defaultShutdownTimeout = 10 * time.Second
+)
+
+// durationRange is an inclusive range of durations.
+type durationRange struct{ min, max time.Duration }
+
+func (r durationRange) contains(d time.Duration) bool { return d >= r.min && d <= r.max }
+
 // envName is the environment variable that stands in for flag name.
 func envName(flagName string) string {
 	return "SKIRMISH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
@@ -49,20 +78,20 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	)
 	fs.SetOutput(usage)
 	fs.StringVar(&cfg.Addr, "addr", ":8080", "listen address (host:port)")
-	fs.IntVar(&cfg.TickRate, "tick-rate", 30, "simulation ticks per second (10-128)")
-	fs.IntVar(&cfg.SnapshotRate, "snapshot-rate", 20, "snapshots per second sent to players (1-tick rate)")
-	fs.IntVar(&cfg.SpectatorRate, "spectator-rate", 10, "state events per second sent to spectators (1-tick rate)")
-	fs.IntVar(&cfg.MaxPlayers, "max-players", 8, "players per match, humans and bots (2-64)")
+	fs.IntVar(&cfg.TickRate, "tick-rate", game.DefaultTickRate, fmt.Sprintf("simulation ticks per second (%v)", game.TickRates))
+	fs.IntVar(&cfg.SnapshotRate, "snapshot-rate", netcode.DefaultSnapshotRate, "snapshots per second sent to players (1 to the tick rate)")
+	fs.IntVar(&cfg.SpectatorRate, "spectator-rate", spectate.DefaultRate, "state events per second sent to spectators (1 to the tick rate)")
+	fs.IntVar(&cfg.MaxPlayers, "max-players", game.DefaultMaxPlayers, fmt.Sprintf("players per match, humans and bots (%v)", game.PlayerCounts))
 	fs.BoolVar(&cfg.Bots, "bots", true, "fill empty seats with server bots")
-	fs.IntVar(&cfg.BotFill, "bot-fill", 4, "with bots on, keep at least this many players in a match (1-max players)")
-	fs.DurationVar(&cfg.TimeLimit, "time-limit", 5*time.Minute, "length of the live phase (10s-2h)")
-	fs.IntVar(&cfg.ScoreLimit, "score-limit", 20, "kills that end a match (1-1000)")
-	fs.IntVar(&cfg.MaxMatches, "max-matches", 256, "most matches at once (1-100000)")
-	fs.IntVar(&cfg.MaxConnections, "max-connections", 10000, "most player WebSocket connections at once; more are refused with 503 (1-1000000)")
+	fs.IntVar(&cfg.BotFill, "bot-fill", defaultBotFill, "with bots on, keep at least this many players in a match (1 to max players)")
+	fs.DurationVar(&cfg.TimeLimit, "time-limit", game.DefaultTimeLimit*time.Second, fmt.Sprintf("length of the live phase (%s to %s)", timeLimits.min, timeLimits.max))
+	fs.IntVar(&cfg.ScoreLimit, "score-limit", game.DefaultScoreLimit, fmt.Sprintf("kills that end a match (%v)", scoreLimits))
+	fs.IntVar(&cfg.MaxMatches, "max-matches", match.DefaultMaxMatches, fmt.Sprintf("most matches at once (%v)", matchCounts))
+	fs.IntVar(&cfg.MaxConnections, "max-connections", netcode.DefaultMaxConnections, fmt.Sprintf("most player WebSocket connections at once; more are refused with 503 (%v)", connectionCounts))
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for connections to close on SIGTERM (1s-5m)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
 	fs.Usage = func() {
 		fmt.Fprintf(usage, "Usage: skirmish serve [flags]\n\nEvery flag can also be set with the environment variable shown.\n\n")
 		fs.VisitAll(func(f *flag.Flag) {
@@ -115,17 +144,17 @@ func (c serveConfig) validate() error {
 		}
 	}
 	check(c.Addr != "" && strings.Contains(c.Addr, ":"), "--addr %q: want host:port, e.g. :8080", c.Addr)
-	check(c.TickRate >= 10 && c.TickRate <= 128, "--tick-rate %d: want 10 to 128", c.TickRate)
+	check(game.TickRates.Contains(c.TickRate), "--tick-rate %d: want %v", c.TickRate, game.TickRates)
 	check(c.SnapshotRate >= 1 && c.SnapshotRate <= c.TickRate, "--snapshot-rate %d: want 1 to the tick rate (%d)", c.SnapshotRate, c.TickRate)
 	check(c.SpectatorRate >= 1 && c.SpectatorRate <= c.TickRate, "--spectator-rate %d: want 1 to the tick rate (%d)", c.SpectatorRate, c.TickRate)
-	check(c.MaxPlayers >= 2 && c.MaxPlayers <= 64, "--max-players %d: want 2 to 64", c.MaxPlayers)
+	check(game.PlayerCounts.Contains(c.MaxPlayers), "--max-players %d: want %v", c.MaxPlayers, game.PlayerCounts)
 	check(!c.Bots || (c.BotFill >= 1 && c.BotFill <= c.MaxPlayers), "--bot-fill %d: want 1 to max players (%d)", c.BotFill, c.MaxPlayers)
-	check(c.TimeLimit >= 10*time.Second && c.TimeLimit <= 2*time.Hour, "--time-limit %s: want 10s to 2h", c.TimeLimit)
-	check(c.ScoreLimit >= 1 && c.ScoreLimit <= 1000, "--score-limit %d: want 1 to 1000", c.ScoreLimit)
-	check(c.MaxMatches >= 1 && c.MaxMatches <= 100000, "--max-matches %d: want 1 to 100000", c.MaxMatches)
-	check(c.MaxConnections >= 1 && c.MaxConnections <= 1000000, "--max-connections %d: want 1 to 1000000", c.MaxConnections)
+	check(timeLimits.contains(c.TimeLimit), "--time-limit %s: want %s to %s", c.TimeLimit, timeLimits.min, timeLimits.max)
+	check(scoreLimits.Contains(c.ScoreLimit), "--score-limit %d: want %v", c.ScoreLimit, scoreLimits)
+	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
+	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
 	check(c.LogFormat == "text" || c.LogFormat == "json", "--log-format %q: want text or json", c.LogFormat)
-	check(c.ShutdownTimeout >= time.Second && c.ShutdownTimeout <= 5*time.Minute, "--shutdown-timeout %s: want 1s to 5m", c.ShutdownTimeout)
+	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
 	for _, o := range c.Origins {
 		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.
 		scheme, host, hasScheme := strings.Cut(o, "://")

@@ -5,9 +5,18 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/netcode"
+	"github.com/skirmish-game/skirmish/spectate"
 )
 
 func TestParseServeConfig(t *testing.T) {
@@ -101,6 +110,86 @@ func TestServeHelpListsEnv(t *testing.T) {
 	for _, want := range []string{"--tick-rate", "SKIRMISH_TICK_RATE", "SKIRMISH_ORIGINS", "--log-format"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// The server's defaults are the packages' defaults, not copies of them.
+func TestServeDefaultsComeFromThePackages(t *testing.T) {
+	c, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"tick rate", c.TickRate, game.DefaultTickRate},
+		{"snapshot rate", c.SnapshotRate, netcode.DefaultSnapshotRate},
+		{"spectator rate", c.SpectatorRate, spectate.DefaultRate},
+		{"max players", c.MaxPlayers, game.DefaultMaxPlayers},
+		{"time limit", c.TimeLimit, game.DefaultTimeLimit * time.Second},
+		{"score limit", c.ScoreLimit, game.DefaultScoreLimit},
+		{"max matches", c.MaxMatches, match.DefaultMaxMatches},
+		{"max connections", c.MaxConnections, netcode.DefaultMaxConnections},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s default %v, want the package's %v", ck.name, ck.got, ck.want)
+		}
+	}
+	// The flag's range is the World's range.
+	for _, rate := range []int{game.TickRates.Min, game.TickRates.Max} {
+		if _, err := parseServeConfig([]string{"--tick-rate", strconv.Itoa(rate), "--snapshot-rate", "10", "--spectator-rate", "10"}, func(string) string { return "" }, io.Discard); err != nil {
+			t.Errorf("--tick-rate %d refused: %v", rate, err)
+		}
+	}
+	for _, rate := range []int{game.TickRates.Min - 1, game.TickRates.Max + 1} {
+		if _, err := parseServeConfig([]string{"--tick-rate", strconv.Itoa(rate)}, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("--tick-rate %d accepted", rate)
+		}
+	}
+}
+
+// README's configuration table lists every flag with its environment
+// variable and its real default.
+func TestReadmeConfigTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help strings.Builder
+	_, _ = parseServeConfig([]string{"--help"}, func(string) string { return "" }, &help)
+	flags := regexp.MustCompile(`(?m)^  --([a-z-]+) `).FindAllStringSubmatch(help.String(), -1)
+	row := regexp.MustCompile("(?m)^\\| `--([a-z-]+)` \\| `([A-Z_]+)` \\| `?([^|`]*)`? \\|")
+	if len(flags) < 10 {
+		t.Fatalf("found %d flags in the help text: the test reads it wrong", len(flags))
+	}
+	rows := map[string][]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		rows[m[1]] = m[2:]
+	}
+	for _, f := range flags {
+		name := f[1]
+		r, ok := rows[name]
+		if !ok {
+			t.Errorf("README's table has no row for --%s", name)
+			continue
+		}
+		if r[0] != envName(name) {
+			t.Errorf("--%s: README names %s, want %s", name, r[0], envName(name))
+		}
+		def := strings.TrimSpace(r[1])
+		if def == "(none)" {
+			def = ""
+		}
+		c, err := parseServeConfig([]string{"--" + name + "=" + def}, func(string) string { return "" }, io.Discard)
+		if err != nil || !reflect.DeepEqual(c, defaults) {
+			t.Errorf("--%s: README's default %q is not the real default (%v)", name, def, err)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/skirmish-game/skirmish/assets"
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/netcode"
 )
 
@@ -109,8 +110,8 @@ func TestLoadtestFlags(t *testing.T) {
 // scoreboard), so a 7 s run outlives the first one.
 func TestLoadtestRejoinsWhenTheMatchEnds(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg, err := game.NewRegistry(game.RegistryConfig{
-		Match: game.MatchConfig{
+	reg, err := match.NewRegistry(match.RegistryConfig{
+		Match: match.Config{
 			World:       game.WorldConfig{Map: testArena(t), TimeLimit: 3, BotFill: 2, MaxPlayers: 4},
 			Clock:       clock.System{},
 			EndedLinger: -1,

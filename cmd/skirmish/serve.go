@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +17,8 @@ import (
 	"github.com/skirmish-game/skirmish/client"
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/internal/httpapi"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
 )
@@ -30,7 +31,7 @@ const defaultMap = "arena"
 type server struct {
 	cfg        serveConfig
 	log        *slog.Logger
-	registry   *game.Registry
+	registry   *match.Registry
 	players    *netcode.Server
 	spectators *spectate.Server
 	http       *http.Server
@@ -51,8 +52,8 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if cfg.Bots {
 		botFill = cfg.BotFill
 	}
-	registry, err := game.NewRegistry(game.RegistryConfig{
-		Match: game.MatchConfig{
+	registry, err := match.NewRegistry(match.RegistryConfig{
+		Match: match.Config{
 			World: game.WorldConfig{
 				TickRate:   cfg.TickRate,
 				MaxPlayers: cfg.MaxPlayers,
@@ -110,7 +111,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /api/matches", s.spectators.ServeList)
 	mux.HandleFunc("GET /api/matches/{id}/events", s.spectators.ServeEvents)
 	mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /assets/", noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS()))))
@@ -129,7 +130,7 @@ func (s *server) routes() http.Handler {
 			s.players.ServeHTTP(w, r)
 		case p == "/healthz" || strings.HasPrefix(p, "/api/"):
 			w.Header().Set("Allow", "GET, HEAD")
-			writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+p+": only GET is served here")
+			httpapi.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+p+": only GET is served here")
 		default:
 			mux.ServeHTTP(w, r)
 		}
@@ -160,21 +161,11 @@ func noCache(h http.Handler) http.Handler {
 }
 
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	if s.draining.Load() {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": "draining"})
+		httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
-}
-
-// writeJSONError writes the house error shape {"error":word,"message":text}.
-func writeJSONError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // serve runs until ctx is cancelled (SIGINT/SIGTERM), then drains within the

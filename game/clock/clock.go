@@ -1,4 +1,4 @@
-// Package clock provides the game.Clock implementations: System for
+// Package clock provides the match.Clock implementations: System for
 // production and Manual for tests that drive ticks instantly.
 package clock
 

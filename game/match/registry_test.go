@@ -1,14 +1,14 @@
-package game
+package match
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 )
 
@@ -120,7 +120,7 @@ func (h *regHarness) joinAll(m *Match, n int) {
 }
 
 func TestRegistryQuickPlay(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: MatchConfig{World: WorldConfig{MaxPlayers: 3}}}, true)
+	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 3}}}, true)
 	m1, err := h.r.Create()
 	if err != nil {
 		t.Fatal(err)
@@ -164,12 +164,12 @@ func TestRegistryQuickPlay(t *testing.T) {
 
 // QuickPlay never picks an ended match, even one with free seats.
 func TestRegistryQuickPlaySkipsEnded(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: MatchConfig{
-		World:       WorldConfig{BotFill: 2, TimeLimit: 1},
+	h := startRegistry(t, RegistryConfig{Match: Config{
+		World:       game.WorldConfig{BotFill: 2, TimeLimit: 1},
 		EndedLinger: time.Hour,
 	}}, true)
 	m1, _ := h.r.Create()
-	h.pump("the match to end", func() bool { return m1.Info().Phase == PhaseEnded })
+	h.pump("the match to end", func() bool { return m1.Info().Phase == game.PhaseEnded })
 	m2, err := h.r.QuickPlay()
 	if err != nil || m2 == m1 {
 		t.Fatalf("QuickPlay returned %v, %v; want a new match", m2, err)
@@ -200,13 +200,15 @@ func TestRegistryQuickPlayedMatchIsNotReapedBeforeTheJoin(t *testing.T) {
 // refills, over its life) can seat nobody. QuickPlay must not keep sending
 // players to it, or every quick-play join fails while it lasts.
 func TestRegistryQuickPlaySkipsMatchOutOfIDs(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: MatchConfig{World: WorldConfig{MaxPlayers: 4}}}, false)
+	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 4}}}, false)
 	m, _ := h.r.Create()
-	m.world.nextID = math.MaxUint16 // as if 65534 players had come and gone (Run has not started)
+	// As if 65,534 players had come and gone: the next join takes the last
+	// id (Run has not started, so the field is not yet shared).
+	m.outOfIDs = func() bool { return true }
 	h.run(h.pendingCtx)
 	h.joinAll(m, 1) // takes the last id
-	if _, err := m.Join(canceled(), "next"); !errors.Is(err, ErrMatchFull) {
-		t.Fatalf("Join to a match out of ids: %v, want ErrMatchFull", err)
+	if _, err := m.Join(canceled(), "next"); !errors.Is(err, game.ErrMatchFull) {
+		t.Fatalf("Join to a match out of ids: %v, want game.ErrMatchFull", err)
 	}
 	if got, err := h.r.QuickPlay(); err != nil || got == m {
 		t.Fatalf("QuickPlay = %v, %v; want a new match, not the one that is out of ids", got, err)
@@ -226,8 +228,8 @@ func TestRegistryMaxMatches(t *testing.T) {
 }
 
 func TestRegistryReapsEnded(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: MatchConfig{
-		World:       WorldConfig{BotFill: 2, TimeLimit: 1},
+	h := startRegistry(t, RegistryConfig{Match: Config{
+		World:       game.WorldConfig{BotFill: 2, TimeLimit: 1},
 		EndedLinger: -1,
 	}}, true)
 	m, _ := h.r.Create()
@@ -235,7 +237,7 @@ func TestRegistryReapsEnded(t *testing.T) {
 	m.Subscribe(rec)
 	h.pump("the ended match to be removed", func() bool { _, ok := h.r.Find(m.ID()); return !ok })
 	<-m.Done()
-	if got := rec.stopReasons(); len(got) != 1 || got[0] != EndTimeLimit {
+	if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
 		t.Fatalf("OnStop %v, want time_limit", got)
 	}
 	if len(h.r.List()) != 0 {
@@ -260,7 +262,7 @@ func TestRegistryReapsEmpty(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatalf("removed match's observers got no OnStop")
 	}
-	if got := rec.stopReasons(); got[0] != EndAbandoned {
+	if got := rec.stopReasons(); got[0] != game.EndAbandoned {
 		t.Fatalf("OnStop(%v), want abandoned (a reaped match is not a server shutdown)", got[0])
 	}
 	// The match with a human survives well past the timeout.
@@ -283,7 +285,7 @@ func TestRegistryLifecycle(t *testing.T) {
 	h.cancel()
 	h.wait()
 	<-m.Done()
-	if got := rec.stopReasons(); len(got) != 1 || got[0] != EndShutdown {
+	if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndShutdown {
 		t.Fatalf("OnStop %v after registry shutdown, want one shutdown", got)
 	}
 	if _, err := h.r.Create(); !errors.Is(err, ErrRegistryStopped) {
@@ -301,11 +303,11 @@ func TestNewRegistryConfig(t *testing.T) {
 		name string
 		cfg  RegistryConfig
 	}{
-		{"no NewID", RegistryConfig{Match: MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap()}}}},
-		{"no clock", RegistryConfig{NewID: id, Match: MatchConfig{World: WorldConfig{Map: boxMap()}}}},
-		{"no map", RegistryConfig{NewID: id, Match: MatchConfig{Clock: clk}}},
-		{"bad template", RegistryConfig{NewID: id, Match: MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap(), MaxPlayers: -1}}}},
-		{"negative max", RegistryConfig{NewID: id, MaxMatches: -1, Match: MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap()}}}},
+		{"no NewID", RegistryConfig{Match: Config{Clock: clk, World: game.WorldConfig{Map: boxMap()}}}},
+		{"no clock", RegistryConfig{NewID: id, Match: Config{World: game.WorldConfig{Map: boxMap()}}}},
+		{"no map", RegistryConfig{NewID: id, Match: Config{Clock: clk}}},
+		{"bad template", RegistryConfig{NewID: id, Match: Config{Clock: clk, World: game.WorldConfig{Map: boxMap(), MaxPlayers: -1}}}},
+		{"negative max", RegistryConfig{NewID: id, MaxMatches: -1, Match: Config{Clock: clk, World: game.WorldConfig{Map: boxMap()}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -320,7 +322,7 @@ func TestNewRegistryConfig(t *testing.T) {
 // and the registry listed concurrently: run under -race, this is the test
 // that the registry and match are free of data races and lost players.
 func TestRegistryConcurrentUse(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: MatchConfig{World: WorldConfig{MaxPlayers: 4, BotFill: 2}}}, true)
+	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 4, BotFill: 2}}}, true)
 	stop := make(chan struct{})
 	var pumpWG sync.WaitGroup
 	pumpWG.Add(1)
@@ -361,7 +363,7 @@ func TestRegistryConcurrentUse(t *testing.T) {
 				if res, err = m.Join(ctx, fmt.Sprint("p", i)); err == nil {
 					break
 				}
-				if !errors.Is(err, ErrMatchFull) || attempt > 20 {
+				if !errors.Is(err, game.ErrMatchFull) || attempt > 20 {
 					errs <- fmt.Errorf("join: %w", err)
 					return
 				}
@@ -369,7 +371,7 @@ func TestRegistryConcurrentUse(t *testing.T) {
 			rec := newRecorder()
 			unsub := m.Subscribe(rec)
 			for seq := uint32(1); seq <= 20; seq++ {
-				m.Input(res.Player, Input{Seq: seq, MoveX: 1, Buttons: ButtonFire})
+				m.Input(res.Player, game.Input{Seq: seq, MoveX: 1, Buttons: game.ButtonFire})
 			}
 			deadline := time.Now().Add(waitTimeout)
 			for rec.ticks() < 5 && time.Now().Before(deadline) {

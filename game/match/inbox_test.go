@@ -1,6 +1,10 @@
-package game
+package match
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/skirmish-game/skirmish/game"
+)
 
 func TestInputQueue(t *testing.T) {
 	tests := []struct {
@@ -19,9 +23,9 @@ func TestInputQueue(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q := inputQueue{applied: tc.applied, buf: make([]Input, 0, 4)}
+			q := inputQueue{applied: tc.applied, buf: make([]game.Input, 0, 4)}
 			for _, s := range tc.push {
-				q.push(Input{Seq: s})
+				q.push(game.Input{Seq: s})
 			}
 			var got []uint32
 			for {
@@ -65,23 +69,23 @@ func TestInputQueueBacklog(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			q := inputQueue{buf: make([]Input, 0, 8)}
+			q := inputQueue{buf: make([]game.Input, 0, 8)}
 			seq := uint32(0)
 			for range tc.burst {
 				seq++
-				fire := Buttons(0)
+				fire := game.Buttons(0)
 				if seq == 2 {
-					fire = ButtonFire // a shot inside the burst
+					fire = game.ButtonFire // a shot inside the burst
 				}
-				q.push(Input{Seq: seq, Buttons: fire})
+				q.push(game.Input{Seq: seq, Buttons: fire})
 			}
 			fired := false
 			for tick := 1; tick <= 2*window; tick++ {
 				if tick%tc.every == 0 {
 					seq++
-					q.push(Input{Seq: seq})
+					q.push(game.Input{Seq: seq})
 				}
-				if in, ok := q.next(window); ok && in.Buttons&ButtonFire != 0 {
+				if in, ok := q.next(window); ok && in.Buttons&game.ButtonFire != 0 {
 					fired = true
 				}
 			}

@@ -1,6 +1,10 @@
-package game
+package match
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/skirmish-game/skirmish/game"
+)
 
 // The inbox is how network goroutines talk to a match without touching its
 // World: a mutex-guarded pair of slices, appended to by any goroutine and
@@ -10,8 +14,8 @@ import "sync/atomic"
 
 // inboxInput is one queued Match.Input call.
 type inboxInput struct {
-	id PlayerID
-	in Input
+	id game.PlayerID
+	in game.Input
 }
 
 // ctrlKind says what a ctrlMsg asks for.
@@ -25,8 +29,8 @@ const (
 // ctrlMsg is a join or leave, kept in arrival order.
 type ctrlMsg struct {
 	kind ctrlKind
-	id   PlayerID // leave
-	join *joinReq // join
+	id   game.PlayerID // leave
+	join *joinReq      // join
 }
 
 // joinReq is a Join waiting for the match goroutine. Exactly one of the match
@@ -57,9 +61,9 @@ func (r *joinReq) abandon() bool { return r.state.CompareAndSwap(joinPending, jo
 // seq order and are applied one per tick, so a burst of packets after a
 // network hiccup is spread over the following ticks rather than lost.
 type inputQueue struct {
-	id      PlayerID
-	applied uint32  // Seq of the last input handed to the World
-	buf     []Input // ascending Seq; capacity fixed at MatchConfig.InputBuffer
+	id      game.PlayerID
+	applied uint32       // Seq of the last input handed to the World
+	buf     []game.Input // ascending Seq; capacity fixed at Config.InputBuffer
 
 	// Standing-backlog detection (the CoDel idea applied to inputs): the
 	// shortest the queue was, before popping, during the current window.
@@ -71,7 +75,7 @@ type inputQueue struct {
 // duplicate. When the buffer is full the oldest input is dropped, which may
 // be in itself: the buffer always keeps the newest inputs, because the
 // newest intent is what the player sees on their screen.
-func (q *inputQueue) push(in Input) {
+func (q *inputQueue) push(in game.Input) {
 	if in.Seq <= q.applied {
 		return
 	}
@@ -90,7 +94,7 @@ func (q *inputQueue) push(in Input) {
 		q.buf = q.buf[:len(q.buf)-1]
 		i--
 	}
-	q.buf = append(q.buf, Input{})
+	q.buf = append(q.buf, game.Input{})
 	copy(q.buf[i+1:], q.buf[i:])
 	q.buf[i] = in
 }
@@ -103,7 +107,7 @@ func (q *inputQueue) push(in Input) {
 // input of cushion (which absorbs jitter), folding the skipped buttons into the
 // next input so that no shot is lost. The player's prediction drifts by the
 // skipped moves and reconciliation corrects it once.
-func (q *inputQueue) next(window int) (Input, bool) {
+func (q *inputQueue) next(window int) (game.Input, bool) {
 	if q.ticks == 0 || len(q.buf) < q.low {
 		q.low = len(q.buf)
 	}
@@ -120,7 +124,7 @@ func (q *inputQueue) next(window int) (Input, bool) {
 
 // skip drops the n oldest inputs (n < len(q.buf)), keeping their buttons.
 func (q *inputQueue) skip(n int) {
-	var held Buttons
+	var held game.Buttons
 	for _, in := range q.buf[:n] {
 		held |= in.Buttons
 	}
@@ -131,9 +135,9 @@ func (q *inputQueue) skip(n int) {
 }
 
 // pop removes and returns the oldest queued input.
-func (q *inputQueue) pop() (Input, bool) {
+func (q *inputQueue) pop() (game.Input, bool) {
 	if len(q.buf) == 0 {
-		return Input{}, false
+		return game.Input{}, false
 	}
 	in := q.buf[0]
 	copy(q.buf, q.buf[1:])

@@ -1,4 +1,4 @@
-package game
+package match
 
 import (
 	"context"
@@ -14,8 +14,14 @@ import (
 
 // Errors returned by Registry.
 var (
-	ErrTooManyMatches  = errors.New("game: too many matches")
-	ErrRegistryStopped = errors.New("game: registry stopped")
+	ErrTooManyMatches  = errors.New("match: too many matches")
+	ErrRegistryStopped = errors.New("match: registry stopped")
+)
+
+// Defaults for RegistryConfig's zero values.
+const (
+	DefaultMaxMatches   = 256
+	DefaultEmptyTimeout = 60 * time.Second
 )
 
 // RegistryConfig configures a Registry. Zero values take the documented
@@ -24,10 +30,10 @@ type RegistryConfig struct {
 	// Match is the template for new matches; ID is set per match, and
 	// World.Seed is mixed with the id so matches do not play out alike.
 	// Match.Clock is required and is also the registry's clock.
-	Match        MatchConfig
+	Match        Config
 	NewID        func() string // required: unique match ids (cmd passes uuid.NewString)
-	MaxMatches   int           // 0 means 256
-	EmptyTimeout time.Duration // a match with no humans for this long is removed; 0 means 60s
+	MaxMatches   int           // 0 means DefaultMaxMatches
+	EmptyTimeout time.Duration // a match with no humans for this long is removed; 0 means DefaultEmptyTimeout
 	Logger       *slog.Logger  // nil means Match.Logger, then slog.Default()
 }
 
@@ -56,25 +62,25 @@ type regEntry struct {
 // NewRegistry returns an empty registry.
 func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	if cfg.NewID == nil {
-		return nil, errors.New("game: RegistryConfig.NewID is required")
+		return nil, errors.New("match: RegistryConfig.NewID is required")
 	}
 	if cfg.Match.Clock == nil {
-		return nil, errors.New("game: RegistryConfig.Match.Clock is required")
+		return nil, errors.New("match: RegistryConfig.Match.Clock is required")
 	}
 	if cfg.Match.World.Map == nil {
-		return nil, errors.New("game: RegistryConfig.Match.World.Map is required")
+		return nil, errors.New("match: RegistryConfig.Match.World.Map is required")
 	}
 	if cfg.MaxMatches == 0 {
-		cfg.MaxMatches = 256
+		cfg.MaxMatches = DefaultMaxMatches
 	}
 	if cfg.MaxMatches < 0 {
-		return nil, fmt.Errorf("game: MaxMatches %d is negative", cfg.MaxMatches)
+		return nil, fmt.Errorf("match: MaxMatches %d is negative", cfg.MaxMatches)
 	}
 	if cfg.EmptyTimeout == 0 {
-		cfg.EmptyTimeout = 60 * time.Second
+		cfg.EmptyTimeout = DefaultEmptyTimeout
 	}
 	if cfg.EmptyTimeout < 0 {
-		return nil, fmt.Errorf("game: EmptyTimeout %v is negative", cfg.EmptyTimeout)
+		return nil, fmt.Errorf("match: EmptyTimeout %v is negative", cfg.EmptyTimeout)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = cfg.Match.Logger
@@ -88,8 +94,8 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	// Fail now, not on the first Create, if the template is bad.
 	probe := cfg.Match
 	probe.ID = "template"
-	if _, err := NewMatch(probe); err != nil {
-		return nil, fmt.Errorf("game: RegistryConfig.Match: %w", err)
+	if _, err := New(probe); err != nil {
+		return nil, fmt.Errorf("match: RegistryConfig.Match: %w", err)
 	}
 	return &Registry{cfg: cfg, log: cfg.Logger, matches: make(map[string]*regEntry)}, nil
 }
@@ -102,7 +108,7 @@ func (r *Registry) Run(ctx context.Context) error {
 	r.mu.Lock()
 	if r.ctx != nil || r.stopped {
 		r.mu.Unlock()
-		return errors.New("game: Registry.Run called twice")
+		return errors.New("match: Registry.Run called twice")
 	}
 	r.ctx = ctx
 	for _, e := range r.sortedLocked() {
@@ -153,7 +159,7 @@ func (r *Registry) reap(now time.Time) {
 			r.log.Info("removing empty match", "match", e.m.ID(), "empty", now.Sub(e.emptySince))
 			e.removed = true
 			delete(r.matches, e.m.ID())
-			e.cancel(ErrMatchAbandoned)
+			e.cancel(ErrAbandoned)
 		}
 	}
 }
@@ -199,16 +205,16 @@ func (r *Registry) createLocked() (*Match, error) {
 	}
 	id := r.cfg.NewID()
 	if _, dup := r.matches[id]; dup || id == "" {
-		return nil, fmt.Errorf("game: NewID returned %q, which is empty or already in use", id)
+		return nil, fmt.Errorf("match: NewID returned %q, which is empty or already in use", id)
 	}
 	cfg := r.cfg.Match
 	cfg.ID = id
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	cfg.World.Seed ^= int64(h.Sum64())
-	m, err := NewMatch(cfg)
+	m, err := New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("game: create match: %w", err)
+		return nil, fmt.Errorf("match: create match: %w", err)
 	}
 	e := &regEntry{m: m}
 	r.matches[id] = e
@@ -234,7 +240,7 @@ func (r *Registry) Find(id string) (*Match, bool) {
 // has not ended, creating one if there is none. Ties go to the lowest id.
 // Seats count joins still in flight, but another player can still take the
 // last seat between QuickPlay and Join: a caller whose Join fails with
-// ErrMatchFull or ErrMatchEnded should call QuickPlay again. The match
+// game.ErrMatchFull or game.ErrMatchEnded should call QuickPlay again. The match
 // returned starts a new EmptyTimeout, so the reaper does not remove it
 // before the caller's Join arrives.
 func (r *Registry) QuickPlay() (*Match, error) {
@@ -259,7 +265,7 @@ func (r *Registry) QuickPlay() (*Match, error) {
 }
 
 // List returns a summary of every running match, ordered by id.
-func (r *Registry) List() []MatchInfo {
+func (r *Registry) List() []Info {
 	r.mu.Lock()
 	var ms []*Match
 	for _, e := range r.sortedLocked() {
@@ -268,7 +274,7 @@ func (r *Registry) List() []MatchInfo {
 		}
 	}
 	r.mu.Unlock()
-	out := make([]MatchInfo, 0, len(ms))
+	out := make([]Info, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, m.Info())
 	}

@@ -1,4 +1,8 @@
-package game
+// Package match is Skirmish's match runtime: one goroutine per match owns a
+// game.World and steps it on a fixed tick from an injected Clock, fed by a
+// bounded inbox of joins, leaves and inputs, and hands every tick to
+// Observers; the Registry creates, finds, quick-plays and reaps matches.
+package match
 
 import (
 	"context"
@@ -9,43 +13,55 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/skirmish-game/skirmish/game"
 )
 
-// Errors returned by Match and Registry.
+// Errors returned by Match and Registry. A Join can also fail with
+// game.ErrMatchFull or game.ErrMatchEnded, and an Input with
+// game.ErrInvalidInput.
 var (
-	ErrMatchFull    = errors.New("game: match full")
-	ErrMatchBusy    = errors.New("game: match inbox full")
-	ErrMatchStopped = errors.New("game: match stopped")
-	ErrNotFound     = errors.New("game: match not found")
-	// ErrMatchAbandoned is the cancellation cause the Registry gives a match
-	// it removes for having had no human for EmptyTimeout; the match then
-	// ends with EndAbandoned rather than EndShutdown.
-	ErrMatchAbandoned = errors.New("game: match abandoned")
+	ErrBusy      = errors.New("match: inbox full")
+	ErrStopped   = errors.New("match: stopped")
+	ErrNotFound  = errors.New("match: not found")
+	ErrNotSeated = errors.New("match: player not seated")
+	// ErrAbandoned is the cancellation cause the Registry gives a match it
+	// removes for having had no human for EmptyTimeout; the match then ends
+	// with game.EndAbandoned rather than game.EndShutdown.
+	ErrAbandoned = errors.New("match: abandoned")
 )
 
-// MatchConfig configures a Match. Zero values take the documented defaults.
-type MatchConfig struct {
-	ID          string        // required, unique in the registry
-	World       WorldConfig   // the simulation (World.EndedTicks is set from EndedLinger)
-	Clock       Clock         // required
-	MaxCatchUp  int           // most ticks stepped at once after a stall; 0 means 5
-	InboxSize   int           // most pending inputs; 0 means 1024
-	InputBuffer int           // most queued inputs per player; 0 means 8
-	EndedLinger time.Duration // how long an ended match keeps running (scoreboard); 0 means 10s, negative means none
-	Logger      *slog.Logger  // nil means slog.Default()
+// Defaults for Config's zero values.
+const (
+	DefaultMaxCatchUp  = 5
+	DefaultInboxSize   = 1024
+	DefaultInputBuffer = 8
+	DefaultEndedLinger = 10 * time.Second
+)
+
+// Config configures a Match. Zero values take the documented defaults.
+type Config struct {
+	ID          string           // required, unique in the registry
+	World       game.WorldConfig // the simulation (World.EndedTicks is set from EndedLinger)
+	Clock       Clock            // required
+	MaxCatchUp  int              // most ticks stepped at once after a stall; 0 means DefaultMaxCatchUp
+	InboxSize   int              // most pending inputs; 0 means DefaultInboxSize
+	InputBuffer int              // most queued inputs per player; 0 means DefaultInputBuffer
+	EndedLinger time.Duration    // how long an ended match keeps running (scoreboard); 0 means DefaultEndedLinger, negative means none
+	Logger      *slog.Logger     // nil means slog.Default()
 }
 
 // JoinResult is what a successful Join returns.
 type JoinResult struct {
-	Player   PlayerID
-	Snapshot Snapshot // the match as it was when the player joined (a copy)
+	Player   game.PlayerID
+	Snapshot game.Snapshot // the match after the tick that seated the player (a copy); it includes the player
 }
 
-// MatchInfo is a summary of a match, safe to read from any goroutine.
-type MatchInfo struct {
+// Info is a summary of a match, safe to read from any goroutine.
+type Info struct {
 	ID         string
 	Map        string
-	Phase      Phase
+	Phase      game.Phase
 	Humans     int
 	Bots       int
 	MaxPlayers int
@@ -60,25 +76,29 @@ type MatchInfo struct {
 // concurrent use.
 //
 // Only Run's goroutine touches the World. Join, Leave and Input go through a
-// bounded inbox drained at the start of each tick; observers are called on
-// Run's goroutine after each tick.
+// bounded inbox drained at the start of each tick into the one
+// game.TickInput the World consumes; observers are called on Run's goroutine
+// after each tick.
 type Match struct {
-	cfg   MatchConfig
+	cfg   Config
 	log   *slog.Logger
 	dt    time.Duration
-	world *World // owned by Run's goroutine once it starts
+	world *game.World // owned by Run's goroutine once it starts
 
 	// Run's goroutine only.
-	queues         []inputQueue // one per seated human, in join order
-	snap           Snapshot     // reused every tick
+	queues         []inputQueue   // one per seated human, in join order
+	tickIn         game.TickInput // reused every tick
+	joins          []*joinReq     // the tick's join commands' requests, in order
+	snap           game.Snapshot  // reused every tick
 	lastOverrunLog uint32
+	outOfIDs       func() bool // the world's IDsExhausted; tests stand in for 65,535 arrivals
 
 	mu           sync.Mutex // guards the inbox and the seat bookkeeping below
 	inputs       []inboxInput
 	spareInputs  []inboxInput
 	ctrl         []ctrlMsg
 	spareCtrl    []ctrlMsg
-	seated       map[PlayerID]bool // humans seated (true) or leaving (false)
+	seated       map[game.PlayerID]bool // humans seated (true) or leaving (false)
 	pendingJoins int
 	noIDs        bool // the world has no player id left to give: nobody more can join
 	ended        bool // the world reached PhaseEnded
@@ -88,10 +108,10 @@ type Match struct {
 	obsMu      sync.Mutex
 	observers  []*obsEntry // copy-on-write: replaced, never modified in place
 	obsStopped bool
-	stopReason EndReason
+	stopReason game.EndReason
 
 	infoMu   sync.Mutex
-	info     MatchInfo
+	info     Info
 	overruns atomic.Uint64
 
 	started atomic.Bool
@@ -103,61 +123,56 @@ type obsEntry struct {
 	removed atomic.Bool
 }
 
-// NewMatch validates cfg and returns a Match that is not yet running.
-func NewMatch(cfg MatchConfig) (*Match, error) {
+// New validates cfg and returns a Match that is not yet running.
+func New(cfg Config) (*Match, error) {
 	if cfg.ID == "" {
-		return nil, errors.New("game: MatchConfig.ID is required")
+		return nil, errors.New("match: Config.ID is required")
 	}
 	if cfg.Clock == nil {
-		return nil, errors.New("game: MatchConfig.Clock is required")
+		return nil, errors.New("match: Config.Clock is required")
 	}
 	if cfg.MaxCatchUp == 0 {
-		cfg.MaxCatchUp = 5
+		cfg.MaxCatchUp = DefaultMaxCatchUp
 	}
 	if cfg.InboxSize == 0 {
-		cfg.InboxSize = 1024
+		cfg.InboxSize = DefaultInboxSize
 	}
 	if cfg.InputBuffer == 0 {
-		cfg.InputBuffer = 8
+		cfg.InputBuffer = DefaultInputBuffer
 	}
 	if cfg.EndedLinger == 0 {
-		cfg.EndedLinger = 10 * time.Second
+		cfg.EndedLinger = DefaultEndedLinger
 	}
 	if cfg.MaxCatchUp < 1 || cfg.InboxSize < 1 || cfg.InputBuffer < 1 {
-		return nil, fmt.Errorf("game: match %s: MaxCatchUp, InboxSize and InputBuffer must be positive", cfg.ID)
+		return nil, fmt.Errorf("match %s: MaxCatchUp, InboxSize and InputBuffer must be positive", cfg.ID)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.World = cfg.World.WithDefaults()
 	rate := cfg.World.TickRate
-	if rate == 0 {
-		rate = DefaultTickRate
-	}
-	if rate < 1 || rate > MaxTickRate {
-		return nil, fmt.Errorf("game: match %s: TickRate %d out of range 1..%d", cfg.ID, rate, MaxTickRate)
-	}
-	dt := time.Second / time.Duration(rate)
 	cfg.World.EndedTicks = 0
-	if cfg.EndedLinger > 0 {
+	if cfg.EndedLinger > 0 && rate > 0 {
 		// Rounded up, with slack for dt's nanosecond truncation, so "10s"
 		// is 300 ticks at 30 Hz, not 301.
 		cfg.World.EndedTicks = int(math.Ceil(cfg.EndedLinger.Seconds()*float64(rate) - 1e-6))
 	}
-	w, err := NewWorld(cfg.World)
+	w, err := game.NewWorld(cfg.World)
 	if err != nil {
-		return nil, fmt.Errorf("game: match %s: %w", cfg.ID, err)
+		return nil, fmt.Errorf("match %s: %w", cfg.ID, err)
 	}
 	cfg.World = w.Config()
 	m := &Match{
 		cfg:         cfg,
 		log:         cfg.Logger.With("match", cfg.ID),
-		dt:          dt,
+		dt:          time.Second / time.Duration(rate),
 		world:       w,
 		inputs:      make([]inboxInput, 0, cfg.InboxSize),
 		spareInputs: make([]inboxInput, 0, cfg.InboxSize),
-		seated:      make(map[PlayerID]bool),
+		seated:      make(map[game.PlayerID]bool),
 		done:        make(chan struct{}),
 	}
+	m.outOfIDs = w.IDsExhausted
 	m.updateInfo()
 	return m, nil
 }
@@ -169,7 +184,7 @@ func (m *Match) ID() string { return m.cfg.ID }
 func (m *Match) Done() <-chan struct{} { return m.done }
 
 // Info returns a summary as of the last tick.
-func (m *Match) Info() MatchInfo {
+func (m *Match) Info() Info {
 	m.infoMu.Lock()
 	info := m.info
 	m.infoMu.Unlock()
@@ -181,31 +196,33 @@ func (m *Match) Info() MatchInfo {
 }
 
 // Join seats a human named name and waits until the match goroutine has
-// processed it (or ctx is done). It fails fast with ErrMatchStopped once the
-// match has stopped, ErrMatchEnded once it has ended, ErrMatchFull when every
-// seat holds (or is about to hold) a human, and ErrMatchBusy when the inbox is
-// full. The join event reaches observers with the next tick. If ctx ends
-// first, either the join is withdrawn (ctx's error) or, if the match was
-// already seating the player, the seat is returned anyway.
+// processed it (or ctx is done). It fails fast with ErrStopped once the match
+// has stopped, game.ErrMatchEnded once it has ended, game.ErrMatchFull when
+// every seat holds (or is about to hold) a human, and ErrBusy when the inbox
+// is full. The player is seated by the next tick, whose events (the join
+// among them) reach observers before Join returns; the result's snapshot is
+// that tick's. If ctx ends first, either the join is withdrawn (ctx's error)
+// or, if the match was already seating the player, the seat is returned
+// anyway.
 func (m *Match) Join(ctx context.Context, name string) (JoinResult, error) {
 	req := &joinReq{name: name, reply: make(chan joinReply, 1)}
 	m.mu.Lock()
 	switch {
 	case m.stopped:
 		m.mu.Unlock()
-		return JoinResult{}, ErrMatchStopped
+		return JoinResult{}, ErrStopped
 	case m.ended:
 		m.mu.Unlock()
-		return JoinResult{}, ErrMatchEnded
+		return JoinResult{}, game.ErrMatchEnded
 	case m.humansLocked()+m.pendingJoins >= m.cfg.World.MaxPlayers:
 		m.mu.Unlock()
-		return JoinResult{}, ErrMatchFull
+		return JoinResult{}, game.ErrMatchFull
 	case m.noIDs:
 		m.mu.Unlock()
-		return JoinResult{}, fmt.Errorf("%w: player ids exhausted", ErrMatchFull)
+		return JoinResult{}, fmt.Errorf("%w: player ids exhausted", game.ErrMatchFull)
 	case len(m.inputs) >= m.cfg.InboxSize:
 		m.mu.Unlock()
-		return JoinResult{}, ErrMatchBusy
+		return JoinResult{}, ErrBusy
 	}
 	m.ctrl = append(m.ctrl, ctrlMsg{kind: ctrlJoin, join: req})
 	m.pendingJoins++
@@ -216,7 +233,7 @@ func (m *Match) Join(ctx context.Context, name string) (JoinResult, error) {
 		return r.res, r.err
 	case <-ctx.Done():
 		if req.abandon() {
-			return JoinResult{}, fmt.Errorf("game: join match %s: %w", m.cfg.ID, ctx.Err())
+			return JoinResult{}, fmt.Errorf("match %s: join: %w", m.cfg.ID, ctx.Err())
 		}
 		r := <-req.reply // taken: the reply is being sent right now
 		return r.res, r.err
@@ -226,7 +243,7 @@ func (m *Match) Join(ctx context.Context, name string) (JoinResult, error) {
 // Leave removes player id. It never blocks and is never dropped: the inbox
 // holds at most one leave per seated human, so it needs no bound of its own.
 // Leaving twice, or with an id that is not a seated human, does nothing.
-func (m *Match) Leave(id PlayerID) {
+func (m *Match) Leave(id game.PlayerID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopped || !m.seated[id] {
@@ -236,27 +253,30 @@ func (m *Match) Leave(id PlayerID) {
 	m.ctrl = append(m.ctrl, ctrlMsg{kind: ctrlLeave, id: id})
 }
 
-// Input queues an input for player id. It never blocks. It returns false when
-// the input was dropped: the inbox already holds InboxSize inputs (counted in
-// MatchInfo.Dropped), the input is invalid (NaN/Inf), id is not a seated
-// human, or the match has stopped. The input is sanitized again here so that
-// nothing a client sends can reach the World unchecked.
-func (m *Match) Input(id PlayerID, in Input) bool {
+// Input queues an input for player id. It never blocks. It runs
+// game.Input.Sanitize — the only place an input is sanitized — and fails with
+// a wrapped game.ErrInvalidInput for an input it cannot repair (NaN, Inf),
+// ErrNotSeated when id is not a seated human, ErrStopped once the match has
+// stopped, and ErrBusy when the inbox already holds InboxSize inputs (counted
+// in Info.Dropped). Only the first allocates, and only on a bad input.
+func (m *Match) Input(id game.PlayerID, in game.Input) error {
 	in, err := in.Sanitize()
 	if err != nil {
-		return false
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.stopped || !m.seated[id] {
-		return false
-	}
-	if len(m.inputs) >= m.cfg.InboxSize {
+	switch {
+	case m.stopped:
+		return ErrStopped
+	case !m.seated[id]:
+		return ErrNotSeated
+	case len(m.inputs) >= m.cfg.InboxSize:
 		m.dropped++
-		return false
+		return ErrBusy
 	}
 	m.inputs = append(m.inputs, inboxInput{id: id, in: in})
-	return true
+	return nil
 }
 
 // Subscribe adds an observer; the returned func removes it (and is safe to
@@ -317,7 +337,3 @@ func (m *Match) openSeats() (humans, open int) {
 	}
 	return humans, max(0, m.cfg.World.MaxPlayers-humans)
 }
-
-// outOfIDs reports whether the world has given out every PlayerID, after
-// which AddPlayer fails whatever the seat count says; Run's goroutine only.
-func (m *Match) outOfIDs() bool { return m.world.nextID > math.MaxUint16 }

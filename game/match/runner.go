@@ -1,9 +1,11 @@
-package game
+package match
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/skirmish-game/skirmish/game"
 )
 
 // Run steps the match until ctx is cancelled or the match ends and lingers
@@ -17,10 +19,10 @@ import (
 // the game for seconds.
 func (m *Match) Run(ctx context.Context) error {
 	if !m.started.CompareAndSwap(false, true) {
-		return errors.New("game: Match.Run called twice")
+		return errors.New("match: Run called twice")
 	}
 	defer close(m.done)
-	m.log.Debug("match running", "tickRate", m.cfg.World.TickRate, "map", m.world.m.ID)
+	m.log.Debug("match running", "tickRate", m.cfg.World.TickRate, "map", m.world.Map().ID)
 
 	clk, dt := m.cfg.Clock, m.dt
 	last := clk.Now()
@@ -63,17 +65,27 @@ func (m *Match) overrun(n uint64) {
 }
 
 // tick runs one simulation tick and reports whether the match is over (ended
-// and lingered out).
+// and lingered out): the inbox becomes the tick's one game.TickInput, the
+// World steps, observers get the tick, and then the tick's joiners get their
+// seats — after the observers, so that a joiner's connection has been offered
+// every event up to and including its join tick (and can drop them: its
+// welcome's roster covers them).
 func (m *Match) tick() bool {
 	m.drainInbox()
+	in := &m.tickIn
+	in.Inputs = in.Inputs[:0]
 	for i := range m.queues {
-		if in, ok := m.queues[i].next(m.cfg.World.TickRate); ok {
-			m.world.SetInput(m.queues[i].id, in)
+		if x, ok := m.queues[i].next(m.cfg.World.TickRate); ok {
+			in.Inputs = append(in.Inputs, game.PlayerInput{Player: m.queues[i].id, Input: x})
 		}
 	}
-	m.world.Step()
+	m.world.Step(*in)
+	m.seatJoiners()
 	m.publish()
-	return m.world.Phase() == PhaseEnded && m.world.PhaseTicksLeft() == 0
+	m.replyJoiners()
+	clear(in.Commands) // drop names for the collector
+	in.Commands = in.Commands[:0]
+	return m.world.Phase() == game.PhaseEnded && m.world.PhaseTicksLeft() == 0
 }
 
 // publish refreshes Info and hands the tick to observers. Info (and the
@@ -93,23 +105,31 @@ func (m *Match) publish() {
 	}
 }
 
-// drainInbox swaps the inbox out under the lock and applies it: joins and
-// leaves in arrival order, then inputs into the per-player jitter buffers.
+// drainInbox swaps the inbox out under the lock: joins and leaves become the
+// tick's commands in arrival order, and inputs go into the per-player jitter
+// buffers. A join whose caller gave up is dropped here.
 func (m *Match) drainInbox() {
 	m.mu.Lock()
 	m.inputs, m.spareInputs = m.spareInputs[:0], m.inputs
 	m.ctrl, m.spareCtrl = m.spareCtrl[:0], m.ctrl
-	m.mu.Unlock()
-
+	abandoned := 0
 	for _, c := range m.spareCtrl {
 		switch c.kind {
 		case ctrlJoin:
-			m.join(c.join)
+			if !c.join.take() {
+				abandoned++
+				continue
+			}
+			m.joins = append(m.joins, c.join)
+			m.tickIn.Commands = append(m.tickIn.Commands, game.Command{Kind: game.CommandJoin, Name: c.join.name})
 		case ctrlLeave:
-			m.leave(c.id)
+			m.tickIn.Commands = append(m.tickIn.Commands, game.Command{Kind: game.CommandLeave, Player: c.id})
 		}
 	}
+	m.pendingJoins -= abandoned
+	m.mu.Unlock()
 	clear(m.spareCtrl) // drop *joinReq pointers
+
 	for _, x := range m.spareInputs {
 		for i := range m.queues {
 			if m.queues[i].id == x.id {
@@ -120,65 +140,80 @@ func (m *Match) drainInbox() {
 	}
 }
 
-func (m *Match) join(req *joinReq) {
-	if !req.take() {
-		m.mu.Lock()
-		m.pendingJoins--
-		m.mu.Unlock()
-		return
-	}
-	id, err := m.world.AddPlayer(req.name)
+// seatJoiners does the runtime's bookkeeping for the tick's commands: the
+// seats taken by joiners (with their jitter buffers) and those left.
+func (m *Match) seatJoiners() {
+	outcomes := m.world.JoinOutcomes()
 	m.mu.Lock()
-	m.pendingJoins--
-	if err == nil {
-		m.seated[id] = true
+	m.pendingJoins -= len(m.joins)
+	for _, o := range outcomes {
+		if o.Err == nil {
+			m.seated[o.Player] = true
+		}
+	}
+	for _, c := range m.tickIn.Commands {
+		if c.Kind == game.CommandLeave {
+			delete(m.seated, c.Player)
+		}
 	}
 	m.noIDs = m.outOfIDs()
 	m.mu.Unlock()
-	if err != nil {
-		req.reply <- joinReply{err: err}
-		return
-	}
-	m.queues = append(m.queues, inputQueue{id: id, buf: make([]Input, 0, m.cfg.InputBuffer)})
-	res := JoinResult{Player: id}
-	m.world.Snapshot(&res.Snapshot)
-	req.reply <- joinReply{res: res}
-	m.log.Debug("player joined", "player", id, "name", req.name)
-}
-
-func (m *Match) leave(id PlayerID) {
-	m.world.RemovePlayer(id)
-	for i := range m.queues {
-		if m.queues[i].id == id {
-			m.queues = append(m.queues[:i], m.queues[i+1:]...)
-			break
+	for _, o := range outcomes {
+		if o.Err == nil {
+			m.queues = append(m.queues, inputQueue{id: o.Player, buf: make([]game.Input, 0, m.cfg.InputBuffer)})
 		}
 	}
-	m.mu.Lock()
-	delete(m.seated, id)
-	m.noIDs = m.outOfIDs() // refilling bots take ids too
-	m.mu.Unlock()
-	m.log.Debug("player left", "player", id)
+	for _, c := range m.tickIn.Commands {
+		if c.Kind != game.CommandLeave {
+			continue
+		}
+		for i := range m.queues {
+			if m.queues[i].id == c.Player {
+				m.queues = append(m.queues[:i], m.queues[i+1:]...)
+				break
+			}
+		}
+		m.log.Debug("player left", "player", c.Player)
+	}
+}
+
+// replyJoiners answers the tick's joiners, in order, with their seat and the
+// tick's snapshot, or with why they got none.
+func (m *Match) replyJoiners() {
+	outcomes := m.world.JoinOutcomes()
+	for i, req := range m.joins {
+		o := outcomes[i]
+		if o.Err != nil {
+			req.reply <- joinReply{err: o.Err}
+			continue
+		}
+		res := JoinResult{Player: o.Player}
+		res.Snapshot.CopyFrom(&m.snap)
+		req.reply <- joinReply{res: res}
+		m.log.Debug("player joined", "player", o.Player, "name", req.name)
+	}
+	clear(m.joins)
+	m.joins = m.joins[:0]
 }
 
 // shutdown ends the world when Run's context is cancelled — a server
 // shutdown, or the registry removing an abandoned match (the context's cause
-// is ErrMatchAbandoned) — and delivers the final tick (with the phase and end
-// events) before stopping.
+// is ErrAbandoned) — and delivers the final tick (with the phase and end
+// events) before stopping. Joins and inputs still in the inbox are not
+// applied: stop fails the joins.
 func (m *Match) shutdown(ctx context.Context) {
-	reason := EndShutdown
-	if errors.Is(context.Cause(ctx), ErrMatchAbandoned) {
-		reason = EndAbandoned
+	reason := game.EndShutdown
+	if errors.Is(context.Cause(ctx), ErrAbandoned) {
+		reason = game.EndAbandoned
 	}
-	m.world.End(reason)
-	m.world.Step()
+	m.world.Step(game.TickInput{Commands: []game.Command{{Kind: game.CommandEnd, Reason: reason}}})
 	m.publish()
 	m.stop(reason)
 }
 
 // stop refuses further joins and inputs, fails joins still in the inbox, and
 // calls every observer's OnStop exactly once.
-func (m *Match) stop(reason EndReason) {
+func (m *Match) stop(reason game.EndReason) {
 	m.mu.Lock()
 	m.stopped = true
 	ctrl := m.ctrl
@@ -186,7 +221,7 @@ func (m *Match) stop(reason EndReason) {
 	m.mu.Unlock()
 	for _, c := range ctrl {
 		if c.kind == ctrlJoin && c.join.take() {
-			c.join.reply <- joinReply{err: ErrMatchStopped}
+			c.join.reply <- joinReply{err: ErrStopped}
 		}
 	}
 
@@ -208,22 +243,22 @@ func (m *Match) stop(reason EndReason) {
 // updateInfo publishes the world's summary for Info and the join checks.
 func (m *Match) updateInfo() {
 	w := m.world
-	humans := w.Humans()
-	info := MatchInfo{
+	cfg := w.Config()
+	info := Info{
 		ID:         m.cfg.ID,
-		Map:        w.m.ID,
+		Map:        w.Map().ID,
 		Phase:      w.Phase(),
-		Humans:     humans,
-		Bots:       len(w.players) - humans,
-		MaxPlayers: w.cfg.MaxPlayers,
-		TickRate:   w.cfg.TickRate,
+		Humans:     w.Humans(),
+		Bots:       w.Bots(),
+		MaxPlayers: cfg.MaxPlayers,
+		TickRate:   cfg.TickRate,
 		TimeLeft:   time.Duration(w.PhaseTicksLeft()) * m.dt,
 		Tick:       w.Tick(),
 	}
 	m.infoMu.Lock()
 	m.info = info
 	m.infoMu.Unlock()
-	if info.Phase == PhaseEnded {
+	if info.Phase == game.PhaseEnded {
 		m.mu.Lock()
 		m.ended = true
 		m.mu.Unlock()

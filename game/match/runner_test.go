@@ -1,13 +1,15 @@
-package game
+package match
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 )
 
@@ -20,9 +22,9 @@ var quietLog = slog.New(slog.DiscardHandler)
 // recorder is an Observer that keeps copies of everything it is given.
 type recorder struct {
 	mu     sync.Mutex
-	snaps  []Snapshot
-	events []Event
-	stops  []EndReason
+	snaps  []game.Snapshot
+	events []game.Event
+	stops  []game.EndReason
 	ticked chan struct{} // one send per OnTick (buffered, never blocks)
 	stoped chan struct{} // closed by the first OnStop
 }
@@ -31,9 +33,9 @@ func newRecorder() *recorder {
 	return &recorder{ticked: make(chan struct{}, 1<<16), stoped: make(chan struct{})}
 }
 
-func (r *recorder) OnTick(s *Snapshot, events []Event) {
+func (r *recorder) OnTick(s *game.Snapshot, events []game.Event) {
 	r.mu.Lock()
-	var c Snapshot
+	var c game.Snapshot
 	c.CopyFrom(s)
 	r.snaps = append(r.snaps, c)
 	r.events = append(r.events, events...)
@@ -41,7 +43,7 @@ func (r *recorder) OnTick(s *Snapshot, events []Event) {
 	r.ticked <- struct{}{}
 }
 
-func (r *recorder) OnStop(reason EndReason) {
+func (r *recorder) OnStop(reason game.EndReason) {
 	r.mu.Lock()
 	r.stops = append(r.stops, reason)
 	if len(r.stops) == 1 {
@@ -50,7 +52,7 @@ func (r *recorder) OnStop(reason EndReason) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) last() *Snapshot {
+func (r *recorder) last() *game.Snapshot {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.snaps[len(r.snaps)-1]
@@ -63,16 +65,16 @@ func (r *recorder) ticks() int {
 	return len(r.snaps)
 }
 
-func (r *recorder) allEvents() []Event {
+func (r *recorder) allEvents() []game.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]Event(nil), r.events...)
+	return append([]game.Event(nil), r.events...)
 }
 
-func (r *recorder) stopReasons() []EndReason {
+func (r *recorder) stopReasons() []game.EndReason {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]EndReason(nil), r.stops...)
+	return append([]game.EndReason(nil), r.stops...)
 }
 
 // waitTicks waits for n more OnTick calls.
@@ -99,7 +101,7 @@ type harness struct {
 	errc   chan error
 }
 
-func startMatch(tb testing.TB, cfg MatchConfig) *harness {
+func startMatch(tb testing.TB, cfg Config) *harness {
 	tb.Helper()
 	clk := clock.NewManual(time.Unix(1000, 0))
 	if cfg.ID == "" {
@@ -112,7 +114,7 @@ func startMatch(tb testing.TB, cfg MatchConfig) *harness {
 	if cfg.Logger == nil {
 		cfg.Logger = quietLog
 	}
-	m, err := NewMatch(cfg)
+	m, err := New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func (h *harness) join(ctx context.Context, name string) <-chan joinOutcome {
 }
 
 // joinNow joins and steps until the match has processed it.
-func (h *harness) joinNow(name string) PlayerID {
+func (h *harness) joinNow(name string) game.PlayerID {
 	h.tb.Helper()
 	ch := h.join(context.Background(), name)
 	h.waitPending(1)
@@ -199,7 +201,7 @@ func (h *harness) waitPending(n int) {
 }
 
 func TestMatchTicksAndObservers(t *testing.T) {
-	h := startMatch(t, MatchConfig{})
+	h := startMatch(t, Config{})
 	second := newRecorder()
 	unsub := h.m.Subscribe(second)
 	h.step(3)
@@ -236,7 +238,7 @@ func TestMatchTicksAndObservers(t *testing.T) {
 }
 
 func TestMatchJoinLeaveInput(t *testing.T) {
-	h := startMatch(t, MatchConfig{InputBuffer: 4})
+	h := startMatch(t, Config{InputBuffer: 4})
 	h.step(1)
 	ch := h.join(context.Background(), "alice")
 	h.waitPending(1)
@@ -249,18 +251,18 @@ func TestMatchJoinLeaveInput(t *testing.T) {
 	if p, ok := o.res.Snapshot.Player(id); !ok || p.Name != "alice" {
 		t.Fatalf("join snapshot %+v does not hold the new player", o.res.Snapshot)
 	}
-	if o.res.Snapshot.Tick != 1 {
-		t.Fatalf("join snapshot at tick %d, want 1 (taken when seated, before the tick)", o.res.Snapshot.Tick)
+	if o.res.Snapshot.Tick != 2 {
+		t.Fatalf("join snapshot at tick %d, want 2 (the tick that seated the player)", o.res.Snapshot.Tick)
 	}
-	if e, ok := findEvent(h.rec.allEvents(), EventJoin); !ok || e.Player != id || e.Tick != 2 {
+	if e, ok := findEvent(h.rec.allEvents(), game.EventJoin); !ok || e.Player != id || e.Tick != 2 {
 		t.Fatalf("join event %+v, want player %d at tick 2", e, id)
 	}
 
 	// Three inputs arrive out of order in one tick: applied one per tick,
 	// in seq order. A stale one and a duplicate are dropped.
 	for _, seq := range []uint32{3, 1, 2, 2} {
-		if !h.m.Input(id, Input{Seq: seq, MoveX: 1}) {
-			t.Fatalf("Input %d refused", seq)
+		if err := h.m.Input(id, game.Input{Seq: seq, MoveX: 1}); err != nil {
+			t.Fatalf("input %d refused: %v", seq, err)
 		}
 	}
 	for want := uint32(1); want <= 3; want++ {
@@ -269,7 +271,7 @@ func TestMatchJoinLeaveInput(t *testing.T) {
 			t.Fatalf("ack %d, want %d (one input per tick, in order)", p.AckSeq, want)
 		}
 	}
-	h.m.Input(id, Input{Seq: 2})
+	h.m.Input(id, game.Input{Seq: 2})
 	h.step(1)
 	if p, _ := h.rec.last().Player(id); p.AckSeq != 3 {
 		t.Fatalf("stale input applied: ack %d", p.AckSeq)
@@ -277,7 +279,7 @@ func TestMatchJoinLeaveInput(t *testing.T) {
 
 	// A burst larger than the buffer keeps the newest.
 	for seq := uint32(10); seq < 16; seq++ {
-		h.m.Input(id, Input{Seq: seq})
+		h.m.Input(id, game.Input{Seq: seq})
 	}
 	var acks []uint32
 	for range 5 {
@@ -290,20 +292,20 @@ func TestMatchJoinLeaveInput(t *testing.T) {
 	}
 
 	// Invalid and foreign inputs are refused.
-	if h.m.Input(id, Input{Seq: 99, Aim: nanF()}) {
-		t.Fatalf("NaN input accepted")
+	if err := h.m.Input(id, game.Input{Seq: 99, Aim: math.NaN()}); !errors.Is(err, game.ErrInvalidInput) {
+		t.Fatalf("NaN input: %v, want game.ErrInvalidInput", err)
 	}
-	if h.m.Input(id+100, Input{Seq: 1}) {
-		t.Fatalf("input for an unknown player accepted")
+	if err := h.m.Input(id+100, game.Input{Seq: 1}); !errors.Is(err, ErrNotSeated) {
+		t.Fatalf("input for an unknown player: %v, want ErrNotSeated", err)
 	}
 
 	h.m.Leave(id)
 	h.m.Leave(id) // twice: one leave
-	if h.m.Input(id, Input{Seq: 100}) {
-		t.Fatalf("input accepted after Leave")
+	if err := h.m.Input(id, game.Input{Seq: 100}); !errors.Is(err, ErrNotSeated) {
+		t.Fatalf("input after Leave: %v, want ErrNotSeated", err)
 	}
 	h.step(1)
-	if n := countKind(h.rec.allEvents(), EventLeave); n != 1 {
+	if n := countKind(h.rec.allEvents(), game.EventLeave); n != 1 {
 		t.Fatalf("%d leave events, want 1", n)
 	}
 	if _, ok := h.rec.last().Player(id); ok {
@@ -327,21 +329,21 @@ func equal(a, b []uint32) bool {
 }
 
 func TestMatchInboxOverflow(t *testing.T) {
-	h := startMatch(t, MatchConfig{InboxSize: 4})
+	h := startMatch(t, Config{InboxSize: 4})
 	id := h.joinNow("a")
 	for seq := uint32(1); seq <= 4; seq++ {
-		if !h.m.Input(id, Input{Seq: seq}) {
-			t.Fatalf("input %d refused below the bound", seq)
+		if err := h.m.Input(id, game.Input{Seq: seq}); err != nil {
+			t.Fatalf("input %d refused below the bound: %v", seq, err)
 		}
 	}
-	if h.m.Input(id, Input{Seq: 5}) {
-		t.Fatalf("input accepted beyond InboxSize")
+	if err := h.m.Input(id, game.Input{Seq: 5}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("input beyond InboxSize: %v, want ErrBusy", err)
 	}
 	if got := h.m.Info().Dropped; got != 1 {
 		t.Fatalf("Dropped = %d, want 1", got)
 	}
-	if _, err := h.m.Join(context.Background(), "b"); !errors.Is(err, ErrMatchBusy) {
-		t.Fatalf("Join with a full inbox: %v, want ErrMatchBusy", err)
+	if _, err := h.m.Join(context.Background(), "b"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Join with a full inbox: %v, want ErrBusy", err)
 	}
 	h.m.Leave(id) // never dropped, even with a full inbox
 	h.step(1)
@@ -351,7 +353,7 @@ func TestMatchInboxOverflow(t *testing.T) {
 }
 
 func TestMatchCatchUp(t *testing.T) {
-	h := startMatch(t, MatchConfig{MaxCatchUp: 3})
+	h := startMatch(t, Config{MaxCatchUp: 3})
 	h.step(1)
 	h.sleeping()
 	h.clk.Advance(10 * h.dt) // a 10-tick stall
@@ -377,17 +379,17 @@ func TestMatchCatchUp(t *testing.T) {
 }
 
 func TestMatchNormalEnd(t *testing.T) {
-	h := startMatch(t, MatchConfig{
-		World:       WorldConfig{BotFill: 2, TimeLimit: 3},
+	h := startMatch(t, Config{
+		World:       game.WorldConfig{BotFill: 2, TimeLimit: 3},
 		EndedLinger: 5 * time.Second / 30, // 5 ticks
 	})
-	countdown := CountdownDuration * 30
+	countdown := game.CountdownDuration * 30
 	h.step(int(countdown) + 4) // countdown, 3 live ticks, the tick that ends it
-	if h.rec.last().Phase != PhaseEnded {
+	if h.rec.last().Phase != game.PhaseEnded {
 		t.Fatalf("phase %v, want ended", h.rec.last().Phase)
 	}
-	if _, err := h.m.Join(context.Background(), "late"); !errors.Is(err, ErrMatchEnded) {
-		t.Fatalf("Join after the end: %v, want ErrMatchEnded", err)
+	if _, err := h.m.Join(context.Background(), "late"); !errors.Is(err, game.ErrMatchEnded) {
+		t.Fatalf("Join after the end: %v, want game.ErrMatchEnded", err)
 	}
 	if got := h.rec.last().PhaseTicksLeft; got != 5 {
 		t.Fatalf("ended PhaseTicksLeft %d, want 5", got)
@@ -403,21 +405,21 @@ func TestMatchNormalEnd(t *testing.T) {
 		t.Fatalf("Run did not return after the linger")
 	}
 	<-h.m.Done()
-	if got := h.rec.stopReasons(); len(got) != 1 || got[0] != EndTimeLimit {
+	if got := h.rec.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
 		t.Fatalf("OnStop calls %v, want one with time_limit", got)
 	}
-	if _, err := h.m.Join(context.Background(), "later"); !errors.Is(err, ErrMatchStopped) {
-		t.Fatalf("Join after stop: %v, want ErrMatchStopped", err)
+	if _, err := h.m.Join(context.Background(), "later"); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Join after stop: %v, want ErrStopped", err)
 	}
 	late := newRecorder()
 	h.m.Subscribe(late)
-	if got := late.stopReasons(); len(got) != 1 || got[0] != EndTimeLimit {
+	if got := late.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
 		t.Fatalf("late subscriber got %v, want an immediate OnStop(time_limit)", got)
 	}
 }
 
 func TestMatchShutdown(t *testing.T) {
-	h := startMatch(t, MatchConfig{})
+	h := startMatch(t, Config{})
 	h.joinNow("a")
 	pending := h.join(context.Background(), "b")
 	h.waitPending(1)
@@ -431,31 +433,31 @@ func TestMatchShutdown(t *testing.T) {
 	case <-time.After(waitTimeout):
 		t.Fatalf("Run did not return after cancel")
 	}
-	if o := <-pending; !errors.Is(o.err, ErrMatchStopped) {
-		t.Fatalf("pending join got %v, want ErrMatchStopped", o.err)
+	if o := <-pending; !errors.Is(o.err, ErrStopped) {
+		t.Fatalf("pending join got %v, want ErrStopped", o.err)
 	}
 	last := h.rec.last()
-	if last.Phase != PhaseEnded {
+	if last.Phase != game.PhaseEnded {
 		t.Fatalf("final tick phase %v, want ended", last.Phase)
 	}
 	evs := h.rec.allEvents()
-	e, ok := findEvent(evs, EventEnd)
-	if !ok || e.Value != int32(EndShutdown) || e.Tick != last.Tick {
+	e, ok := findEvent(evs, game.EventEnd)
+	if !ok || e.Value != int32(game.EndShutdown) || e.Tick != last.Tick {
 		t.Fatalf("end event %+v (found %v), want shutdown in the final tick %d", e, ok, last.Tick)
 	}
-	if got := h.rec.stopReasons(); len(got) != 1 || got[0] != EndShutdown {
+	if got := h.rec.stopReasons(); len(got) != 1 || got[0] != game.EndShutdown {
 		t.Fatalf("OnStop calls %v, want one with shutdown", got)
 	}
 }
 
 func TestMatchJoinRules(t *testing.T) {
 	t.Run("full", func(t *testing.T) {
-		h := startMatch(t, MatchConfig{World: WorldConfig{MaxPlayers: 2}})
+		h := startMatch(t, Config{World: game.WorldConfig{MaxPlayers: 2}})
 		h.joinNow("a")
 		ch := h.join(context.Background(), "b") // pending: counts as seated
 		h.waitPending(1)
-		if _, err := h.m.Join(context.Background(), "c"); !errors.Is(err, ErrMatchFull) {
-			t.Fatalf("third join: %v, want ErrMatchFull", err)
+		if _, err := h.m.Join(context.Background(), "c"); !errors.Is(err, game.ErrMatchFull) {
+			t.Fatalf("third join: %v, want game.ErrMatchFull", err)
 		}
 		h.step(1)
 		if o := <-ch; o.err != nil {
@@ -463,7 +465,7 @@ func TestMatchJoinRules(t *testing.T) {
 		}
 	})
 	t.Run("withdrawn by context", func(t *testing.T) {
-		h := startMatch(t, MatchConfig{})
+		h := startMatch(t, Config{})
 		ctx, cancel := context.WithCancel(context.Background())
 		ch := h.join(ctx, "ghost")
 		h.waitPending(1)
@@ -472,7 +474,7 @@ func TestMatchJoinRules(t *testing.T) {
 			t.Fatalf("join returned %v, want context.Canceled", o.err)
 		}
 		h.step(2)
-		if n := countKind(h.rec.allEvents(), EventJoin); n != 0 {
+		if n := countKind(h.rec.allEvents(), game.EventJoin); n != 0 {
 			t.Fatalf("a withdrawn join was seated")
 		}
 		if humans, open := h.m.openSeats(); humans != 0 || open != 8 {
@@ -481,26 +483,26 @@ func TestMatchJoinRules(t *testing.T) {
 	})
 }
 
-func TestNewMatchConfig(t *testing.T) {
+func TestNewConfig(t *testing.T) {
 	clk := clock.NewManual(time.Unix(0, 0))
 	tests := []struct {
 		name string
-		cfg  MatchConfig
+		cfg  Config
 	}{
-		{"no id", MatchConfig{Clock: clk, World: WorldConfig{Map: boxMap()}}},
-		{"no clock", MatchConfig{ID: "x", World: WorldConfig{Map: boxMap()}}},
-		{"no map", MatchConfig{ID: "x", Clock: clk}},
-		{"negative inbox", MatchConfig{ID: "x", Clock: clk, InboxSize: -1, World: WorldConfig{Map: boxMap()}}},
-		{"bad tick rate", MatchConfig{ID: "x", Clock: clk, World: WorldConfig{Map: boxMap(), TickRate: 1000}}},
+		{"no id", Config{Clock: clk, World: game.WorldConfig{Map: boxMap()}}},
+		{"no clock", Config{ID: "x", World: game.WorldConfig{Map: boxMap()}}},
+		{"no map", Config{ID: "x", Clock: clk}},
+		{"negative inbox", Config{ID: "x", Clock: clk, InboxSize: -1, World: game.WorldConfig{Map: boxMap()}}},
+		{"bad tick rate", Config{ID: "x", Clock: clk, World: game.WorldConfig{Map: boxMap(), TickRate: 1000}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := NewMatch(tc.cfg); err == nil {
+			if _, err := New(tc.cfg); err == nil {
 				t.Fatalf("NewMatch accepted %+v", tc.cfg)
 			}
 		})
 	}
-	m, err := NewMatch(MatchConfig{ID: "x", Clock: clk, World: WorldConfig{Map: boxMap()}, Logger: quietLog})
+	m, err := New(Config{ID: "x", Clock: clk, World: game.WorldConfig{Map: boxMap()}, Logger: quietLog})
 	if err != nil {
 		t.Fatal(err)
 	}
