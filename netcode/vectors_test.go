@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -24,7 +25,10 @@ import (
 // with testdata/wire_vectors.json byte for byte; it also decodes every vector
 // with the Go Decoder. client/src/net/vectors.test.ts decodes the same
 // server→client bytes with the client's decoder and checks that the client's
-// encoder produces the client→server bytes. After a deliberate wire change,
+// encoder produces the client→server bytes. Decode-only vectors
+// (vectors_foreign_test.go) are hand-written bytes no encoder produces, such
+// as trailing elements of every msgpack type: both decoders must accept them
+// as "expected" or refuse them as "error". After a deliberate wire change,
 // regenerate with
 //
 //	go test ./netcode -run WireVectors -update
@@ -67,6 +71,8 @@ var wireVectorComment = []string{
 	"hex: the message as netcode.Encoder encodes it (msgpack, no WebSocket framing).",
 	"clientHex (clientToServer only, when different): the bytes @msgpack/msgpack produces in the browser (whole numbers as integers); the Go decoder must accept both forms.",
 	"expected: the decoded message in the shape of client/src/net/protocol.ts: pos/vel in world units, angles in radians in [0, 2π), flags as alive/protected/bot booleans, phases and end reasons as names, events as MatchEvent.",
+	"decodeOnly: hand-written bytes that no encoder here produces (a later protocol version or a hostile peer may send them), above all trailing elements of every MessagePack type (PROTOCOL.md §1.2). The receiving side must decode them: the Go decoder in both directions, the browser serverToClient.",
+	"error (instead of expected): the receiving side must refuse the message: \"malformed\" is netcode.ErrMalformed; the browser throws ProtocolError and drops the frame.",
 }
 
 type wireVectorDoc struct {
@@ -75,11 +81,13 @@ type wireVectorDoc struct {
 }
 
 type wireVector struct {
-	Name      string          `json:"name"`
-	Direction string          `json:"direction"` // toClient or toServer
-	Hex       string          `json:"hex"`
-	ClientHex string          `json:"clientHex,omitempty"`
-	Expected  json.RawMessage `json:"expected"`
+	Name       string          `json:"name"`
+	Direction  string          `json:"direction"` // toClient or toServer
+	Hex        string          `json:"hex"`
+	ClientHex  string          `json:"clientHex,omitempty"`
+	DecodeOnly bool            `json:"decodeOnly,omitempty"` // hand-written bytes (vectors_foreign_test.go)
+	Expected   json.RawMessage `json:"expected,omitempty"`
+	Error      string          `json:"error,omitempty"` // a key of wvErrorKinds, instead of Expected
 }
 
 // The neutral shapes, field for field those of client/src/net/protocol.ts.
@@ -605,6 +613,33 @@ func generateWireVectors(t *testing.T) []wireVector {
 		}
 		add(c.name, toServer, encodeClient(enc, &c.msg), form, exp)
 	}
+	for _, c := range wvForeignCases() {
+		v := wireVector{Name: c.name, Direction: c.dir, Hex: strings.ReplaceAll(c.hex, " ", ""), DecodeOnly: true, Error: c.err}
+		if _, err := hex.DecodeString(v.Hex); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var exp any
+		var err error
+		switch {
+		case c.err != "":
+			if wvErrorKinds[c.err] == nil {
+				t.Fatalf("%s: unknown error kind %q", c.name, c.err)
+			}
+		case c.dir == toClient:
+			exp, err = wvNeutralServer(wvSpec(c.msg))
+		default:
+			exp, err = wvNeutralClient(c.cmsg)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if exp != nil {
+			if v.Expected, err = wvMarshal(exp); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+		}
+		out = append(out, v)
+	}
 	return out
 }
 
@@ -669,6 +704,28 @@ func TestWireVectors(t *testing.T) {
 	dec := NewDecoder()
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
+			if v.Error != "" {
+				b, err := hex.DecodeString(v.Hex)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Direction == toClient {
+					var m ServerMessage
+					m, err = dec.DecodeServer(b)
+					if err == nil {
+						t.Fatalf("DecodeServer accepted it as %#v, want %s", m, v.Error)
+					}
+				} else {
+					var m ClientMessage
+					if err = dec.DecodeClient(b, &m); err == nil {
+						t.Fatalf("DecodeClient accepted it as %+v, want %s", m, v.Error)
+					}
+				}
+				if !errors.Is(err, wvErrorKinds[v.Error]) {
+					t.Fatalf("err = %v, want %s", err, v.Error)
+				}
+				return
+			}
 			var want any
 			if err := json.Unmarshal(v.Expected, &want); err != nil {
 				t.Fatal(err)
@@ -727,6 +784,9 @@ func TestWireVectorsCoverage(t *testing.T) {
 	seen := map[string]bool{}
 	dec := NewDecoder()
 	for _, v := range generateWireVectors(t) {
+		if v.Error != "" {
+			continue
+		}
 		b, err := hex.DecodeString(v.Hex)
 		if err != nil {
 			t.Fatal(err)
@@ -791,6 +851,21 @@ func TestWireVectorsCoverage(t *testing.T) {
 		if !seen[w] {
 			t.Errorf("no vector covers %s", w)
 		}
+	}
+
+	// Every MessagePack format is skipped as a trailing element, and the
+	// reserved code is refused.
+	trailing := map[string]bool{}
+	for _, v := range wvIgnorable {
+		trailing[wvFormat(hexb(t, v.hex)[0])] = true
+	}
+	for c := range 256 {
+		if f := wvFormat(byte(c)); f != "(never used)" && !trailing[f] {
+			t.Errorf("no vector has a trailing %s", f)
+		}
+	}
+	if !slices.ContainsFunc(wvRefused, func(v wvValue) bool { return wvFormat(hexb(t, v.hex)[0]) == "(never used)" }) {
+		t.Error("no vector refuses the reserved code 0xc1")
 	}
 }
 

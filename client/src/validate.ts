@@ -20,10 +20,15 @@ export function num(v: unknown, what: string): number {
   return fail(what, "a finite number", v);
 }
 
-/** An integer (any msgpack integer width). */
+/**
+ * An integer (any msgpack integer width) that a number holds exactly. A
+ * 64-bit integer beyond 2^53 − 1 arrives rounded, so it is refused rather
+ * than silently wrong.
+ */
 export function int(v: unknown, what: string): number {
   const n = num(v, what);
   if (!Number.isInteger(n)) fail(what, "an integer", v);
+  if (!Number.isSafeInteger(n)) throw new ValidationError(`${what}: ${n} is beyond 2^53 − 1, so not exact`);
   return n;
 }
 
@@ -62,8 +67,8 @@ export function each<T>(v: unknown, what: string, f: (el: unknown, what: string)
 
 /**
  * A positional array (a msgpack message or element). Elements past the ones
- * read are ignored, so later protocol versions can append fields; a missing
- * element is an error.
+ * read are ignored, so later protocol versions can append fields (the reader
+ * vets them with ignoreAfter); a missing element is an error.
  */
 export class Tuple {
   private readonly items: unknown[];
@@ -106,6 +111,15 @@ export class Tuple {
 
   each<T>(i: number, name: string, f: (el: unknown, what: string) => T): T[] {
     return each(this.at(i, name), `${this.what}.${name}`, f);
+  }
+
+  /**
+   * Passes every element after the first `known` (the ones a later version
+   * appended) to `check`, with its name for errors, for the rules that bound
+   * even ignored elements.
+   */
+  ignoreAfter(known: number, check: (el: unknown, what: string) => void): void {
+    for (let i = known; i < this.items.length; i++) check(this.items[i], `${this.what}[${i}]`);
   }
 }
 

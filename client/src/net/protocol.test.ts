@@ -187,6 +187,11 @@ describe("decode (server → client)", () => {
     assert.equal(m.type === "snapshot" && m.players.length, 1);
   });
 
+  it("ignores a trailing value of any msgpack type (issue 5: a timestamp extension of length 7)", () => {
+    const frame = bytes("94 07 cb 3f f8 00 00 00 00 00 00 00 c7 07 ff 00 00 00 00 00 00 00");
+    assert.deepEqual(decodeServerMessage(frame), { type: "pong", t: 1.5, tick: 0 });
+  });
+
   it("reports unknown message types without failing", () => {
     assert.deepEqual(decodeServerMessage(encode([42, "whatever"])), { type: "unknown", code: 42 });
   });

@@ -1,9 +1,10 @@
 // The player wire (PROTOCOL.md §1): positional msgpack arrays, encoded and
 // decoded with @msgpack/msgpack, narrowed into typed messages and dequantized
 // into world units, radians and booleans. Pure: no sockets, no clocks.
-import { decode, encode } from "@msgpack/msgpack";
+import { encode } from "@msgpack/msgpack";
 import { END_REASONS, PHASES, type MatchEvent, type Phase } from "../match/events";
 import { Tuple, ValidationError } from "../validate";
+import { checkIgnorable, decodeFrame } from "./msgpack";
 
 /** The protocol version this client speaks (hello, welcome). */
 export const PROTOCOL_VERSION = 1;
@@ -176,11 +177,16 @@ export class ProtocolError extends Error {
   override name = "ProtocolError";
 }
 
-/** Decodes one binary frame. Throws ProtocolError when it is malformed. */
+/**
+ * Decodes one binary frame. Elements after the ones this version knows, in
+ * any array, are ignored whatever their msgpack type (PROTOCOL.md §1.2).
+ * Throws ProtocolError when the frame is malformed: by the same rules as the
+ * server's decoder (netcode/decode.go), pinned by the shared wire vectors.
+ */
 export function decodeServerMessage(frame: ArrayBuffer | Uint8Array): ServerMessage {
   let raw: unknown;
   try {
-    raw = decode(frame);
+    raw = decodeFrame(frame);
   } catch (err) {
     throw new ProtocolError(`not msgpack: ${String(err)}`);
   }
@@ -197,7 +203,7 @@ function decodeMessage(raw: unknown): ServerMessage {
   const type = m.uint(0, "type");
   switch (type) {
     case MsgType.Welcome:
-      return {
+      return known(m, 9, {
         type: "welcome",
         version: m.uint(1, "version"),
         player: m.str(2, "player"),
@@ -207,9 +213,9 @@ function decodeMessage(raw: unknown): ServerMessage {
         snapshotRate: positive(m.uint(6, "snapshotRate"), "welcome.snapshotRate"),
         map: m.str(7, "map"),
         roster: m.each(8, "roster", decodeRosterEntry),
-      };
+      });
     case MsgType.Snapshot:
-      return {
+      return known(m, 7, {
         type: "snapshot",
         tick: m.uint(1, "tick"),
         phase: decodePhase(m.uint(2, "phase")),
@@ -217,19 +223,31 @@ function decodeMessage(raw: unknown): ServerMessage {
         scoreLimit: m.uint(4, "scoreLimit"),
         players: m.each(5, "players", decodePlayer),
         projectiles: m.each(6, "projectiles", decodeProjectile),
-      };
+      });
     case MsgType.Events: {
+      const tick = m.uint(1, "tick");
       const events: MatchEvent[] = [];
       for (const e of m.each(2, "events", decodeEvent)) if (e) events.push(e);
-      return { type: "events", tick: m.uint(1, "tick"), events };
+      return known(m, 3, { type: "events", tick, events });
     }
     case MsgType.Pong:
-      return { type: "pong", t: m.num(1, "t"), tick: m.uint(2, "tick") };
+      return known(m, 3, { type: "pong", t: m.num(1, "t"), tick: m.uint(2, "tick") });
     case MsgType.Error:
-      return { type: "error", code: m.uint(1, "code"), reason: m.str(2, "reason"), message: m.str(3, "message") };
+      return known(m, 4, { type: "error", code: m.uint(1, "code"), reason: m.str(2, "reason"), message: m.str(3, "message") });
     default:
       return { type: "unknown", code: type };
   }
+}
+
+/**
+ * Returns `value`, read from the first `count` elements of `t`, once the
+ * elements after them are checked to be ignorable. The caller reads first, so
+ * a missing or wrong field is reported before a bad trailing one, as on the
+ * server.
+ */
+function known<T>(t: Tuple, count: number, value: T): T {
+  t.ignoreAfter(count, checkIgnorable);
+  return value;
 }
 
 function positive(n: number, what: string): number {
@@ -245,19 +263,19 @@ function decodePhase(n: number): Phase {
 
 function decodeRosterEntry(v: unknown, what: string): RosterEntry {
   const t = new Tuple(v, what);
-  return {
+  return known(t, 5, {
     id: t.uint(0, "id"),
     name: t.str(1, "name"),
     bot: (t.uint(2, "flags") & Flag.Bot) !== 0,
     kills: t.uint(3, "kills"),
     deaths: t.uint(4, "deaths"),
-  };
+  });
 }
 
 function decodePlayer(v: unknown, what: string): SnapshotPlayer {
   const t = new Tuple(v, what);
   const flags = t.uint(7, "flags");
-  return {
+  return known(t, 12, {
     id: t.uint(0, "id"),
     x: dequantize(t.int(1, "x")),
     y: dequantize(t.int(2, "y")),
@@ -272,19 +290,19 @@ function decodePlayer(v: unknown, what: string): SnapshotPlayer {
     deaths: t.uint(9, "deaths"),
     respawnTicks: t.uint(10, "respawnTicks"),
     ackSeq: t.uint(11, "ackSeq"),
-  };
+  });
 }
 
 function decodeProjectile(v: unknown, what: string): SnapshotProjectile {
   const t = new Tuple(v, what);
-  return {
+  return known(t, 6, {
     id: t.uint(0, "id"),
     owner: t.uint(1, "owner"),
     x: dequantize(t.int(2, "x")),
     y: dequantize(t.int(3, "y")),
     vx: dequantize(t.int(4, "vx")),
     vy: dequantize(t.int(5, "vy")),
-  };
+  });
 }
 
 /** Decodes one event array; returns null for a kind this client does not know. */
@@ -295,6 +313,7 @@ function decodeEvent(v: unknown, what: string): MatchEvent | null {
   const other = t.uint(2, "other");
   const value = t.int(3, "value");
   const name = t.str(4, "name");
+  t.ignoreAfter(5, checkIgnorable); // unknown kinds too: the server reads every event
   switch (kind) {
     case 1:
       return { kind: "join", player, name, bot: value === 1 };

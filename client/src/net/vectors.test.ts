@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { decodeServerMessage, encodeHello, encodeInput, encodePing, PROTOCOL_VERSION } from "./protocol";
+import { decodeServerMessage, encodeHello, encodeInput, encodePing, PROTOCOL_VERSION, ProtocolError } from "./protocol";
 
 // The golden vectors netcode/vectors_test.go generates with the Go encoder
 // (docs/PROTOCOL.md §1). The path is relative to this file, and equally to its
@@ -11,6 +11,10 @@ import { decodeServerMessage, encodeHello, encodeInput, encodePing, PROTOCOL_VER
 // encoder sends, byte for byte: `clientHex` when @msgpack/msgpack picks
 // another valid form than the Go encoder (whole numbers as integers), else
 // `hex`. The Go test decodes both forms, so the server reads what we send.
+// `decodeOnly` vectors are hand-written bytes no encoder produces (trailing
+// elements of every msgpack type, PROTOCOL.md §1.2): server→client ones must
+// decode to `expected` or, when they carry `error`, be refused with a
+// ProtocolError; client→server ones are decoded by the Go server only.
 const VECTORS = new URL("../../../netcode/testdata/wire_vectors.json", import.meta.url);
 const TOLERANCE = 1e-9;
 
@@ -19,7 +23,9 @@ interface WireVector {
   direction: "serverToClient" | "clientToServer";
   hex: string;
   clientHex?: string;
-  expected: unknown;
+  decodeOnly?: boolean;
+  expected?: unknown;
+  error?: string;
 }
 
 const doc = JSON.parse(readFileSync(VECTORS, "utf8")) as { vectors: WireVector[] };
@@ -93,19 +99,34 @@ function encodeExpected(expected: unknown): Uint8Array {
 
 const toClient = doc.vectors.filter((v) => v.direction === "serverToClient");
 const toServer = doc.vectors.filter((v) => v.direction === "clientToServer");
+// What this client's encoder must produce; the rest only the server decodes.
+const encoded = toServer.filter((v) => !v.decodeOnly);
 
 describe("wire vectors (netcode/testdata/wire_vectors.json)", () => {
   it("cover every message type in both directions", () => {
-    const types = (vs: WireVector[]) => [...new Set(vs.map((v) => (v.expected as { type: string }).type))].sort();
+    const types = (vs: WireVector[]) =>
+      [...new Set(vs.filter((v) => !v.error).map((v) => (v.expected as { type: string }).type))].sort();
     assert.deepEqual(types(toClient), ["error", "events", "pong", "snapshot", "welcome"]);
-    assert.deepEqual(types(toServer), ["hello", "input", "ping"]);
+    assert.deepEqual(types(encoded), ["hello", "input", "ping"]);
     assert.equal(toClient.length + toServer.length, doc.vectors.length, "every vector has a known direction");
-    assert.ok(toServer.some((v) => v.clientHex !== undefined), "some vector exercises the integer form");
+    assert.ok(encoded.some((v) => v.clientHex !== undefined), "some vector exercises the integer form");
+    for (const v of doc.vectors) {
+      assert.ok((v.expected === undefined) !== (v.error === undefined), `${v.name}: either expected or error`);
+      assert.ok(!v.error || v.decodeOnly, `${v.name}: a refused vector is decode-only`);
+    }
+    assert.ok(toClient.some((v) => v.decodeOnly && v.error), "some server→client vector is refused");
+    assert.ok(toClient.some((v) => v.decodeOnly && !v.error), "some decode-only server→client vector is accepted");
   });
 });
 
 describe("server → client vectors decode with protocol.ts", () => {
   for (const v of toClient) {
+    if (v.error) {
+      it(`${v.name} (refused: ${v.error})`, () => {
+        assert.throws(() => decodeServerMessage(bytes(v.hex)), ProtocolError);
+      });
+      continue;
+    }
     it(v.name, () => {
       const got = decodeServerMessage(bytes(v.hex));
       const d = diff("message", got, v.expected, TOLERANCE);
@@ -115,7 +136,7 @@ describe("server → client vectors decode with protocol.ts", () => {
 });
 
 describe("client → server vectors are what protocol.ts sends", () => {
-  for (const v of toServer) {
+  for (const v of encoded) {
     it(v.name, () => {
       const want = v.clientHex ?? v.hex;
       assert.equal(hex(encodeExpected(v.expected)), want, v.clientHex ? "the client's (integer) form" : "the Go encoder's form");

@@ -1,0 +1,305 @@
+package netcode
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// Decode-only golden vectors: bytes that no Encoder here produces but that a
+// later protocol version or a hostile peer may send. They pin PROTOCOL.md
+// §1.2's framing rules on both decoders (this package's Decoder and
+// client/src/net/protocol.ts), above all this one: extra trailing elements,
+// of any MessagePack type, nested at most 16 levels below themselves, are
+// skipped; anything else after the known elements (a reserved code, a length
+// beyond the frame, truncation, deeper nesting) makes the message malformed.
+// Issue 5 was the browser throwing on a pong whose trailing element was a
+// timestamp extension of length 7, which the server skipped.
+//
+// The bytes are written out by hand from the MessagePack spec
+// (github.com/msgpack/msgpack spec.md, "Formats"), not produced by either
+// side's msgpack library, so a library that refuses or reinterprets a valid
+// format shows up as a failing vector.
+
+// wvValue is one MessagePack value, in hex (spaces allowed).
+type wvValue struct{ name, hex string }
+
+// wvIgnorable are trailing values a receiver must skip: every format of the
+// spec at least once (TestWireVectorsCoverage checks the head bytes), with
+// the payloads msgpack libraries commonly refuse or reinterpret: timestamp
+// extensions (type -1) of invalid lengths, map keys that are not strings or
+// numbers, "__proto__", integers beyond 2^53, invalid UTF-8, and nesting at
+// the bound. Nesting counts from the trailing element itself: the element is
+// level 0 and a value inside it may be at most at level 16 (valueEnd's
+// maxSkipDepth).
+var wvIgnorable = []wvValue{
+	{"positive-fixint", "7f"},
+	{"fixmap-string-keys", "82 a1 61 01 a1 62 c0"},
+	{"fixarray", "93 01 a1 78 c0"},
+	{"fixstr", "a5 68656c6c6f"},
+	{"nil", "c0"},
+	{"false", "c2"},
+	{"true", "c3"},
+	{"bin8", "c4 03 010203"},
+	{"bin16", "c5 0001 ff"},
+	{"bin32-empty", "c6 00000000"},
+	{"ext8-timestamp-length-7", "c7 07 ff 00000000000000"}, // issue 5
+	{"ext8-timestamp-length-0", "c7 00 ff"},
+	{"ext8-timestamp96", "c7 0c ff 00000000 0000000000000000"},
+	{"ext8-type-127", "c7 03 7f 010203"},
+	{"ext16-type-minus-128", "c8 0002 80 abcd"},
+	{"ext32-type-0", "c9 00000001 00 ff"},
+	{"float32", "ca 3fc00000"},
+	{"float32-nan", "ca 7fc00000"},
+	{"float64-infinity", "cb 7ff0000000000000"},
+	{"uint8", "cc ff"},
+	{"uint16", "cd ffff"},
+	{"uint32", "ce ffffffff"},
+	{"uint64-max", "cf ffffffffffffffff"},
+	{"uint64-2^53+1", "cf 0020000000000001"},
+	{"int8", "d0 80"},
+	{"int16", "d1 8000"},
+	{"int32", "d2 80000000"},
+	{"int64-min", "d3 8000000000000000"},
+	{"fixext1-timestamp-length-1", "d4 ff 00"},
+	{"fixext2-type-1", "d5 01 0000"},
+	{"fixext4-timestamp32", "d6 ff 00000000"},
+	{"fixext8-timestamp64-nanoseconds-out-of-range", "d7 ff ffffffff 00000000"},
+	{"fixext16-timestamp-length-16", "d8 ff" + strings.Repeat(" 00", 16)},
+	{"str8-invalid-utf8", "d9 03 ff fe e2"},
+	{"str16-overlong-and-surrogate", "da 0005 c0af eda080"},
+	{"str32-empty", "db 00000000"},
+	{"array16", "dc 0002 c0 c3"},
+	{"array32-empty", "dd 00000000"},
+	{"map16-key-__proto__", "de 0001 a9 5f5f70726f746f5f5f 81 a1 78 01"},
+	{"map32-empty", "df 00000000"},
+	{"negative-fixint", "e0"},
+	{"map-key-array", "81 92 01 02 a1 76"},
+	{"map-key-map", "81 81 a1 6b 01 02"},
+	{"map-key-bin", "81 c4 01 00 01"},
+	{"map-key-nil", "81 c0 c0"},
+	{"map-keys-booleans", "82 c2 01 c3 02"},
+	{"map-key-float", "81 cb 3ff8000000000000 01"},
+	{"map-key-ext-timestamp-length-7", "81 c7 07 ff 00000000000000 01"},
+	{"map-key-uint64-max", "81 cf ffffffffffffffff 01"},
+	{"map-duplicate-keys", "82 a1 61 01 a1 61 92 01 02"},
+	{"arrays-16-deep", strings.Repeat("91 ", 16) + "90"},
+	{"scalar-16-deep", strings.Repeat("91 ", 16) + "00"},
+	{"maps-16-deep", strings.Repeat("81 00 ", 16) + "80"},
+	{"map-key-scalar-16-deep", "81 " + strings.Repeat("91 ", 15) + "00 00"},
+	{"map-value-scalar-16-deep", strings.Repeat("81 00 ", 16) + "00"}, // not "maps-16-deep": the last value is a scalar
+}
+
+// wvRefused are trailing values that make the message malformed.
+var wvRefused = []wvValue{
+	{"arrays-17-deep", strings.Repeat("91 ", 17) + "90"},
+	{"scalar-17-deep", strings.Repeat("91 ", 17) + "00"},
+	{"maps-17-deep", strings.Repeat("81 00 ", 17) + "80"},
+	{"map-key-scalar-17-deep", "81 " + strings.Repeat("91 ", 16) + "00 00"},
+	{"map-first-of-equal-keys-17-deep", "82 a1 61 " + strings.Repeat("91 ", 16) + "00 a1 61 00"},
+	{"arrays-2000-deep", strings.Repeat("91", 2000) + "c0"},
+	{"reserved-code-c1", "c1"},
+	{"nested-reserved-code-c1", "92 00 c1"},
+	{"str32-claims-4GiB", "db ffffffff 41"},
+	{"bin32-claims-4GiB", "c6 ffffffff 00"},
+	{"ext32-claims-4GiB", "c9 ffffffff ff 00"},
+	{"array32-claims-4Gi-elements", "dd ffffffff 00"},
+	{"map32-claims-4Gi-pairs", "df ffffffff 00 00"},
+	{"truncated-ext8-timestamp-length-7", "c7 07 ff 000000000000"},
+	{"truncated-fixext8", "d7 ff 00000000"},
+	{"truncated-float64", "cb 3ff0"},
+	{"truncated-str8", "d9 05 6162"},
+	{"array-missing-an-element", "92 01"},
+	{"map-missing-a-value", "81 a1 61"},
+}
+
+// wvErrorKinds are the refusals a vector's "error" may name.
+var wvErrorKinds = map[string]error{"malformed": ErrMalformed, "not_msgpack": ErrNotMsgpack}
+
+// wvForeign is a decode-only vector: hex decodes to msg (toClient) or cmsg
+// (toServer), or is refused with err.
+type wvForeign struct {
+	name string
+	dir  string
+	hex  string
+	msg  ServerMessage
+	cmsg *ClientMessage
+	err  string
+}
+
+// wvArr writes an array header for the elements (the smallest form, as the
+// encoders do) followed by the elements.
+func wvArr(elems ...string) string {
+	n := len(elems)
+	head := fmt.Sprintf("%02x", 0x90+n)
+	if n >= 16 {
+		head = fmt.Sprintf("dc %04x", n)
+	}
+	return head + " " + strings.Join(elems, " ")
+}
+
+// wvStr writes s as a fixstr.
+func wvStr(s string) string {
+	if len(s) >= 32 {
+		panic("wvStr: not a fixstr: " + s)
+	}
+	return fmt.Sprintf("%02x %x", 0xa0+len(s), s)
+}
+
+// wvHexes returns the values' hex, in order.
+func wvHexes(vs []wvValue) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.hex
+	}
+	return out
+}
+
+// wvForeignCases builds the decode-only vectors. Every value of wvIgnorable
+// and wvRefused trails a pong; every array the protocol has (each message,
+// roster entry, player, projectile and event) gets a few ignorable values
+// and, separately, one too deep. A few vectors pin the real fields: integer
+// forms beyond 2^53 are never silently rounded into an integer field, nil
+// and extensions are never a value.
+func wvForeignCases() []wvForeign {
+	with := func(fields []string, extra ...string) []string {
+		return append(append([]string(nil), fields...), extra...)
+	}
+	const (
+		t15 = "cb 3ff8000000000000" // 1.5 as float64
+		t05 = "cb 3fe0000000000000" // 0.5 as float64
+	)
+	pongFields := []string{"07", t15, "00"}
+	pong := &Pong{T: 1.5, Tick: 0}
+
+	rosterFields := []string{"01", wvStr("ada"), "01", "03", "01"}
+	welcome := func(entryExtra, extra []string) string {
+		return wvArr(with([]string{"02", "01", wvStr("p-1"), wvStr("m-1"), "01", "1e", "14", wvStr("arena"),
+			wvArr(wvArr(with(rosterFields, entryExtra...)...))}, extra...)...)
+	}
+	welcomeMsg := &Welcome{Version: 1, Player: "p-1", Match: "m-1", You: 1, TickRate: 30, SnapshotRate: 20, Map: "arena",
+		Roster: []RosterEntry{{ID: 1, Name: "ada", Flags: game.FlagAlive, Kills: 3, Deaths: 1}}}
+
+	// x 16 = 2 units, y -16, aim 0x4000 = π/2, health 100, alive, ackSeq 7;
+	// projectile at (1, 1) moving 400 units/s along x.
+	playerFields := []string{"01", "10", "d0 f0", "00", "00", "cd 4000", "64", "01", "00", "00", "00", "07"}
+	projectileFields := []string{"09", "01", "08", "08", "cd 0c80", "00"}
+	snapshot := func(playerExtra, projectileExtra, extra []string) string {
+		return wvArr(with([]string{"04", "cd 0400", "02", "cd 0e10", "14",
+			wvArr(wvArr(with(playerFields, playerExtra...)...)),
+			wvArr(wvArr(with(projectileFields, projectileExtra...)...))}, extra...)...)
+	}
+	snapshotMsg := &Snapshot{game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
+		Players:     []game.PlayerState{{ID: 1, X: 2, Y: -2, Aim: math.Pi / 2, Health: 100, Flags: game.FlagAlive, AckSeq: 7}},
+		Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400}},
+	}}
+
+	eventFields := []string{"01", "04", "00", "00", wvStr("ada")}
+	events := func(eventExtra, extra []string) string {
+		return wvArr(with([]string{"06", "05", wvArr(wvArr(with(eventFields, eventExtra...)...))}, extra...)...)
+	}
+	eventsMsg := &Events{Tick: 5, Events: []game.Event{{Tick: 5, Kind: game.EventJoin, Player: 4, Name: "ada"}}}
+
+	errorFields := []string{"09", "0d", wvStr("match_full"), wvStr("full")}
+	errorMsg := &ErrorMessage{Code: 13, Reason: "match_full", Message: "full"}
+
+	// A few ignorable values of the kinds @msgpack/msgpack refused, and one
+	// value too deep, for every position.
+	var mix []string
+	for _, v := range wvIgnorable {
+		switch v.name {
+		case "ext8-timestamp-length-7", "map-key-array", "map16-key-__proto__", "arrays-16-deep":
+			mix = append(mix, v.hex)
+		}
+	}
+	deep := []string{strings.Repeat("91 ", 17) + "90"}
+
+	var out []wvForeign
+	ok := func(name, hex string, m ServerMessage) {
+		out = append(out, wvForeign{name: name, dir: toClient, hex: hex, msg: m})
+	}
+	bad := func(name, hex string) {
+		out = append(out, wvForeign{name: name, dir: toClient, hex: hex, err: "malformed"})
+	}
+	for _, v := range wvIgnorable {
+		ok("pong/trailing-"+v.name, wvArr(with(pongFields, v.hex)...), pong)
+	}
+	ok("pong/trailing-every-format-at-once", wvArr(with(pongFields, wvHexes(wvIgnorable)...)...), pong)
+	for _, v := range wvRefused {
+		bad("pong/trailing-"+v.name, wvArr(with(pongFields, v.hex)...))
+	}
+
+	ok("welcome/trailing", welcome(nil, mix), welcomeMsg)
+	ok("welcome/roster-entry-trailing", welcome(mix, nil), welcomeMsg)
+	ok("snapshot/trailing", snapshot(nil, nil, mix), snapshotMsg)
+	ok("snapshot/player-trailing", snapshot(mix, nil, nil), snapshotMsg)
+	ok("snapshot/projectile-trailing", snapshot(nil, mix, nil), snapshotMsg)
+	ok("events/trailing", events(nil, mix), eventsMsg)
+	ok("events/event-trailing", events(mix, nil), eventsMsg)
+	ok("error/trailing", wvArr(with(errorFields, mix...)...), errorMsg)
+	bad("welcome/trailing-too-deep", welcome(nil, deep))
+	bad("welcome/roster-entry-trailing-too-deep", welcome(deep, nil))
+	bad("snapshot/trailing-too-deep", snapshot(nil, nil, deep))
+	bad("snapshot/player-trailing-too-deep", snapshot(deep, nil, nil))
+	bad("snapshot/projectile-trailing-too-deep", snapshot(nil, deep, nil))
+	bad("events/trailing-too-deep", events(nil, deep))
+	bad("events/event-trailing-too-deep", events(deep, nil))
+	bad("error/trailing-too-deep", wvArr(with(errorFields, deep...)...))
+
+	// Real fields: any integer form, any float form where a float goes;
+	// a 64-bit integer beyond 2^53 rounds to nearest in a float field and is
+	// refused in an integer field (JavaScript numbers cannot hold it exactly).
+	ok("pong/tick-uint64-form", wvArr("07", t15, "cf 000000000000002a"), &Pong{T: 1.5, Tick: 42})
+	ok("pong/t-float32", wvArr("07", "ca 3fc00000", "00"), pong)
+	ok("pong/t-uint64-beyond-2^53", wvArr("07", "cf 0020000000000001", "00"), &Pong{T: 1 << 53})
+	ok("pong/t-int64-below-minus-2^53", wvArr("07", "d3 ffdfffffffffffff", "00"), &Pong{T: -(1 << 53)})
+	bad("pong/tick-uint64-beyond-2^53", wvArr("07", t15, "cf 0020000000000001"))
+	bad("pong/t-nil", wvArr("07", "c0", "00"))
+	bad("pong/tick-nil", wvArr("07", t15, "c0"))
+	bad("pong/t-timestamp32", wvArr("07", "d6 ff 00000000", "00"))
+	bad("pong/missing-tick", wvArr("07", t15))
+	bad("pong/bytes-after-the-array", wvArr(pongFields...)+" c0")
+	bad("pong/array-longer-than-its-elements", "94 07 "+t15+" 00")
+
+	// The same rule on the server's side (the browser never decodes these).
+	cok := func(name, hex string, m ClientMessage) {
+		out = append(out, wvForeign{name: name, dir: toServer, hex: hex, cmsg: &m})
+	}
+	cbad := func(name, hex string) {
+		out = append(out, wvForeign{name: name, dir: toServer, hex: hex, err: "malformed"})
+	}
+	ping := ClientMessage{Type: TypePing, Ping: Ping{T: 1.5}}
+	cok("hello/trailing", wvArr(with([]string{"01", "01", wvStr("ada"), wvStr("")}, mix...)...),
+		ClientMessage{Type: TypeHello, Hello: Hello{Version: 1, Name: "ada"}})
+	cok("input/trailing", wvArr(with([]string{"03", "07", "01", "00", t05, "01"}, mix...)...),
+		ClientMessage{Type: TypeInput, Input: game.Input{Seq: 7, MoveX: 1, Aim: 0.5, Buttons: 1}})
+	cok("ping/trailing-every-format-at-once", wvArr(with([]string{"05", t15}, wvHexes(wvIgnorable)...)...), ping)
+	cbad("ping/trailing-too-deep", wvArr(with([]string{"05", t15}, deep...)...))
+	cbad("ping/trailing-reserved-code-c1", wvArr("05", t15, "c1"))
+	return out
+}
+
+// wvFormat names the MessagePack format whose first byte is c (the spec's
+// "Formats" table).
+func wvFormat(c byte) string {
+	switch {
+	case c <= 0x7f:
+		return "positive fixint"
+	case c <= 0x8f:
+		return "fixmap"
+	case c <= 0x9f:
+		return "fixarray"
+	case c <= 0xbf:
+		return "fixstr"
+	case c >= 0xe0:
+		return "negative fixint"
+	}
+	return [...]string{
+		"nil", "(never used)", "false", "true", "bin 8", "bin 16", "bin 32", "ext 8", "ext 16", "ext 32",
+		"float 32", "float 64", "uint 8", "uint 16", "uint 32", "uint 64", "int 8", "int 16", "int 32", "int 64",
+		"fixext 1", "fixext 2", "fixext 4", "fixext 8", "fixext 16", "str 8", "str 16", "str 32",
+		"array 16", "array 32", "map 16", "map 32",
+	}[c-0xc0]
+}
