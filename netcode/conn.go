@@ -9,8 +9,6 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/gobwas/ws"
 )
 
 // closeMode says how a connection is closed.
@@ -282,7 +280,7 @@ func (c *conn) readLoop() {
 // readFailed decides what a read error means for the connection.
 func (c *conn) readFailed(err error) {
 	var pc *peerCloseError
-	var perr ws.ProtocolError
+	var perr protocolError
 	switch {
 	case errors.As(err, &pc):
 		// Either the reply to our close, or the peer closing first.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"slices"
 	"testing"
 
 	"github.com/gobwas/ws"
@@ -90,31 +93,53 @@ func FuzzDecodeServerMessage(f *testing.F) {
 }
 
 // The server's frame reader never panics on a client's byte stream, never
-// returns a message over its limit, and every control answer it produces
-// is a well-formed frame.
+// returns a message over its limit, every control answer it produces is a
+// well-formed unmasked control frame, and reading the stream through reads
+// that fail with a deadline before every byte gives exactly the same
+// results: the reader never loses its place.
 func FuzzFrameReader(f *testing.F) {
 	const limit = 256
-	f.Fuzz(func(t *testing.T, stream []byte) {
-		r := newFrameReader(bytes.NewReader(stream), ws.StateServerSide, limit)
+	read := func(t *testing.T, src io.Reader) []string {
+		r := newFrameReader(src, ws.StateServerSide, limit)
+		var out []string
 		check := func(b []byte) {
 			fr, err := ws.ReadFrame(bytes.NewReader(b))
-			if err != nil || !fr.Header.OpCode.IsControl() || fr.Header.Masked {
+			if err != nil || !fr.Header.OpCode.IsControl() || fr.Header.Masked || !fr.Header.Fin || fr.Header.Rsv != 0 {
 				t.Fatalf("control answer % x is not an unmasked control frame: %v", b, err)
 			}
+			out = append(out, fmt.Sprintf("reply % x", b))
 		}
 		r.reply = check
-		for range 64 {
+		for len(out) < 64 {
 			payload, err := r.next()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
 			if len(payload) > limit {
 				t.Fatalf("message of %d bytes over the %d limit", len(payload), limit)
 			}
+			if err == nil {
+				out = append(out, fmt.Sprintf("message % x", payload))
+				continue
+			}
+			out = append(out, err.Error())
 			var pc *peerCloseError
 			if errors.As(err, &pc) {
 				check(pc.Reply)
+				return out
 			}
-			if err != nil && !errors.Is(err, errTextFrame) {
-				return
+			var perr protocolError
+			if !errors.Is(err, errTextFrame) && !errors.Is(err, errMessageTooBig) && !errors.As(err, &perr) {
+				return out
 			}
+		}
+		return out
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		straight := read(t, bytes.NewReader(stream))
+		stuttered := read(t, &stutterReader{b: stream})
+		if !slices.Equal(straight, stuttered) {
+			t.Fatalf("interrupted reads differ:\n%q\n%q", straight, stuttered)
 		}
 	})
 }
