@@ -59,6 +59,10 @@ type Config struct {
 	// where a newer snapshot replaces an older one, instead of piling up
 	// stale snapshots in the kernel.
 	SendBuffer int
+	// CloseGrace bounds how long a connection the server closes waits for
+	// the client's close frame after sending its own (PROTOCOL.md §1.7);
+	// 0 means 2s.
+	CloseGrace time.Duration
 	// MaxConnections caps the player connections open at once (joined or
 	// still saying hello); an upgrade beyond it is refused before the
 	// upgrade with 503 server_full, so a flood of idle sockets cannot exhaust
@@ -82,6 +86,7 @@ func (c *Config) setDefaults() error {
 		{"WriteTimeout", c.WriteTimeout < 0},
 		{"MaxMessageSize", c.MaxMessageSize < 0},
 		{"OutboxSize", c.OutboxSize < 0},
+		{"CloseGrace", c.CloseGrace < 0},
 		{"MaxConnections", c.MaxConnections < 0},
 	} {
 		if v.neg {
@@ -111,6 +116,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.SendBuffer == 0 {
 		c.SendBuffer = defaultSendBuffer
+	}
+	if c.CloseGrace == 0 {
+		c.CloseGrace = defaultCloseGrace
 	}
 	if c.MaxConnections == 0 {
 		c.MaxConnections = 10000
@@ -245,9 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// after its request, so the connection reads through it.
 	c := newConn(s, nc, rw.Reader, uuid.NewString())
 	if refused := s.register(c); refused != 0 {
-		_ = nc.SetWriteDeadline(time.Now().Add(closeWriteTimeout))
-		_, _ = nc.Write(closeFrame(refused))
-		_ = nc.Close()
+		c.closeRefused(refused)
 		return
 	}
 	s.stats.accepted.Add(1)
