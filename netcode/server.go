@@ -1,7 +1,9 @@
 package netcode
 
 import (
+	"bufio"
 	"context"
+	"crypto/sha1"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gobwas/ws"
 	"github.com/google/uuid"
 
 	"github.com/skirmish-game/skirmish/game"
@@ -207,8 +208,9 @@ func (s *Server) Stats() Stats {
 // ServeHTTP upgrades a player's request to a WebSocket and runs the
 // connection until it closes (PROTOCOL.md §1.1). Refusals happen before the
 // upgrade, as JSON errors: 503 while draining, 400 for a request that is not
-// a WebSocket upgrade, 403 for a disallowed Origin, 503 when the server holds
-// MaxConnections already.
+// a WebSocket upgrade (checkUpgrade), 403 for a disallowed Origin, 503 when
+// the server holds MaxConnections already, 500 if the connection cannot be
+// hijacked.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	draining := s.draining
@@ -236,22 +238,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("origin %q may not connect to this server", r.Header.Get("Origin")))
 		return
 	}
-	nc, rw, _, err := ws.HTTPUpgrader{Timeout: s.cfg.WriteTimeout}.Upgrade(r, w)
+	nc, br, err := s.upgrade(w, r)
 	if err != nil {
 		s.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)
-		if nc != nil {
-			_ = nc.Close()
-		}
 		return
-	}
-	if s.cfg.SendBuffer > 0 {
-		if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
-			_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
-		}
 	}
 	// The hijacked reader may already hold bytes the client sent right
 	// after its request, so the connection reads through it.
-	c := newConn(s, nc, rw.Reader, uuid.NewString())
+	c := newConn(s, nc, br, uuid.NewString())
 	if refused := s.register(c); refused != 0 {
 		c.closeRefused(refused)
 		return
@@ -259,6 +253,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.accepted.Add(1)
 	go c.writeLoop()
 	c.readLoop()
+}
+
+// upgrade completes the server's opening handshake (RFC 6455 §4.2.2) for a
+// request checkUpgrade accepted: it takes the connection over and writes
+// the 101 response itself, so that no other check can refuse what ours
+// accepted (gobwas's HTTPUpgrader read only the first Connection and
+// Upgrade header line, and answered in plain text). No extension and no
+// subprotocol is agreed. It returns the connection and the reader that may
+// already hold bytes the client sent after its request. A connection that
+// cannot be taken over gets a JSON 500.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (net.Conn, *bufio.Reader, error) {
+	nc, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.refuseHTTP(w, http.StatusInternalServerError, "internal", "the server cannot take over this connection")
+		return nil, nil, fmt.Errorf("hijack: %w", err)
+	}
+	// The HTTP server's deadlines are not the WebSocket's: the connection
+	// sets its own for every read and write.
+	_ = nc.SetDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if s.cfg.SendBuffer > 0 {
+		if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+			_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
+		}
+	}
+	_, _ = rw.Writer.WriteString("HTTP/1.1 101 Switching Protocols\r\n" +
+		"Upgrade: websocket\r\n" +
+		"Connection: Upgrade\r\n" +
+		"Sec-WebSocket-Accept: " + acceptKey(r.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n")
+	if err := rw.Writer.Flush(); err != nil {
+		_ = nc.Close()
+		return nil, nil, fmt.Errorf("write the 101 response: %w", err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return nc, rw.Reader, nil
+}
+
+// websocketGUID is the GUID of RFC 6455 §1.3 that the accept key is
+// derived with.
+const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// acceptKey returns the Sec-WebSocket-Accept value for a request's
+// Sec-WebSocket-Key (RFC 6455 §4.2.2): base64(SHA-1(key + GUID)). gobwas/ws
+// computes it internally but does not export it.
+func acceptKey(key string) string {
+	sum := sha1.Sum([]byte(key + websocketGUID))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 func (s *Server) refuseHTTP(w http.ResponseWriter, status int, code, message string) {
@@ -277,9 +317,13 @@ func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 	}{code, message})
 }
 
-// checkUpgrade validates a WebSocket upgrade request (RFC 6455 §4.2.1)
-// before anything is hijacked, so a bad one gets a JSON 400 rather than
-// gobwas's plain-text answer.
+// checkUpgrade is the one check of a WebSocket upgrade request (RFC 6455
+// §4.2.1); every request it accepts gets 101 (upgrade), every other one its
+// JSON 400. HTTP's rules for header fields apply (RFC 9110 §5): names and
+// tokens are case-insensitive, Connection and Upgrade are lists that may
+// hold other tokens, white space and empty elements and may be split over
+// several header lines, while Sec-WebSocket-Key and Sec-WebSocket-Version
+// must appear exactly once (RFC 6455 §11.3.1, §11.3.5).
 func checkUpgrade(r *http.Request) error {
 	switch {
 	case r.Method != http.MethodGet:
@@ -290,25 +334,55 @@ func checkUpgrade(r *http.Request) error {
 		return errors.New(`missing "Connection: Upgrade"`)
 	case !headerHasToken(r.Header, "Upgrade", "websocket"):
 		return errors.New(`missing "Upgrade: websocket"`)
-	case r.Header.Get("Sec-WebSocket-Version") != "13":
-		return errors.New("Sec-WebSocket-Version must be 13")
+	case r.ContentLength != 0 || len(r.TransferEncoding) > 0:
+		// Its bytes would be read as WebSocket frames.
+		return errors.New("a WebSocket upgrade has no body")
 	}
-	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
-	if err != nil || len(key) != 16 {
+	if v := r.Header.Values("Sec-WebSocket-Version"); len(v) != 1 || v[0] != "13" {
+		return errors.New("Sec-WebSocket-Version must be 13, given once")
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	if len(keys) != 1 {
+		return errors.New("Sec-WebSocket-Key must be given once")
+	}
+	if key, err := base64.StdEncoding.DecodeString(keys[0]); err != nil || len(key) != 16 {
 		return errors.New("Sec-WebSocket-Key must be 16 bytes in base64")
 	}
 	return nil
 }
 
+// headerHasToken reports whether the comma-separated lists in all of h's
+// name lines hold token, a lower-case ASCII word, with optional white space
+// (SP, HTAB) around elements and empty elements ignored (RFC 9110 §5.6.1).
 func headerHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
+		for t := range strings.SplitSeq(v, ",") {
+			if equalFoldASCII(strings.Trim(t, " \t"), token) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII word lower,
+// ignoring the case of ASCII letters only (RFC 6455 §4.2.1: "ASCII
+// case-insensitive"). strings.EqualFold would also match Unicode letters
+// that fold to ASCII ones, such as the Kelvin sign (U+212A) to k.
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // originAllowed applies the origin policy described on Config.AllowedOrigins.
