@@ -182,7 +182,7 @@ func NewServer(cfg Config) (*Server, error) {
 type Stats struct {
 	Connections       int64  // player connections open now
 	Accepted          uint64 // upgrades completed since start
-	Rejected          uint64 // upgrade requests refused (400, 403, 503)
+	Rejected          uint64 // upgrade requests refused (400, 403, 500, 503)
 	FramesSent        uint64 // WebSocket frames written
 	BytesSent         uint64 // bytes written to player sockets
 	SnapshotsReplaced uint64 // snapshots superseded in an outbox before being written
@@ -269,8 +269,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (net.Conn, *buf
 		s.refuseHTTP(w, http.StatusInternalServerError, "internal", "the server cannot take over this connection")
 		return nil, nil, fmt.Errorf("hijack: %w", err)
 	}
-	// The HTTP server's deadlines are not the WebSocket's: the connection
-	// sets its own for every read and write.
+	// The HTTP server's deadlines are replaced: the 101 is bounded by
+	// WriteTimeout, then the connection sets its own for every read and
+	// write.
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	if s.cfg.SendBuffer > 0 {
 		if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
