@@ -9,31 +9,40 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/gobwas/ws"
 )
 
 // closeMode says how a connection is closed.
+//
+// Every close the server starts (closeFlush, closeNow) takes the same path,
+// the closing handshake of RFC 6455 §7.1.1: the writer sends the close
+// frame (finish), the reader goes on reading and discarding until the
+// peer's close frame arrives or Config.CloseGrace has passed since the
+// close frame went out (serve), and only then is the socket closed
+// (teardown). Closing TCP while the peer is still sending would reset the
+// connection and could destroy the close frame before the peer reads it.
 type closeMode uint8
 
 const (
-	// closeFlush sends what is queued, then the close frame, then waits
-	// (closeGrace at most) for the peer's close reply. For everything the
-	// server decides on its own: errors, timeouts, match over, shutdown.
+	// closeFlush sends what is queued, then the close frame, then waits for
+	// the peer's close. For everything the server decides on its own:
+	// errors, timeouts, match over, shutdown.
 	closeFlush closeMode = iota + 1
 	// closeNow drops the queue, interrupts a write in progress and sends the
-	// close frame on a best-effort basis. For a client that is too slow.
+	// close frame on a best-effort basis, then waits like closeFlush. For a
+	// client that is too slow.
 	closeNow
-	// closeReply answers the peer's close frame and drops the queue.
+	// closeReply answers the peer's close frame and drops the queue; the
+	// handshake is then complete.
 	closeReply
-	// closeSilent stops writing: the peer is gone.
+	// closeSilent stops writing and reading: the peer is gone.
 	closeSilent
 )
 
 const (
-	// closeGrace bounds the wait for the peer's close reply, so a closing
-	// handshake never holds a connection (or a shutdown) for long.
-	closeGrace = 2 * time.Second
+	// defaultCloseGrace is Config.CloseGrace's default: it bounds the wait
+	// for the peer's close frame, so a closing handshake never holds a
+	// connection (or a shutdown) for long.
+	defaultCloseGrace = 2 * time.Second
 	// closeWriteTimeout bounds writing the close frame of a connection that
 	// is already failing.
 	closeWriteTimeout = time.Second
@@ -56,10 +65,11 @@ type conn struct {
 	closing    chan struct{} // closed by the first closeWith
 	writerDone chan struct{}
 
-	mu        sync.Mutex // guards the close request and deadline changes that race with it
-	closeCode CloseCode
-	mode      closeMode
-	reply     []byte // the close frame for closeReply
+	mu           sync.Mutex // guards the close request and the read deadline
+	closeCode    CloseCode
+	mode         closeMode
+	reply        []byte    // the close frame for closeReply
+	readDeadline time.Time // the read deadline in force
 
 	// Writer goroutine only.
 	batch   []entry
@@ -95,6 +105,17 @@ func (c *conn) closeWith(code CloseCode, mode closeMode, reply []byte) {
 	}
 	c.closeCode, c.mode, c.reply = code, mode, reply
 	c.out.close()
+	switch mode {
+	case closeFlush, closeNow:
+		// The reader reads on for the peer's close. The writer arms the
+		// grace once its close frame is out; until then this bound (the
+		// longest a flush and the close frame may take, plus the grace)
+		// replaces the hello or idle deadline, which may have passed.
+		cfg := &c.srv.cfg
+		c.setReadDeadlineLocked(time.Now().Add(cfg.WriteTimeout + closeWriteTimeout + cfg.CloseGrace))
+	case closeSilent:
+		c.setReadDeadlineLocked(time.Now())
+	}
 	if mode == closeNow || mode == closeSilent {
 		// Interrupt a write in progress; the writer sets its own deadline
 		// again for the close frame.
@@ -119,14 +140,19 @@ func (c *conn) isClosing() bool {
 	}
 }
 
-// setReadDeadline moves the read deadline unless a close is under way (the
-// writer then owns the read deadline, to bound the close handshake).
+// setReadDeadline moves the read deadline (the hello or idle timeout)
+// unless a close is under way: the close path then owns the read deadline.
 func (c *conn) setReadDeadline(t time.Time) {
 	c.mu.Lock()
 	if c.mode == 0 {
-		_ = c.nc.SetReadDeadline(t)
+		c.setReadDeadlineLocked(t)
 	}
 	c.mu.Unlock()
+}
+
+func (c *conn) setReadDeadlineLocked(t time.Time) {
+	c.readDeadline = t
+	_ = c.nc.SetReadDeadline(t)
 }
 
 // writeLoop is the writer goroutine: it sends whatever the outbox holds,
@@ -200,8 +226,9 @@ func (c *conn) writeFailed(err error) {
 }
 
 // finish runs the writer's part of a close: flush (closeFlush only), the
-// close frame, and a read deadline that bounds the wait for the peer's
-// reply.
+// close frame, and, for a close the server started, the read deadline that
+// bounds the wait for the peer's close frame: CloseGrace from now if the
+// close frame went out, now if it did not (nobody would answer it).
 func (c *conn) finish() {
 	c.mu.Lock()
 	code, mode, reply := c.closeCode, c.mode, c.reply
@@ -212,20 +239,21 @@ func (c *conn) finish() {
 	var frame []byte
 	switch mode {
 	case closeFlush:
+		frame = closeFrame(code)
 		if c.pending == nil {
 			c.batch = c.out.take(c.batch[:0])
 			err := c.write(c.batch, c.srv.cfg.WriteTimeout)
 			clear(c.batch)
 			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-				break // the peer is gone; no close frame
+				frame = nil // the peer is gone
 			}
 		}
-		frame = closeFrame(code)
 	case closeNow:
 		frame = closeFrame(code)
 	case closeReply:
 		frame = reply
 	}
+	sent := false
 	if frame != nil {
 		// A frame cut short by a failed write is completed first, so the
 		// close frame still parses on the other side.
@@ -235,85 +263,124 @@ func (c *conn) finish() {
 		}
 		_ = c.nc.SetWriteDeadline(time.Now().Add(min(c.srv.cfg.WriteTimeout, closeWriteTimeout)))
 		c.wv = bufs
-		if _, err := c.wv.WriteTo(c.nc); err != nil {
+		_, err := c.wv.WriteTo(c.nc)
+		if err != nil {
 			c.log.Debug("close frame not sent", "code", code, "err", err)
 		}
+		sent = err == nil
 		c.pending = nil
 	}
 	if mode == closeFlush || mode == closeNow {
+		grace := time.Duration(0)
+		if sent {
+			grace = c.srv.cfg.CloseGrace
+		}
 		c.mu.Lock()
-		_ = c.nc.SetReadDeadline(time.Now().Add(closeGrace))
+		c.setReadDeadlineLocked(time.Now().Add(grace))
 		c.mu.Unlock()
 	}
 }
 
-// readLoop is the reader: it runs the session until the connection ends,
-// then tears the connection down.
+// readLoop is the reader: it runs the session until the connection's close
+// is complete, then tears the connection down.
 func (c *conn) readLoop() {
 	defer c.srv.wg.Done()
 	defer c.teardown()
-	defer func() {
-		// A bug in one session must not take the server down with it.
-		if v := recover(); v != nil {
-			c.log.Error("session panic", "panic", v, "stack", string(debug.Stack()))
-			c.closeWith(CloseInternal, closeFlush, nil)
-		}
-	}()
 	// Through setReadDeadline: a close that got here first (Shutdown right
 	// after the upgrade) owns the read deadline.
 	c.setReadDeadline(time.Now().Add(c.srv.cfg.HelloTimeout))
-	for {
-		payload, err := c.fr.next()
-		switch {
-		case err == nil:
-			if !c.isClosing() { // after a close, only the peer's close reply matters
-				c.handle(payload)
-			}
-			continue
-		case errors.Is(err, errTextFrame):
-			c.closeWith(CloseUnsupportedData, closeFlush, nil)
-			continue
-		}
-		c.readFailed(err)
-		return
+	if !c.serve() {
+		// A bug in the session must not take the server down with it: the
+		// connection closes with 1011 like any other.
+		c.closeWith(CloseInternal, closeFlush, nil)
+		c.serve()
 	}
 }
 
-// readFailed decides what a read error means for the connection.
-func (c *conn) readFailed(err error) {
+// serve reads frames until the close is complete: the peer's close frame
+// (answered, or the answer to the server's), the end of the grace after the
+// server's close frame, or the peer gone. While a close is under way, what
+// the peer sends is read and discarded. It reports false if the session
+// panicked.
+func (c *conn) serve() (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("session panic", "panic", v, "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	for {
+		payload, err := c.fr.next()
+		if err == nil {
+			if !c.isClosing() {
+				c.handle(payload)
+			}
+			continue
+		}
+		if !c.readFailed(err) {
+			return true
+		}
+	}
+}
+
+// readFailed decides what a read error means for the connection and
+// reports whether to read on. The frame reader stays in step after every
+// error it reports but the source's, so a close the server starts here
+// still recognises the peer's close frame.
+func (c *conn) readFailed(err error) bool {
 	var pc *peerCloseError
-	var perr ws.ProtocolError
+	var perr protocolError
 	switch {
 	case errors.As(err, &pc):
 		// Either the reply to our close, or the peer closing first.
 		c.closeWith(CloseCode(pc.Code), closeReply, pc.Reply)
+		return false
+	case errors.Is(err, errTextFrame):
+		c.closeWith(CloseUnsupportedData, closeFlush, nil)
 	case errors.Is(err, errMessageTooBig):
 		c.closeWith(CloseTooBig, closeFlush, nil)
-		c.drain()
 	case errors.As(err, &perr):
 		c.closeWith(CloseProtocolError, closeFlush, nil)
-		c.drain()
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		if c.joined() {
-			c.closeWith(ClosePingTimeout, closeFlush, nil)
-		} else {
-			c.closeWith(CloseHelloTimeout, closeFlush, nil)
-		}
+		return c.timedOut()
 	default:
-		c.closeWith(0, closeSilent, nil)
+		c.closeWith(0, closeSilent, nil) // the peer is gone
+		return false
 	}
+	return true
 }
 
-// drain discards what the peer still sends once the stream is out of step,
-// until it closes or the writer's close deadline passes, so closing the
-// socket does not reset it while the close frame is still on its way.
-func (c *conn) drain() {
-	var buf [512]byte
-	for {
-		if _, err := c.br.Read(buf[:]); err != nil {
-			return
-		}
+// timedOut handles a read that hit its deadline: before a close, the hello
+// or idle timeout closes the connection; during one, the wait for the
+// peer's close is over. A deadline moved after the read failed (the close
+// path extends it) is no timeout at all.
+func (c *conn) timedOut() bool {
+	c.mu.Lock()
+	mode, deadline := c.mode, c.readDeadline
+	c.mu.Unlock()
+	switch {
+	case time.Now().Before(deadline):
+		return true
+	case mode != 0:
+		return false
+	case c.joined():
+		c.closeWith(ClosePingTimeout, closeFlush, nil)
+	default:
+		c.closeWith(CloseHelloTimeout, closeFlush, nil)
 	}
+	return true
+}
+
+// closeRefused closes a connection that register turned away (1001 while
+// draining, 4009 at MaxConnections) through the same closing handshake as
+// every other connection, on the calling (HTTP handler) goroutine: it was
+// never registered, so it has no writer goroutine and nothing queued. It
+// returns within closeWriteTimeout plus CloseGrace.
+func (c *conn) closeRefused(code CloseCode) {
+	c.closeWith(code, closeFlush, nil)
+	c.finish()
+	c.serve()
+	_ = c.nc.Close()
 }
 
 // teardown ends the connection: stop the writer, close the socket, leave

@@ -2,9 +2,14 @@ package netcode
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/gobwas/ws"
 )
 
 // tcpPair returns both ends of a loopback TCP connection.
@@ -29,7 +34,7 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 }
 
 // A connection closed before its reader starts (Shutdown right after the
-// upgrade) still waits only closeGrace for the peer's close reply: the
+// upgrade) still waits only CloseGrace for the peer's close reply: the
 // reader's hello deadline must not replace the close handshake's.
 func TestCloseBeforeReaderStartsKeepsTheCloseGrace(t *testing.T) {
 	srv, _ := benchServer(t)
@@ -53,6 +58,41 @@ func TestCloseBeforeReaderStartsKeepsTheCloseGrace(t *testing.T) {
 	case <-time.After(waitLong):
 		sc.Close() // unblock the reader before failing
 		<-done
-		t.Fatalf("the reader waited past %v for a close reply (grace %v)", waitLong, closeGrace)
+		t.Fatalf("the reader waited past %v for a close reply (grace %v)", waitLong, srv.cfg.CloseGrace)
+	}
+}
+
+// A connection that register turns away after the upgrade (4009 at
+// MaxConnections, 1001 while draining: races the checks before the upgrade
+// lose) closes through the same handshake as every other: the client gets
+// the close frame, what it still sends is read, and TCP is closed right
+// after its close reply.
+func TestRefusedConnectionWaitsForTheClientsClose(t *testing.T) {
+	srv, _ := benchServer(t)
+	srv.cfg.CloseGrace = waitLong
+	sc, cc := tcpPair(t)
+	c := newConn(srv, sc, bufio.NewReader(sc), "refused")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.closeRefused(CloseServerBusy)
+	}()
+	_ = cc.SetDeadline(time.Now().Add(waitShort))
+	w := &wireConn{nc: cc, br: bufio.NewReader(cc)}
+	h, p, err := w.frame()
+	if err != nil || h.OpCode != ws.OpClose || !bytes.Equal(p, closePayload(uint16(CloseServerBusy), CloseServerBusy.String())) {
+		t.Fatalf("got %v % x, %v; want the 4009 close frame", h.OpCode, p, err)
+	}
+	for range 20 {
+		w.write(t, rawFrame{op: ws.OpBinary, payload: []byte{0x92, 0x05, 0x00}}.bytes())
+	}
+	w.write(t, rawFrame{op: ws.OpClose, payload: p[:2]}.bytes())
+	if _, _, err := w.frame(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the close reply: %v, want EOF", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(waitShort):
+		t.Fatal("closeRefused did not return after the close reply")
 	}
 }

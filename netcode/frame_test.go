@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gobwas/ws"
+
+	"github.com/skirmish-game/skirmish/game"
 )
 
 // clientBytes compiles frames as a client sends them (masked).
@@ -81,7 +86,7 @@ func TestFrameReader(t *testing.T) {
 		{
 			name:   "unmasked frame is a protocol error",
 			stream: ws.MustCompileFrame(ws.NewBinaryFrame([]byte("x"))),
-			want:   []result{{err: ws.ErrProtocolMaskRequired}},
+			want:   []result{{err: errNotMasked}},
 		},
 		{
 			name:   "truncated frame",
@@ -163,8 +168,202 @@ func TestPutHeader(t *testing.T) {
 func TestFrameReaderLengthMSBIsAProtocolError(t *testing.T) {
 	stream := []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4}
 	_, err := newFrameReader(bytes.NewReader(stream), ws.StateServerSide, 64).next()
-	var perr ws.ProtocolError
-	if !errors.As(err, &perr) {
-		t.Fatalf("err = %v (%T), want a ws.ProtocolError", err, err)
+	if !errors.Is(err, errLengthMSB) {
+		t.Fatalf("err = %v (%T), want errLengthMSB", err, err)
+	}
+}
+
+// Every header rule is checked by the reader itself, and a frame that breaks
+// one is skipped whole: the stream stays in step, so the peer's close frame
+// is still recognised while the connection closes.
+func TestFrameReaderChecksEveryHeaderField(t *testing.T) {
+	ok := rawFrame{op: ws.OpBinary, payload: []byte("ok")}.bytes()
+	tests := []struct {
+		name   string
+		client bool // read as the client (the peer is a server)
+		frame  rawFrame
+		want   error
+	}{
+		{"RSV1", false, rawFrame{op: ws.OpBinary, rsv: 4, payload: []byte("x")}, errReservedBits},
+		{"RSV2 on a ping", false, rawFrame{op: ws.OpPing, rsv: 2}, errReservedBits},
+		{"RSV3 on a close", false, rawFrame{op: ws.OpClose, rsv: 1}, errReservedBits},
+		{"opcode 3", false, rawFrame{op: 3, payload: []byte("x")}, errReservedOpcode},
+		{"opcode 0xF", false, rawFrame{op: 0xf}, errReservedOpcode},
+		{"16-bit length under 126", false, rawFrame{op: ws.OpBinary, lenForm: 126, payload: make([]byte, 125)}, errLengthNotMinimal},
+		{"64-bit length under 65536", false, rawFrame{op: ws.OpBinary, lenForm: 127, payload: make([]byte, 3)}, errLengthNotMinimal},
+		{"unmasked client frame", false, rawFrame{op: ws.OpBinary, unmasked: true, payload: []byte("x")}, errNotMasked},
+		{"masked server frame", true, rawFrame{op: ws.OpBinary, payload: []byte("x")}, errMasked},
+		{"fragmented ping", false, rawFrame{op: ws.OpPing, notFin: true}, errControlFragmented},
+		{"126-byte pong", false, rawFrame{op: ws.OpPong, payload: make([]byte, 126)}, errControlTooLong},
+		{"lone continuation", false, rawFrame{op: ws.OpContinuation, payload: []byte("x")}, errContinuation},
+		{"close of 1 byte", false, rawFrame{op: ws.OpClose, payload: []byte{3}}, errCloseTruncated},
+		{"close 5000", false, rawFrame{op: ws.OpClose, payload: closePayload(5000, "")}, errCloseCode},
+		{"close 1005", false, rawFrame{op: ws.OpClose, payload: closePayload(1005, "")}, errCloseCode},
+		{"close 1015 from a server", true, rawFrame{op: ws.OpClose, unmasked: true, payload: closePayload(1015, "")}, errCloseCode},
+		{"close reason not UTF-8", false, rawFrame{op: ws.OpClose, payload: closePayload(1000, "\xed\xa0\x80")}, errCloseReason},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			state, next := ws.StateServerSide, ok
+			if tc.client {
+				state, next = ws.StateClientSide, rawFrame{op: ws.OpBinary, unmasked: true, payload: []byte("ok")}.bytes()
+			}
+			r := newFrameReader(bytes.NewReader(append(tc.frame.bytes(), next...)), state, 256)
+			_, err := r.next()
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			var pc *peerCloseError
+			if errors.As(err, &pc) {
+				if pc.Code != ws.StatusCode(CloseProtocolError) {
+					t.Fatalf("invalid close recorded as %d, want 1002", pc.Code)
+				}
+				checkCloseReply(t, pc.Reply, tc.client, closePayload(1002, "protocol error"))
+				return // nothing is read after a close
+			}
+			if p, err := r.next(); err != nil || string(p) != "ok" {
+				t.Fatalf("after the bad frame: %q, %v; want the next message", p, err)
+			}
+		})
+	}
+}
+
+// checkCloseReply checks that reply is one close frame with the given
+// payload, masked exactly when it is the client's.
+func checkCloseReply(t *testing.T, reply []byte, client bool, payload []byte) {
+	t.Helper()
+	h, err := ws.ReadHeader(bytes.NewReader(reply))
+	if err != nil || h.OpCode != ws.OpClose || !h.Fin || h.Rsv != 0 || h.Masked != client {
+		t.Fatalf("reply % x: header %+v, %v", reply, h, err)
+	}
+	p := bytes.Clone(reply[len(reply)-int(h.Length):])
+	if h.Masked {
+		ws.Cipher(p, h.Mask, 0)
+	}
+	if !bytes.Equal(p, payload) {
+		t.Fatalf("reply payload % x, want % x", p, payload)
+	}
+}
+
+// A valid close is echoed (its code only), on both sides; an empty close is
+// answered with an empty close.
+func TestFrameReaderEchoesValidCloses(t *testing.T) {
+	for _, client := range []bool{false, true} {
+		for _, tc := range []struct {
+			payload, echo []byte
+			code          ws.StatusCode
+		}{
+			{nil, []byte{}, ws.StatusNoStatusRcvd},
+			{closePayload(1000, "bye"), closePayload(1000, ""), 1000},
+			{closePayload(1014, ""), closePayload(1014, ""), 1014},
+			{closePayload(3000, "é"), closePayload(3000, ""), 3000},
+			{closePayload(4999, ""), closePayload(4999, ""), 4999},
+		} {
+			state := ws.StateServerSide
+			if client {
+				state = ws.StateClientSide
+			}
+			stream := rawFrame{op: ws.OpClose, unmasked: client, payload: tc.payload}.bytes()
+			_, err := newFrameReader(bytes.NewReader(stream), state, 16).next()
+			var pc *peerCloseError
+			if !errors.As(err, &pc) || pc.Err != nil || pc.Code != tc.code {
+				t.Fatalf("client %v, close % x: err %v, want a valid close %d", client, tc.payload, err, tc.code)
+			}
+			checkCloseReply(t, pc.Reply, client, tc.echo)
+		}
+	}
+}
+
+// stutterReader hands out its stream one byte at a time, failing with a
+// deadline error before every byte, as a socket read under a short deadline
+// may.
+type stutterReader struct {
+	b    []byte
+	fail bool
+}
+
+func (s *stutterReader) Read(p []byte) (int, error) {
+	if len(s.b) == 0 {
+		return 0, io.EOF
+	}
+	if s.fail = !s.fail; s.fail {
+		return 0, os.ErrDeadlineExceeded
+	}
+	p[0], s.b = s.b[0], s.b[1:]
+	return 1, nil
+}
+
+// A read that fails part-way (a deadline) loses nothing: the next call
+// carries on where it stopped, so a connection can go on reading for the
+// peer's close after a timeout.
+func TestFrameReaderResumesAfterADeadline(t *testing.T) {
+	stream := bytes.Join([][]byte{
+		rawFrame{op: ws.OpBinary, notFin: true, payload: []byte("frag")}.bytes(),
+		rawFrame{op: ws.OpPing, payload: []byte("p")}.bytes(),
+		rawFrame{op: ws.OpContinuation, payload: bytes.Repeat([]byte("ment"), 40)}.bytes(),
+		rawFrame{op: ws.OpText, payload: []byte("skipped")}.bytes(),
+		rawFrame{op: ws.OpBinary, payload: make([]byte, 300)}.bytes(),
+		rawFrame{op: ws.OpBinary, payload: []byte("last")}.bytes(),
+		rawFrame{op: ws.OpClose, payload: closePayload(1000, "")}.bytes(),
+	}, nil)
+	r := newFrameReader(&stutterReader{b: stream}, ws.StateServerSide, 256)
+	var got []string
+	pongs := 0
+	r.reply = func([]byte) { pongs++ }
+	for {
+		p, err := r.next()
+		switch {
+		case err == nil:
+			got = append(got, string(p))
+			continue
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			continue
+		case errors.Is(err, errTextFrame), errors.Is(err, errMessageTooBig):
+			got = append(got, err.Error())
+			continue
+		}
+		var pc *peerCloseError
+		if !errors.As(err, &pc) || pc.Code != 1000 {
+			t.Fatalf("ended with %v, want the close", err)
+		}
+		break
+	}
+	want := []string{"frag" + strings.Repeat("ment", 40), errTextFrame.Error(), errMessageTooBig.Error(), "last"}
+	if !slices.Equal(got, want) || pongs != 1 {
+		t.Fatalf("read %q and %d pongs, want %q and 1", got, pongs, want)
+	}
+}
+
+// loopReader serves the same bytes forever.
+type loopReader struct {
+	b   []byte
+	off int
+}
+
+func (l *loopReader) Read(p []byte) (int, error) {
+	n := copy(p, l.b[l.off:])
+	l.off = (l.off + n) % len(l.b)
+	return n, nil
+}
+
+// BenchmarkFrameReaderInput reads one masked input frame (the per-message
+// framing work of a connection's reader), with a ping every 30 frames as a
+// client sends them.
+func BenchmarkFrameReaderInput(b *testing.B) {
+	enc := NewEncoder()
+	input := rawFrame{op: ws.OpBinary, payload: bytes.Clone(enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, Aim: 2.5}))}.bytes()
+	var stream []byte
+	for range 30 {
+		stream = append(stream, input...)
+	}
+	stream = append(stream, rawFrame{op: ws.OpPing, payload: []byte("1234")}.bytes()...)
+	r := newFrameReader(&loopReader{b: stream}, ws.StateServerSide, MaxClientMessage)
+	r.reply = func([]byte) {}
+	b.SetBytes(int64(len(input)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.next(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,9 +1,15 @@
 package netcode
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gobwas/ws"
@@ -90,31 +96,116 @@ func FuzzDecodeServerMessage(f *testing.F) {
 }
 
 // The server's frame reader never panics on a client's byte stream, never
-// returns a message over its limit, and every control answer it produces
-// is a well-formed frame.
+// returns a message over its limit, every control answer it produces is a
+// well-formed unmasked control frame, and reading the stream through reads
+// that fail with a deadline before every byte gives exactly the same
+// results: the reader never loses its place.
 func FuzzFrameReader(f *testing.F) {
 	const limit = 256
-	f.Fuzz(func(t *testing.T, stream []byte) {
-		r := newFrameReader(bytes.NewReader(stream), ws.StateServerSide, limit)
+	read := func(t *testing.T, src io.Reader) []string {
+		r := newFrameReader(src, ws.StateServerSide, limit)
+		var out []string
 		check := func(b []byte) {
 			fr, err := ws.ReadFrame(bytes.NewReader(b))
-			if err != nil || !fr.Header.OpCode.IsControl() || fr.Header.Masked {
+			if err != nil || !fr.Header.OpCode.IsControl() || fr.Header.Masked || !fr.Header.Fin || fr.Header.Rsv != 0 {
 				t.Fatalf("control answer % x is not an unmasked control frame: %v", b, err)
 			}
+			out = append(out, fmt.Sprintf("reply % x", b))
 		}
 		r.reply = check
-		for range 64 {
+		for len(out) < 64 {
 			payload, err := r.next()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
 			if len(payload) > limit {
 				t.Fatalf("message of %d bytes over the %d limit", len(payload), limit)
 			}
+			if err == nil {
+				out = append(out, fmt.Sprintf("message % x", payload))
+				continue
+			}
+			out = append(out, err.Error())
 			var pc *peerCloseError
 			if errors.As(err, &pc) {
 				check(pc.Reply)
+				return out
 			}
-			if err != nil && !errors.Is(err, errTextFrame) {
-				return
+			var perr protocolError
+			if !errors.Is(err, errTextFrame) && !errors.Is(err, errMessageTooBig) && !errors.As(err, &perr) {
+				return out
 			}
+		}
+		return out
+	}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		straight := read(t, bytes.NewReader(stream))
+		stuttered := read(t, &stutterReader{b: stream})
+		if !slices.Equal(straight, stuttered) {
+			t.Fatalf("interrupted reads differ:\n%q\n%q", straight, stuttered)
+		}
+	})
+}
+
+// checkUpgrade's verdict on any Connection and Upgrade values, as net/http
+// parses them, is the one of a plain reading of RFC 9110 §5.6.1 and RFC
+// 6455 §4.2.1 (some comma-separated element, stripped of SP and HTAB, is
+// the token in ASCII case-insensitive comparison), and does not change when
+// every element moves to a header line of its own or the ASCII letters are
+// upper-cased.
+func FuzzCheckUpgrade(f *testing.F) {
+	parse := func(connection, upgrade []string) (*http.Request, bool) {
+		var b strings.Builder
+		b.WriteString("GET /ws HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Key: " + testKey + "\r\nSec-WebSocket-Version: 13\r\n")
+		for _, v := range connection {
+			b.WriteString("Connection: " + v + "\r\n")
+		}
+		for _, v := range upgrade {
+			b.WriteString("Upgrade: " + v + "\r\n")
+		}
+		b.WriteString("\r\n")
+		r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
+		return r, err == nil
+	}
+	mapASCII := func(s string, from, to byte) string { // shifts the letters from..from+25 to to..to+25
+		b := []byte(s)
+		for i, c := range b {
+			if from <= c && c <= from+25 {
+				b[i] = c - from + to
+			}
+		}
+		return string(b)
+	}
+	lowerASCII := func(s string) string { return mapASCII(s, 'A', 'a') }
+	has := func(values []string, token string) bool {
+		for _, v := range values {
+			for _, e := range strings.Split(v, ",") {
+				if lowerASCII(strings.Trim(e, " \t")) == token {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	f.Fuzz(func(t *testing.T, connection, upgrade string) {
+		if strings.ContainsAny(connection+upgrade, "\r\n") {
+			return // another header line, not another value
+		}
+		r, ok := parse([]string{connection}, []string{upgrade})
+		if !ok {
+			return
+		}
+		got := checkUpgrade(r) == nil
+		if want := has(r.Header.Values("Connection"), "upgrade") && has(r.Header.Values("Upgrade"), "websocket"); got != want {
+			t.Fatalf("Connection %q, Upgrade %q: accepted %v, want %v", connection, upgrade, got, want)
+		}
+		split, ok := parse(strings.Split(connection, ","), strings.Split(upgrade, ","))
+		if ok && (checkUpgrade(split) == nil) != got {
+			t.Fatalf("Connection %q, Upgrade %q: accepted %v, but %v with one element per line", connection, upgrade, got, !got)
+		}
+		upper, ok := parse([]string{mapASCII(connection, 'a', 'A')}, []string{mapASCII(upgrade, 'a', 'A')})
+		if ok && (checkUpgrade(upper) == nil) != got {
+			t.Fatalf("Connection %q, Upgrade %q: accepted %v, but %v in upper case", connection, upgrade, got, !got)
 		}
 	})
 }

@@ -1,7 +1,9 @@
 package netcode
 
 import (
+	"bufio"
 	"context"
+	"crypto/sha1"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gobwas/ws"
 	"github.com/google/uuid"
 
 	"github.com/skirmish-game/skirmish/game/match"
@@ -60,6 +61,10 @@ type Config struct {
 	// where a newer snapshot replaces an older one, instead of piling up
 	// stale snapshots in the kernel.
 	SendBuffer int
+	// CloseGrace bounds how long a connection the server closes waits for
+	// the client's close frame after sending its own (PROTOCOL.md §1.7);
+	// 0 means 2s.
+	CloseGrace time.Duration
 	// MaxConnections caps the player connections open at once (joined or
 	// still saying hello); an upgrade beyond it is refused before the
 	// upgrade with 503 server_full, so a flood of idle sockets cannot exhaust
@@ -88,6 +93,7 @@ func (c *Config) setDefaults() error {
 		{"WriteTimeout", c.WriteTimeout < 0},
 		{"MaxMessageSize", c.MaxMessageSize < 0},
 		{"OutboxSize", c.OutboxSize < 0},
+		{"CloseGrace", c.CloseGrace < 0},
 		{"MaxConnections", c.MaxConnections < 0},
 	} {
 		if v.neg {
@@ -117,6 +123,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.SendBuffer == 0 {
 		c.SendBuffer = defaultSendBuffer
+	}
+	if c.CloseGrace == 0 {
+		c.CloseGrace = defaultCloseGrace
 	}
 	if c.MaxConnections == 0 {
 		c.MaxConnections = DefaultMaxConnections
@@ -179,7 +188,7 @@ func NewServer(cfg Config) (*Server, error) {
 type Stats struct {
 	Connections       int64  // player connections open now
 	Accepted          uint64 // upgrades completed since start
-	Rejected          uint64 // upgrade requests refused (400, 403, 503)
+	Rejected          uint64 // upgrade requests refused (400, 403, 500, 503)
 	FramesSent        uint64 // WebSocket frames written
 	BytesSent         uint64 // bytes written to player sockets
 	SnapshotsReplaced uint64 // snapshots superseded in an outbox before being written
@@ -205,8 +214,9 @@ func (s *Server) Stats() Stats {
 // ServeHTTP upgrades a player's request to a WebSocket and runs the
 // connection until it closes (PROTOCOL.md §1.1). Refusals happen before the
 // upgrade, as JSON errors: 503 while draining, 400 for a request that is not
-// a WebSocket upgrade, 403 for a disallowed Origin, 503 when the server holds
-// MaxConnections already.
+// a WebSocket upgrade (checkUpgrade), 403 for a disallowed Origin, 503 when
+// the server holds MaxConnections already, 500 if the connection cannot be
+// hijacked.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	draining := s.draining
@@ -234,26 +244,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("origin %q may not connect to this server", r.Header.Get("Origin")))
 		return
 	}
-	nc, rw, _, err := ws.HTTPUpgrader{Timeout: s.cfg.WriteTimeout}.Upgrade(r, w)
+	nc, br, err := s.upgrade(w, r)
 	if err != nil {
 		s.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)
-		if nc != nil {
-			_ = nc.Close()
-		}
 		return
-	}
-	if s.cfg.SendBuffer > 0 {
-		if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
-			_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
-		}
 	}
 	// The hijacked reader may already hold bytes the client sent right
 	// after its request, so the connection reads through it.
-	c := newConn(s, nc, rw.Reader, uuid.NewString())
+	c := newConn(s, nc, br, uuid.NewString())
 	if refused := s.register(c); refused != 0 {
-		_ = nc.SetWriteDeadline(time.Now().Add(closeWriteTimeout))
-		_, _ = nc.Write(closeFrame(refused))
-		_ = nc.Close()
+		c.closeRefused(refused)
 		return
 	}
 	s.stats.accepted.Add(1)
@@ -261,14 +261,65 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.readLoop()
 }
 
+// upgrade completes the server's opening handshake (RFC 6455 §4.2.2) for a
+// request checkUpgrade accepted: it takes the connection over and writes
+// the 101 response itself, so that no other check can refuse what ours
+// accepted (gobwas's HTTPUpgrader read only the first Connection and
+// Upgrade header line, and answered in plain text). No extension and no
+// subprotocol is agreed. It returns the connection and the reader that may
+// already hold bytes the client sent after its request. A connection that
+// cannot be taken over gets a JSON 500.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (net.Conn, *bufio.Reader, error) {
+	nc, rw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.refuseHTTP(w, http.StatusInternalServerError, "internal", "the server cannot take over this connection")
+		return nil, nil, fmt.Errorf("hijack: %w", err)
+	}
+	// The HTTP server's deadlines are replaced: the 101 is bounded by
+	// WriteTimeout, then the connection sets its own for every read and
+	// write.
+	_ = nc.SetDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if s.cfg.SendBuffer > 0 {
+		if tc, ok := nc.(interface{ SetWriteBuffer(int) error }); ok {
+			_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
+		}
+	}
+	_, _ = rw.Writer.WriteString("HTTP/1.1 101 Switching Protocols\r\n" +
+		"Upgrade: websocket\r\n" +
+		"Connection: Upgrade\r\n" +
+		"Sec-WebSocket-Accept: " + acceptKey(r.Header.Get("Sec-WebSocket-Key")) + "\r\n\r\n")
+	if err := rw.Writer.Flush(); err != nil {
+		_ = nc.Close()
+		return nil, nil, fmt.Errorf("write the 101 response: %w", err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return nc, rw.Reader, nil
+}
+
+// websocketGUID is the GUID of RFC 6455 §1.3 that the accept key is
+// derived with.
+const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// acceptKey returns the Sec-WebSocket-Accept value for a request's
+// Sec-WebSocket-Key (RFC 6455 §4.2.2): base64(SHA-1(key + GUID)). gobwas/ws
+// computes it internally but does not export it.
+func acceptKey(key string) string {
+	sum := sha1.Sum([]byte(key + websocketGUID))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
 func (s *Server) refuseHTTP(w http.ResponseWriter, status int, code, message string) {
 	s.stats.rejected.Add(1)
 	httpapi.WriteError(w, status, code, message)
 }
 
-// checkUpgrade validates a WebSocket upgrade request (RFC 6455 §4.2.1)
-// before anything is hijacked, so a bad one gets a JSON 400 rather than
-// gobwas's plain-text answer.
+// checkUpgrade is the one check of a WebSocket upgrade request (RFC 6455
+// §4.2.1); every request it accepts gets 101 (upgrade), every other one its
+// JSON 400. HTTP's rules for header fields apply (RFC 9110 §5): names and
+// tokens are case-insensitive, Connection and Upgrade are lists that may
+// hold other tokens, white space and empty elements and may be split over
+// several header lines, while Sec-WebSocket-Key and Sec-WebSocket-Version
+// must appear exactly once (RFC 6455 §11.3.1, §11.3.5).
 func checkUpgrade(r *http.Request) error {
 	switch {
 	case r.Method != http.MethodGet:
@@ -279,25 +330,55 @@ func checkUpgrade(r *http.Request) error {
 		return errors.New(`missing "Connection: Upgrade"`)
 	case !headerHasToken(r.Header, "Upgrade", "websocket"):
 		return errors.New(`missing "Upgrade: websocket"`)
-	case r.Header.Get("Sec-WebSocket-Version") != "13":
-		return errors.New("Sec-WebSocket-Version must be 13")
+	case r.ContentLength != 0 || len(r.TransferEncoding) > 0:
+		// Its bytes would be read as WebSocket frames.
+		return errors.New("a WebSocket upgrade has no body")
 	}
-	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
-	if err != nil || len(key) != 16 {
+	if v := r.Header.Values("Sec-WebSocket-Version"); len(v) != 1 || v[0] != "13" {
+		return errors.New("Sec-WebSocket-Version must be 13, given once")
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	if len(keys) != 1 {
+		return errors.New("Sec-WebSocket-Key must be given once")
+	}
+	if key, err := base64.StdEncoding.DecodeString(keys[0]); err != nil || len(key) != 16 {
 		return errors.New("Sec-WebSocket-Key must be 16 bytes in base64")
 	}
 	return nil
 }
 
+// headerHasToken reports whether the comma-separated lists in all of h's
+// name lines hold token, a lower-case ASCII word, with optional white space
+// (SP, HTAB) around elements and empty elements ignored (RFC 9110 §5.6.1).
 func headerHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
+		for t := range strings.SplitSeq(v, ",") {
+			if equalFoldASCII(strings.Trim(t, " \t"), token) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII word lower,
+// ignoring the case of ASCII letters only (RFC 6455 §4.2.1: "ASCII
+// case-insensitive"). strings.EqualFold would also match Unicode letters
+// that fold to ASCII ones, such as the Kelvin sign (U+212A) to k.
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // originAllowed applies the origin policy described on Config.AllowedOrigins.

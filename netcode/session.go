@@ -42,7 +42,6 @@ const (
 // inputs and pings. Its methods run on the reader goroutine only.
 type session struct {
 	id  string // this session's UUID, sent as the welcome's player
-	br  *bufio.Reader
 	fr  *frameReader
 	dec *Decoder
 	enc *Encoder
@@ -59,7 +58,7 @@ type session struct {
 }
 
 func (c *conn) initSession(id string, br *bufio.Reader) {
-	c.id, c.br = id, br
+	c.id = id
 	c.fr = newFrameReader(br, ws.StateServerSide, c.srv.cfg.MaxMessageSize)
 	c.fr.reply = func(frame []byte) {
 		if !c.out.push(frame) {
