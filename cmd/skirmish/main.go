@@ -84,7 +84,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	log := newLogger(cfg, stderr)
+	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	srv, err := newServer(cfg, log)
 	if err != nil {
 		return err
