@@ -167,3 +167,27 @@ func proxyNetsim(ctx context.Context, cfg netsimConfig, log *slog.Logger, cuts <
 	wg.Wait()
 	return err
 }
+
+// netDialer is netcode.DialOptions.NetDial's type.
+type netDialer = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// botDialer gives load bot n a link of its own for imp, so the bots'
+// stalls fall out of phase as independent players' networks do (with a
+// ramp), and returns the dial function for netcode.DialOptions.NetDial
+// (nil when imp is zero) and stop, which lets what is queued — the bot's
+// close — through before it ends the link.
+func botDialer(imp netsim.Impairment, n int) (dial netDialer, stop func(), err error) {
+	if imp.IsZero() {
+		return nil, func() {}, nil
+	}
+	link, err := netsim.NewLink(netsim.Config{Impairment: imp, Seed: uint64(n) + 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	return link.Dial, func() {
+		// Long enough for a close handshake through the link, bounded.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second+2*(imp.Delay+imp.Jitter+imp.Stall.Duration))
+		defer cancel()
+		_ = link.Shutdown(ctx)
+	}, nil
+}
