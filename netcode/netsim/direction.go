@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// readSize is the most one read takes from a source.
-const readSize = 16 << 10
+// readSize is the most one read takes from a source: a few segments, and
+// small, since the load tool runs a link per bot.
+const readSize = 4 << 10
 
 // segmentOverhead is what a queued segment costs beside its bytes (its
 // slice header, delivery time and list slot), counted against the queue

@@ -45,7 +45,9 @@ type Config struct {
 	// holds: bytes read from its source and not yet delivered, plus 64
 	// bytes of bookkeeping per queued segment. A full direction stops
 	// reading its source, so TCP flow control makes the sender's writes
-	// block instead of the link growing. 0 means DefaultQueueLimit; less
+	// block instead of the link growing. With a Rate, a sender that
+	// fills the queue waits up to QueueLimit/Rate in it, as behind a real
+	// bottleneck's buffer (bufferbloat). 0 means DefaultQueueLimit; less
 	// than one full segment (1524) is refused.
 	QueueLimit int
 	// Seed seeds each direction's jitter; 0 picks one at random.

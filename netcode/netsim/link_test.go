@@ -38,7 +38,7 @@ func newLink(t *testing.T, cfg Config) *Link {
 	return l
 }
 
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,7 +48,7 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
-func accept(t *testing.T, ln net.Listener) net.Conn {
+func accept(t testing.TB, ln net.Listener) net.Conn {
 	t.Helper()
 	type result struct {
 		c   net.Conn
@@ -75,7 +75,7 @@ func accept(t *testing.T, ln net.Listener) net.Conn {
 
 // through returns the two ends of a connection carried by l: near is the
 // client's end (a → b, Up), far the server's.
-func through(t *testing.T, l *Link, how string) (near, far net.Conn) {
+func through(t testing.TB, l *Link, how string) (near, far net.Conn) {
 	t.Helper()
 	srv := listen(t)
 	switch how {
