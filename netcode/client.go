@@ -30,6 +30,10 @@ type DialOptions struct {
 	MaxMessageSize int
 	// WriteTimeout bounds each write; 0 means 5s.
 	WriteTimeout time.Duration
+	// NetDial opens the TCP connection, as net.Dialer.DialContext does;
+	// nil means a plain net.Dialer. The load tool passes a netsim.Link's
+	// Dial here to play its bots over a simulated bad network.
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // HandshakeError is a refused upgrade: the HTTP status and the JSON error
@@ -109,6 +113,7 @@ func Dial(ctx context.Context, url string, opts DialOptions) (*Client, Welcome, 
 	}
 	var refused *HandshakeError
 	d := ws.Dialer{
+		NetDial: opts.NetDial,
 		OnStatusError: func(status int, _ []byte, resp io.Reader) {
 			refused = readRefusal(status, resp)
 		},

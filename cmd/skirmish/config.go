@@ -61,20 +61,54 @@ type durationRange struct{ min, max time.Duration }
 
 func (r durationRange) contains(d time.Duration) bool { return d >= r.min && d <= r.max }
 
-// envName is the environment variable that stands in for flag name.
-func envName(flagName string) string {
-	return "SKIRMISH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+// envName is the environment variable that stands in for serve's flag name.
+func envName(flagName string) string { return envVar("SKIRMISH_", flagName) }
+
+// envVar is the environment variable, under prefix, that stands in for
+// flag name: --max-players is SKIRMISH_MAX_PLAYERS.
+func envVar(prefix, flagName string) string {
+	return prefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// setUsage makes fs's --help print header and then every flag with its
+// environment variable (env names it) and its default.
+func setUsage(fs *flag.FlagSet, w io.Writer, header string, env func(string) string) {
+	fs.Usage = func() {
+		fmt.Fprintf(w, "%s\n\nEvery flag can also be set with the environment variable shown.\n\n", header)
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(w, "  --%s (%s, default %q)\n      %s\n", f.Name, env(f.Name), f.DefValue, f.Usage)
+		})
+	}
+}
+
+// setFromEnv sets every flag of the parsed fs that the command line left
+// alone from its environment variable (env names it), when that is set.
+// The error names the variable.
+func setFromEnv(fs *flag.FlagSet, getenv func(string) string, env func(string) string) error {
+	setByFlag := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setByFlag[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if setByFlag[f.Name] || envErr != nil {
+			return
+		}
+		if v, ok := lookupEnv(getenv, env(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", env(f.Name), v, err)
+			}
+		}
+	})
+	return envErr
 }
 
 // parseServeConfig reads flags from args and the environment from getenv.
 // Errors name the flag or variable at fault so a host can fix it at once.
 func parseServeConfig(args []string, getenv func(string) string, usage io.Writer) (serveConfig, error) {
 	var (
-		cfg       serveConfig
-		origins   string
-		logLevel  string
-		fs        = flag.NewFlagSet("serve", flag.ContinueOnError)
-		setByFlag = map[string]bool{}
+		cfg      serveConfig
+		origins  string
+		logLevel string
+		fs       = flag.NewFlagSet("serve", flag.ContinueOnError)
 	)
 	fs.SetOutput(usage)
 	fs.StringVar(&cfg.Addr, "addr", ":8080", "listen address (host:port)")
@@ -92,41 +126,26 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
-	fs.Usage = func() {
-		fmt.Fprintf(usage, "Usage: skirmish serve [flags]\n\nEvery flag can also be set with the environment variable shown.\n\n")
-		fs.VisitAll(func(f *flag.Flag) {
-			fmt.Fprintf(usage, "  --%s (%s, default %q)\n      %s\n", f.Name, envName(f.Name), f.DefValue, f.Usage)
-		})
-	}
+	setUsage(fs, usage, "Usage: skirmish serve [flags]", envName)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
-	fs.Visit(func(f *flag.Flag) { setByFlag[f.Name] = true })
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		if setByFlag[f.Name] || envErr != nil {
-			return
-		}
-		if v, ok := lookupEnv(getenv, envName(f.Name)); ok {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", envName(f.Name), v, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return cfg, envErr
+	if err := setFromEnv(fs, getenv, envName); err != nil {
+		return cfg, err
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.Origins = append(cfg.Origins, o)
 		}
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
-		return cfg, fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)
+	level, err := parseLogLevel(logLevel)
+	if err != nil {
+		return cfg, err
 	}
+	cfg.LogLevel = level
 	return cfg, cfg.validate()
 }
 
@@ -153,7 +172,9 @@ func (c serveConfig) validate() error {
 	check(scoreLimits.Contains(c.ScoreLimit), "--score-limit %d: want %v", c.ScoreLimit, scoreLimits)
 	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
 	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
-	check(c.LogFormat == "text" || c.LogFormat == "json", "--log-format %q: want text or json", c.LogFormat)
+	if err := checkLogFormat(c.LogFormat); err != nil {
+		errs = append(errs, err)
+	}
 	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
 	for _, o := range c.Origins {
 		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.
@@ -167,10 +188,27 @@ func (c serveConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// newLogger builds the process logger from the config.
-func newLogger(c serveConfig, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.LogLevel}
-	if c.LogFormat == "json" {
+// parseLogLevel reads --log-level.
+func parseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// checkLogFormat checks --log-format.
+func checkLogFormat(f string) error {
+	if f != "text" && f != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", f)
+	}
+	return nil
+}
+
+// newLogger builds the process logger from --log-level and --log-format.
+func newLogger(level slog.Level, format string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

@@ -154,10 +154,7 @@ func TestServeDefaultsComeFromThePackages(t *testing.T) {
 // README's configuration table lists every flag with its environment
 // variable and its real default.
 func TestReadmeConfigTable(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme := readmeSection(t, "## Host")
 	defaults, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +167,7 @@ func TestReadmeConfigTable(t *testing.T) {
 		t.Fatalf("found %d flags in the help text: the test reads it wrong", len(flags))
 	}
 	rows := map[string][]string{}
-	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+	for _, m := range row.FindAllStringSubmatch(readme, -1) {
 		rows[m[1]] = m[2:]
 	}
 	for _, f := range flags {
@@ -192,4 +189,20 @@ func TestReadmeConfigTable(t *testing.T) {
 			t.Errorf("--%s: README's default %q is not the real default (%v)", name, def, err)
 		}
 	}
+}
+
+// readmeSection returns README.md from the line heading to the next "## "
+// heading, so each subcommand's flag table is checked on its own.
+func readmeSection(t *testing.T, heading string) string {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README.md has no %q section", heading)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	return section
 }

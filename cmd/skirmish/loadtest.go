@@ -18,6 +18,7 @@ import (
 
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/netcode"
+	"github.com/skirmish-game/skirmish/netcode/netsim"
 )
 
 // loadConfig is what `skirmish loadtest` can be told.
@@ -28,6 +29,8 @@ type loadConfig struct {
 	Ramp     time.Duration
 	Origin   string
 	JSON     bool
+	// Impairment is applied to each bot's connection in-process (netsim).
+	Impairment netsim.Impairment
 }
 
 func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
@@ -40,6 +43,7 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 	fs.DurationVar(&c.Ramp, "ramp", 5*time.Second, "spread the connects over this long, so the server sees a ramp, not a thundering herd")
 	fs.StringVar(&c.Origin, "origin", "", "Origin header to send (default none, as non-browser clients do)")
 	fs.BoolVar(&c.JSON, "json", false, "print the summary as one JSON object")
+	addImpairmentFlags(fs, &c.Impairment)
 	fs.Usage = func() {
 		fmt.Fprintf(usage, "Usage: skirmish loadtest --url ws://HOST:PORT/ws --players N --duration 30s [--json]\n\n")
 		fs.PrintDefaults()
@@ -60,6 +64,7 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 	if c.Ramp < 0 {
 		errs = append(errs, fmt.Errorf("--ramp %s: want 0 or more", c.Ramp))
 	}
+	errs = append(errs, checkImpairment(c.Impairment)...)
 	return c, errors.Join(errs...)
 }
 
@@ -177,7 +182,13 @@ func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSumma
 // its match ends and is removed (close 4005) it plays on in a new one, as a
 // person would: that is not a dropped player.
 func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected *atomic.Int64) error {
-	c, welcome, err := dialBot(ctx, cfg, n)
+	netDial, stopLink, err := botDialer(cfg.Impairment, n)
+	if err != nil {
+		p.err = err
+		return err
+	}
+	defer stopLink()
+	c, welcome, err := dialBot(ctx, cfg, n, netDial)
 	if err != nil {
 		p.err = err
 		return err
@@ -197,7 +208,7 @@ func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected 
 			p.err = fmt.Errorf("disconnected: %w", err)
 			return p.err
 		}
-		if c, welcome, err = dialBot(ctx, cfg, n); err != nil {
+		if c, welcome, err = dialBot(ctx, cfg, n, netDial); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -207,11 +218,12 @@ func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected 
 	}
 }
 
-// dialBot connects bot n and waits for its welcome.
-func dialBot(ctx context.Context, cfg loadConfig, n int) (*netcode.Client, netcode.Welcome, error) {
+// dialBot connects bot n (through netDial when not nil) and waits for its
+// welcome.
+func dialBot(ctx context.Context, cfg loadConfig, n int, netDial netDialer) (*netcode.Client, netcode.Welcome, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return netcode.Dial(ctx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin})
+	return netcode.Dial(ctx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin, NetDial: netDial})
 }
 
 // session plays on one connection until ctx is done or the connection

@@ -2,6 +2,7 @@
 //
 //	skirmish serve     run a dedicated server (the default)
 //	skirmish loadtest  drive a server with headless bot players
+//	skirmish netsim    a TCP proxy that simulates a bad network
 //	skirmish version   print the version
 //
 // main only wires: the game lives in package game, the players' wire in
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, rest, stderr)
 	case "loadtest":
 		err = runLoadtest(ctx, rest, stdout, stderr)
+	case "netsim":
+		err = runNetsim(ctx, rest, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "skirmish", version)
 	case "help", "-h", "--help":
@@ -71,6 +74,8 @@ func usage(w io.Writer) {
 Commands:
   serve      run a dedicated server (default); skirmish serve --help lists flags
   loadtest   connect headless bot players to a server; skirmish loadtest --help
+  netsim     a TCP proxy that makes a bad network (delay, jitter, stalls, a rate cap, cuts)
+             in front of a server; skirmish netsim --help
   version    print the version
 `)
 }
@@ -84,7 +89,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	log := newLogger(cfg, stderr)
+	log := newLogger(cfg.LogLevel, cfg.LogFormat, stderr)
 	srv, err := newServer(cfg, log)
 	if err != nil {
 		return err

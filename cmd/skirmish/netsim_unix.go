@@ -1,0 +1,11 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+// cutSignals cut every connection through `skirmish netsim`.
+var cutSignals = []os.Signal{syscall.SIGUSR1}
