@@ -203,8 +203,9 @@ func TestRegistryQuickPlaySkipsMatchOutOfIDs(t *testing.T) {
 	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 4}}}, false)
 	m, _ := h.r.Create()
 	// As if 65,534 players had come and gone: the next join takes the last
-	// id (Run has not started, so the field is not yet shared).
-	m.outOfIDs = func() bool { return true }
+	// id. (Run has not started, so the field is not yet shared; the match
+	// asks with m.mu held.)
+	m.outOfIDs = func() bool { return len(m.seated) > 0 }
 	h.run(h.pendingCtx)
 	h.joinAll(m, 1) // takes the last id
 	if _, err := m.Join(canceled(), "next"); !errors.Is(err, game.ErrMatchFull) {
