@@ -246,6 +246,21 @@ describe("GameSocket", () => {
     assert.ok(readings.every((r) => Math.abs(r - rtt) < 0.05), `every reading ${readings.map((r) => r.toFixed(1)).join(" ")}`);
   });
 
+  it("counts the message bytes each way", () => {
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    assert.deepEqual(s.bytes, { in: 0, out: 0 });
+    ws.open(); // hello [1, 1, "a", ""]: 94 01 01 a1 61 a0
+    assert.deepEqual(s.bytes, { in: 0, out: 6 });
+    ws.serverSends(WELCOME);
+    const welcome = encode(WELCOME).byteLength;
+    ws.serverSends([4, "not a tick"]); // malformed still came over the wire: 92 04 aa + 10
+    assert.deepEqual(s.bytes, { in: welcome + 13, out: 6 });
+    s.sendInput({ seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 }); // 96 03 01 00 00 00 00
+    assert.deepEqual(s.bytes, { in: welcome + 13, out: 13 });
+  });
+
   it("sends inputs only when open and not backed up", () => {
     const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
     const ws = FakeWebSocket.last;

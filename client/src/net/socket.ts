@@ -64,6 +64,8 @@ export class GameSocket {
   private joinError: ErrorMsg | null = null;
   private done = false;
   private inputsDropped = 0;
+  private in = 0; // message bytes received and sent
+  private out = 0;
   private badFrames = 0;
 
   constructor(
@@ -74,7 +76,7 @@ export class GameSocket {
   ) {
     this.ws = new WebSocket(url);
     this.ws.binaryType = "arraybuffer";
-    this.ws.onopen = () => this.ws.send(encodeHello(hello.name, hello.match));
+    this.ws.onopen = () => this.send(encodeHello(hello.name, hello.match));
     this.ws.onmessage = (e: MessageEvent) => this.receive(e.data);
     this.ws.onclose = (e: CloseEvent) => this.finish(e.code, e.reason);
     // onerror carries no detail; the close event that always follows reports it.
@@ -90,6 +92,14 @@ export class GameSocket {
     return this.rtt.rttvarMs;
   }
 
+  /**
+   * Message bytes received (binary messages, malformed ones included) and
+   * sent so far: the msgpack payloads, without WebSocket, TCP or IP headers.
+   */
+  get bytes(): { in: number; out: number } {
+    return { in: this.in, out: this.out };
+  }
+
   /** Inputs dropped because the socket was backed up. */
   get droppedInputs(): number {
     return this.inputsDropped;
@@ -101,7 +111,7 @@ export class GameSocket {
       this.inputsDropped++;
       return;
     }
-    this.ws.send(encodeInput(cmd));
+    this.send(encodeInput(cmd));
   }
 
   /** Closes the connection normally. The closed handler is not called for a close the page asked for. */
@@ -115,9 +125,15 @@ export class GameSocket {
     this.ws.close(1000, "bye");
   }
 
+  private send(b: Uint8Array): void {
+    this.ws.send(b);
+    this.out += b.byteLength;
+  }
+
   private receive(data: unknown): void {
     if (this.done || !(data instanceof ArrayBuffer)) return; // text frames are not part of the protocol
     const t = this.now();
+    this.in += data.byteLength;
     let msg;
     try {
       msg = decodeServerMessage(data);
@@ -163,7 +179,7 @@ export class GameSocket {
     if (this.cancelPing) return;
     const send = () => {
       this.cancelPing = null;
-      if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodePing(this.now()));
+      if (this.ws.readyState === WebSocket.OPEN) this.send(encodePing(this.now()));
     };
     const g = globalThis as { requestIdleCallback?: typeof requestIdleCallback; cancelIdleCallback?: typeof cancelIdleCallback };
     const ric = g.requestIdleCallback;
