@@ -1,6 +1,7 @@
 // window.skirmish: a read-only view of the client's state for tests and
 // curious players (the end-to-end browser test polls it). Sessions update the
 // internal copy on every message; the page only ever sees snapshots of it.
+import type { NetReadings } from "./render/netoverlay";
 
 /** A mode of the page. */
 export type Mode = "lobby" | "connecting" | "playing" | "watching" | "disconnected";
@@ -14,6 +15,16 @@ export interface DebugPlayer {
   alive: boolean;
   kills: number;
 }
+
+/** One rendered frame of the game view: where each player was drawn. */
+export interface DebugFrame {
+  t: number; // local time of the frame (ms, performance.now())
+  renderTime: number; // server time (ms) other players were drawn at; 0 before the first snapshot
+  players: Array<{ id: number; x: number; y: number }>; // world units, as drawn (you: predicted and smoothed)
+}
+
+/** How many rendered frames debug.drawn keeps: 10 s at 60 Hz. */
+export const DRAWN_FRAMES = 600;
 
 /** The shape of window.skirmish. */
 export interface DebugView {
@@ -31,16 +42,39 @@ export interface DebugView {
   events: number; // discrete events received
   closeCode: number;
   closeReason: string;
+  /** The network overlay's figures, updated every frame (shown or not); null when not playing. */
+  net: NetReadings | null;
+  /** The overlay is on. */
+  netOverlay: boolean;
+  /**
+   * The last DRAWN_FRAMES rendered frames of the game view, oldest first: a
+   * test measures motion as drawn (frozen frames, jumps) from them. The page
+   * reads them through window.skirmish.framesSince, not with every snapshot.
+   */
+  drawn: DebugFrame[];
 }
+
+/** What window.skirmish returns: the view without the frame log, and a reader for it. */
+export type PublicDebugView = Readonly<Omit<DebugView, "drawn">> & {
+  /** Copies of the kept frames drawn after local time t (ms), oldest first. */
+  framesSince(t: number): DebugFrame[];
+};
 
 function fresh(mode: Mode): DebugView {
   return {
     mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0, events: 0, closeCode: 0, closeReason: "",
+    net: null, netOverlay: false, drawn: [],
   };
 }
 
 /** The mutable state behind window.skirmish. One per page. */
 export const debug: DebugView = fresh("lobby");
+
+/** Records one rendered frame, keeping the last DRAWN_FRAMES. */
+export function recordFrame(f: DebugFrame): void {
+  debug.drawn.push(f);
+  if (debug.drawn.length > DRAWN_FRAMES) debug.drawn.splice(0, debug.drawn.length - DRAWN_FRAMES);
+}
 
 /** Starts a new session's counters in mode. */
 export function resetDebug(mode: Mode): void {
@@ -52,11 +86,16 @@ export function installDebug(w: Window): void {
   Object.defineProperty(w, "skirmish", {
     configurable: false,
     enumerable: true,
-    get: (): Readonly<DebugView> =>
-      Object.freeze({
-        ...debug,
+    get: (): PublicDebugView => {
+      const { drawn, ...rest } = debug;
+      return Object.freeze({
+        ...rest,
         players: debug.players.map((p) => Object.freeze({ ...p })),
         predicted: debug.predicted && Object.freeze({ ...debug.predicted }),
-      }),
+        net: debug.net && Object.freeze({ ...debug.net }),
+        framesSince: (t: number): DebugFrame[] =>
+          drawn.filter((f) => f.t > t).map((f) => ({ ...f, players: f.players.map((p) => ({ ...p })) })),
+      });
+    },
   });
 }

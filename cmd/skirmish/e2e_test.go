@@ -35,18 +35,51 @@ func chromiumPath(t *testing.T) string {
 
 // debugView mirrors the client's window.skirmish test hook.
 type debugView struct {
-	Mode      string `json:"mode"`
-	MatchID   string `json:"matchId"`
-	You       int    `json:"you"`
-	Tick      int    `json:"tick"`
-	Snapshots int    `json:"snapshots"`
-	Events    int    `json:"events"`
-	Players   []struct {
+	Mode       string   `json:"mode"`
+	MatchID    string   `json:"matchId"`
+	You        int      `json:"you"`
+	Tick       int      `json:"tick"`
+	Snapshots  int      `json:"snapshots"`
+	Events     int      `json:"events"`
+	Net        *netView `json:"net"`
+	NetOverlay bool     `json:"netOverlay"`
+	Players    []struct {
 		ID    int     `json:"id"`
 		Name  string  `json:"name"`
 		X     float64 `json:"x"`
 		Y     float64 `json:"y"`
 		Alive bool    `json:"alive"`
+	} `json:"players"`
+}
+
+// netView mirrors window.skirmish.net (render/netoverlay.ts NetReadings).
+type netView struct {
+	RTTMs             *float64 `json:"rttMs"`
+	RTTVarMs          *float64 `json:"rttVarMs"`
+	JitterMs          *float64 `json:"jitterMs"`
+	SnapshotsPerSec   float64  `json:"snapshotsPerSec"`
+	BytesInPerSec     float64  `json:"bytesInPerSec"`
+	BytesOutPerSec    float64  `json:"bytesOutPerSec"`
+	DelayMs           *float64 `json:"delayMs"`
+	TargetDelayMs     *float64 `json:"targetDelayMs"`
+	CorrectionsPerSec float64  `json:"correctionsPerSec"`
+	Reconnects        int      `json:"reconnects"`
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// drawnFrame mirrors an element of window.skirmish.framesSince(t).
+type drawnFrame struct {
+	T       float64 `json:"t"`
+	Players []struct {
+		ID int     `json:"id"`
+		X  float64 `json:"x"`
+		Y  float64 `json:"y"`
 	} `json:"players"`
 }
 
@@ -194,6 +227,35 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	}
 	if !moved {
 		t.Fatal("holding W/A/S/D did not move the player")
+	}
+
+	// N shows the network overlay; its figures are live.
+	if err := holdKey(ctx, "n", "KeyN", 78, 50*time.Millisecond); err != nil {
+		t.Fatalf("key n: %v", err)
+	}
+	nv := waitView(t, ctx, "network overlay", func(v debugView) bool {
+		n := v.Net
+		return v.NetOverlay && n != nil && n.RTTMs != nil && n.SnapshotsPerSec > 0 && n.BytesInPerSec > 0 &&
+			n.BytesOutPerSec > 0 && n.DelayMs != nil && *n.DelayMs > 0
+	})
+	n := nv.Net
+	t.Logf("network overlay: RTT %.1f ± %.1f ms, jitter %.1f ms, %.1f snapshots/s, in %.0f B/s, out %.0f B/s, delay %.0f → %.0f ms",
+		*n.RTTMs, deref(n.RTTVarMs), deref(n.JitterMs), n.SnapshotsPerSec, n.BytesInPerSec, n.BytesOutPerSec, *n.DelayMs, deref(n.TargetDelayMs))
+	// The frame log has where the player was drawn, frame by frame.
+	frames, err := chromedp.Run(ctx, chromedp.Evaluate[[]drawnFrame](`window.skirmish.framesSince(0)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn := 0
+	for _, f := range frames {
+		for _, p := range f.Players {
+			if p.ID == you {
+				drawn++
+			}
+		}
+	}
+	if len(frames) < 60 || drawn < len(frames)/2 {
+		t.Errorf("framesSince(0): %d frames, %d with player %d; want ≥ 60, mostly with the player", len(frames), drawn, you)
 	}
 
 	// A second tab watches the same match.

@@ -10,6 +10,16 @@ import {
   type Frame,
   type Stamped,
 } from "./interpolation";
+import {
+  circlePath,
+  motionStats,
+  simulate,
+  zigzagPath,
+  type DrawnFrame,
+  type LinkOptions,
+  type Path,
+  type SimClient,
+} from "./simlink";
 
 interface P extends Body {
   name: string;
@@ -123,11 +133,26 @@ describe("ServerClock", () => {
     assert.ok(c.jitterMs > 5, `jitter ${c.jitterMs} should be noticed`);
   });
 
-  it("resynchronises after a long stall", () => {
+  it("ignores one late burst (a stalled tab) but follows a path that stays 1 s longer for 2 s", () => {
     const c = new ServerClock(1000);
     c.observe(0, 100);
-    c.observe(50, 5150); // arrived 5 s late: the tab was in the background
-    near(c.serverTime(5150), 50);
+    c.observe(50, 5150); // arrived 5 s late: the tab was in the background...
+    c.observe(100, 5151); // ...and so did the rest of the burst
+    c.observe(150, 5152);
+    c.observe(5100, 5200); // then arrivals are on time again
+    near(c.serverTime(5200), 5100, 0.5);
+    // Now every arrival is 2 s later than before, for good.
+    for (let t = 5150; t <= 8000; t += 50) c.observe(t, t + 2100);
+    near(c.serverTime(8000 + 2100), 8000, 1);
+  });
+
+  it("measures RFC 3550 interarrival jitter", () => {
+    const c = new ServerClock();
+    c.observe(0, 30);
+    c.observe(50, 120); // spacing 90 on arrival for 50 at the server: |D| = 40
+    near(c.jitterMs, 40 / 16, 1e-9);
+    c.observe(100, 130); // |D| = |10 − 50| = 40
+    near(c.jitterMs, 40 / 16 + (40 - 40 / 16) / 16, 1e-9);
   });
 });
 
@@ -161,14 +186,41 @@ describe("Interpolator", () => {
     near(ip.sample(arrival(30) + 50)?.players[0]?.x, 255, 1e-6, "x later");
   });
 
-  it("extrapolates at most one interval when snapshots stop", () => {
+  it("extrapolates at most 250 ms (Source's cl_extrapolate_amount) when snapshots stop", () => {
     const ip = new Interpolator<P, Body>({ tickRate, frameRate: 10 });
     for (let tick = 0; tick <= 30; tick += 3) ip.push(frame(tick, tick * 10, { vx: 300, vy: 0 }), arrival(tick));
     // Starved for 2 s: render time is far past the newest frame (tick 30, x = 300).
     const s = ip.sample(arrival(30) + 2000);
     assert.ok(s);
-    near(s.extrapolatedMs, 100, 1e-6, "extrapolated ms");
-    near(s.players[0]?.x, 300 + 300 * 0.1, 1e-6, "x capped at one interval ahead");
+    near(s.extrapolatedMs, 250, 1e-6, "extrapolated ms");
+    near(s.players[0]?.x, 300 + 300 * 0.25, 1e-6, "x capped at 250 ms ahead");
+  });
+
+  it("blends a wrong extrapolation out at a capped speed instead of jumping", () => {
+    const ip = new Interpolator<P, Body>({ tickRate, frameRate: 10 });
+    // Running +x at 150 u/s, snapshots every 100 ms, 20 ms latency.
+    const xAt = (tick: number) => Math.min(tick, 28) * 5; // stops dead at tick 28 (x = 140)
+    for (let tick = 0; tick <= 27; tick += 3) ip.push(frame(tick, xAt(tick), { vx: 150, vy: 0 }), arrival(tick));
+    const frameMs = 1000 / 60;
+    let last: number | undefined;
+    let maxStep = 0;
+    let pushed = 30;
+    for (let now = arrival(27); now < arrival(27) + 1500; now += frameMs) {
+      // A stall holds everything after tick 27 until 400 ms later; the
+      // frames then show the player stopped at x = 140.
+      while (pushed <= 60 && arrival(27) + 400 <= now && arrival(pushed) <= now) {
+        ip.push(frame(pushed, xAt(pushed), { vx: 0, vy: 0 }), arrival(27) + 400);
+        pushed += 3;
+      }
+      const x = ip.sample(now)?.players[0]?.x;
+      assert.ok(x !== undefined);
+      if (last !== undefined) maxStep = Math.max(maxStep, Math.abs(x - last));
+      last = x;
+    }
+    // The extrapolation ran past 140; the blend back never moves faster
+    // than the player ran (150 u/s) plus the cap (200 u/s).
+    assert.ok(maxStep <= ((150 + 200) * frameMs) / 1000 + 1e-6, `largest step ${maxStep.toFixed(2)}`);
+    near(last, 140, 1e-3, "settles where the player stopped");
   });
 
   it("drops stale and duplicate frames and learns a slower frame rate", () => {
@@ -205,4 +257,144 @@ describe("Interpolator", () => {
     const s = ip.sample(arrival(0));
     assert.equal(s?.players[0]?.x, 291);
   });
+});
+
+// ---- on a simulated network (issue 6) -------------------------------------
+
+interface Remote extends Body {
+  vx: number;
+  vy: number;
+}
+
+/** A client with one Interpolator drawing one remote player; delays[i] is the delay after frame i. */
+function remoteClient(ip: Interpolator<Remote, Body>, delays: number[] = []): SimClient {
+  return {
+    snapshot(tick, p, localMs) {
+      ip.push({ tick, players: [{ id: 7, aim: 0, alive: true, ...p }], projectiles: [] }, localMs);
+    },
+    frame(localMs) {
+      const s = ip.sample(localMs);
+      delays.push(ip.delay);
+      const p = s?.players[0];
+      return s && p ? { x: p.x, y: p.y, renderTime: s.renderTime } : null;
+    },
+  };
+}
+
+interface Run {
+  frames: DrawnFrame[];
+  delays: number[]; // after each drawn frame
+  ip: Interpolator<Remote, Body>;
+}
+
+function run(link: LinkOptions, opts: { seconds?: number; path?: Path; skewPpm?: number } = {}): Run {
+  const ip = new Interpolator<Remote, Body>({ tickRate: 30, frameRate: 20 });
+  const delays: number[] = [];
+  const frames = simulate({
+    tickRate: 30, snapshotRate: 20, durationMs: (opts.seconds ?? 60) * 1000, link,
+    path: opts.path ?? circlePath(260), skewPpm: opts.skewPpm ?? 0,
+  }, remoteClient(ip, delays));
+  return { frames, delays: delays.slice(delays.length - frames.length), ip };
+}
+
+/** The delays of frames drawn between fromS and toS seconds (true time). */
+function delaysBetween(r: Run, fromS: number, toS: number): number[] {
+  return r.delays.filter((_, i) => {
+    const t = r.frames[i]?.trueMs ?? -1;
+    return t >= fromS * 1000 && t <= toS * 1000;
+  });
+}
+
+const STALLS = { durationMs: 200, periodMs: 3000 }; // netsim --stall 200ms/3s
+const NETWORKS: Array<[string, LinkOptions]> = [
+  ["loopback", { delayMs: 0.7, jitterMs: 0.3 }],
+  ["150 ms RTT ± 30 ms", { delayMs: 75, jitterMs: 15, seed: 2 }],
+  ["150 ms RTT ± 60 ms", { delayMs: 75, jitterMs: 30, seed: 3 }],
+  ["150 ms RTT ± 30 ms, 200 ms stalls every 3 s", { delayMs: 75, jitterMs: 15, stall: STALLS, seed: 4 }],
+  ["150 ms RTT ± 60 ms, 200 ms stalls every 3 s", { delayMs: 75, jitterMs: 30, stall: STALLS, seed: 5 }],
+];
+
+describe("Interpolator on a simulated network: the delay adapts and changes smoothly", () => {
+  for (const [name, link] of NETWORKS) {
+    it(`slews, never steps: drawn server time runs 0.9–1.05× the client's clock (${name})`, () => {
+      const st = motionStats(run(link).frames, 1000);
+      assert.ok(st.minRate >= 0.9 - 1e-9 && st.maxRate <= 1.05 + 1e-9,
+        `render clock rate ${st.minRate.toFixed(3)}–${st.maxRate.toFixed(3)}`);
+    });
+  }
+
+  // [network, least and greatest delay (ms) once settled]: two 50 ms
+  // intervals plus the spread of the arrivals (0, ±15 → 30, ±30 → 60 ms).
+  const cases: Array<[string, LinkOptions, number, number]> = [
+    ["loopback", { delayMs: 0.7, jitterMs: 0.3 }, 95, 110],
+    ["150 ms RTT ± 30 ms", { delayMs: 75, jitterMs: 15, seed: 2 }, 100 + 15, 100 + 45],
+    ["150 ms RTT ± 60 ms", { delayMs: 75, jitterMs: 30, seed: 3 }, 100 + 30, 100 + 90],
+  ];
+  for (const [name, link, lo, hi] of cases) {
+    it(`settles at two intervals plus the jitter (${name}: ${lo}–${hi} ms)`, () => {
+      const d = delaysBetween(run(link, { seconds: 30 }), 5, 30);
+      const min = Math.min(...d);
+      const max = Math.max(...d);
+      assert.ok(min >= lo && max <= hi, `delay ${min.toFixed(1)}–${max.toFixed(1)} ms, want ${lo}–${hi}`);
+    });
+  }
+
+  it("grows the delay past 200 ms stalls within one stall period and shrinks it slowly once they stop", () => {
+    const r = run({ delayMs: 75, jitterMs: 15, stall: { ...STALLS, untilMs: 30_000 }, seed: 6 }, { seconds: 90 });
+    const covering = Math.min(...delaysBetween(r, 6, 30));
+    assert.ok(covering >= 250, `delay between stalls ${covering.toFixed(1)} ms, want ≥ 250 (a stall plus an interval)`);
+    const held = Math.min(...delaysBetween(r, 30, 38));
+    assert.ok(held >= 250, `delay just after the last stall ${held.toFixed(1)} ms: it should still cover one`);
+    const after = Math.max(...delaysBetween(r, 85, 90));
+    assert.ok(after <= 150, `delay a minute after the last stall ${after.toFixed(1)} ms, want ≤ 150`);
+  });
+
+  for (const skewPpm of [-500, 0, 500]) {
+    it(`keeps its estimate of the server's clock within 15 ms, without drift, over a 30-minute match (skew ${skewPpm} ppm, ±30 ms jitter, stalls)`, () => {
+      const link: LinkOptions = { delayMs: 75, jitterMs: 30, stall: STALLS, seed: 8 };
+      const ip = new Interpolator<Remote, Body>({ tickRate: 30, frameRate: 20 });
+      const inner = remoteClient(ip);
+      const rate = 1 + skewPpm / 1e6;
+      const least = 75 - 30; // the least one-way delay: the estimate's zero
+      const early: number[] = [];
+      const late: number[] = [];
+      let lo = Infinity;
+      let hi = -Infinity;
+      simulate({ tickRate: 30, snapshotRate: 20, durationMs: 30 * 60_000, link, skewPpm, localEpochMs: 10_000, path: circlePath(260) }, {
+        snapshot: inner.snapshot,
+        frame(localMs) {
+          const out = inner.frame(localMs);
+          const trueMs = (localMs - 10_000) / rate;
+          if (trueMs < 5000) return out;
+          // The estimate against the server's clock less the least delay.
+          const err = ip.clock.serverTime(localMs) - (trueMs - least);
+          lo = Math.min(lo, err);
+          hi = Math.max(hi, err);
+          if (trueMs < 5 * 60_000) early.push(err);
+          else if (trueMs > 25 * 60_000) late.push(err);
+          return out;
+        },
+      });
+      const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+      assert.ok(lo >= -15 && hi <= 1, `estimate − (server time − least delay): ${lo.toFixed(2)} to ${hi.toFixed(2)} ms, want −15 to +1`);
+      const drift = mean(late) - mean(early);
+      assert.ok(Math.abs(drift) < 1, `mean error ${mean(early).toFixed(2)} ms in the first 5 minutes, ${mean(late).toFixed(2)} in the last: drift ${drift.toFixed(2)}`);
+    });
+  }
+});
+
+describe("Interpolator on a simulated network: remote players under stalls", () => {
+  // Issue 6's budget for remote players moving at speed: fewer than 2% of
+  // frames frozen and no jump over 3× the median per-frame step. The
+  // simulation has no frame-time noise, so it holds the code to less.
+  const paths: Array<[string, Path]> = [["circling", circlePath(260)], ["zigzagging", zigzagPath(260)]];
+  for (const [name, link] of NETWORKS) {
+    for (const [how, path] of paths) {
+      it(`${how} at 260 u/s: no frozen frame, no jump over 2× the median step (${name})`, () => {
+        const st = motionStats(run(link, { path }).frames, 1000);
+        assert.equal(st.frozen, 0, `${st.frozen} of ${st.frames} frames frozen`);
+        assert.ok(st.maxJumpRatio <= 2, `largest step ${st.maxJumpRatio.toFixed(2)}× the median (${st.medianStep.toFixed(2)} u)`);
+      });
+    }
+  }
 });

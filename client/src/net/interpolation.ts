@@ -1,8 +1,9 @@
 // Entity interpolation (the Source engine's cl_interp idea): remote entities
 // are drawn slightly in the past, between two snapshots that have already
 // arrived, so motion stays smooth even though snapshots arrive at 10–20 Hz
-// with jitter. Pure and clock-free: every method takes the local time (ms,
-// performance.now() in the browser) so tests drive it with fake time.
+// with jitter; the delay adapts to the network the client sees. Pure and
+// clock-free: every method takes the local time (ms, performance.now() in
+// the browser) so tests drive it with fake time.
 
 /** What the interpolator needs from an entity. Extra fields ride along untouched. */
 export interface Body {
@@ -48,30 +49,68 @@ export function lerpAngle(a: number, b: number, t: number): number {
 }
 
 /**
- * Maps server time onto local time. Each frame's arrival gives a sample of
- * (local arrival − server time of its tick), which is the one-way latency plus
- * an unknown constant; jitter only ever makes a sample larger. The estimate
- * follows early samples quickly and late ones slowly, so it settles near the
- * low edge of the arrivals, and the interpolation delay covers the jitter.
+ * Maps server time onto local time, and measures how arrivals jitter.
+ *
+ * Each frame's arrival gives a sample of (local arrival − server time of its
+ * tick): the one-way delay plus the unknown difference of the two clocks.
+ * Network delay only ever makes a sample later than the least one-way
+ * delay, so the estimate is the samples' lower envelope: it follows a lower
+ * sample at once and otherwise rises by leakPerMs of every elapsed ms. The
+ * leak lets it follow a client clock that runs faster than the server's
+ * (skew; crystals differ by tens of ppm, the leak is 2000 ppm) and a path that
+ * got longer; it is small enough that the estimate stays within a few ms of
+ * the least delay (the drift test bounds it over 30 simulated minutes at
+ * ±500 ppm). It is the idea of NTP's clock filter (RFC 5905 §10: of recent
+ * samples, the one with the least delay is the most accurate) applied to
+ * one-way samples, which carry no round trip to halve. Samples that stay more than resyncMs above the estimate for 2 s (a much
+ * longer path) reset it; one late burst (a stalled tab) does not.
+ *
+ * jitterMs is RFC 3550 §6.4.1's interarrival jitter of the same arrivals:
+ * J += (|D(i−1,i)| − J)/16, where D is the difference of two consecutive
+ * frames' spacing on arrival and at the server.
+ *
+ * Pure and clock-free; times are ms. Not safe for concurrent use.
  */
 export class ServerClock {
   private offset: number | null = null;
-  private dev = 0;
+  private at = 0; // local time of the last sample
+  private lastSample = 0;
+  private jitter = 0;
+  private highSince: number | null = null; // local time since when every sample was far above
+  private highMin = Infinity;
 
-  /** resyncMs: a sample this far from the estimate (a stalled tab, a server hiccup) resets it. */
-  constructor(private readonly resyncMs = 1000) {}
+  /**
+   * resyncMs: samples this far above the estimate for 2 s reset it.
+   * leakPerMs: how fast the estimate rises without a lower sample (ms per ms).
+   */
+  constructor(
+    private readonly resyncMs = 1000,
+    private readonly leakPerMs = 0.002,
+  ) {}
 
   /** Records that the state of server time serverMs arrived at local time localMs. */
   observe(serverMs: number, localMs: number): void {
     const sample = localMs - serverMs;
-    if (this.offset === null || Math.abs(sample - this.offset) > this.resyncMs) {
+    if (this.offset === null) {
       this.offset = sample;
-      this.dev = 0;
+      this.at = localMs;
+      this.lastSample = sample;
       return;
     }
-    const d = sample - this.offset;
-    this.dev += (Math.abs(d) - this.dev) * 0.1;
-    this.offset += d * (d < 0 ? 0.25 : 0.02);
+    // RFC 3550 §6.4.1: D(i−1,i) = (R_i − R_{i−1}) − (S_i − S_{i−1}) = sample_i − sample_{i−1}.
+    this.jitter += (Math.abs(sample - this.lastSample) - this.jitter) / 16;
+    this.lastSample = sample;
+    this.offset += Math.max(0, localMs - this.at) * this.leakPerMs;
+    this.at = localMs;
+    if (sample - this.offset > this.resyncMs) {
+      if (this.highSince === null) this.highSince = localMs;
+      this.highMin = Math.min(this.highMin, sample);
+      if (localMs - this.highSince >= 2000) this.offset = this.highMin;
+      else return;
+    }
+    this.highSince = null;
+    this.highMin = Infinity;
+    this.offset = Math.min(this.offset, sample);
   }
 
   /** True once a sample has been observed. */
@@ -79,24 +118,34 @@ export class ServerClock {
     return this.offset !== null;
   }
 
-  /** The estimated current server time (ms) at local time localMs. */
+  /**
+   * The estimated current server time (ms) at local time localMs: the server
+   * time of a frame that would arrive now with the least delay seen.
+   */
   serverTime(localMs: number): number {
-    return localMs - (this.offset ?? localMs);
+    return this.offset === null ? 0 : localMs - this.offset;
   }
 
-  /** Mean absolute deviation of arrivals from the estimate (ms): the jitter. */
+  /** How late a frame of server time serverMs arriving at localMs is, past the least delay (ms, ≥ 0). */
+  lateness(serverMs: number, localMs: number): number {
+    return Math.max(0, localMs - serverMs - (this.offset ?? localMs - serverMs));
+  }
+
+  /** RFC 3550 §6.4.1 interarrival jitter of the observed arrivals (ms). */
   get jitterMs(): number {
-    return this.dev;
+    return this.jitter;
   }
 
   /** Forgets everything (a new match, a fresh feed snapshot). */
   reset(): void {
     this.offset = null;
-    this.dev = 0;
+    this.jitter = 0;
+    this.highSince = null;
+    this.highMin = Infinity;
   }
 }
 
-/** Tuning for an Interpolator. */
+/** Tuning for an Interpolator. Zero (or omitted) values take the defaults given. */
 export interface InterpolatorOptions {
   /** Server ticks per second; turns ticks into server time. */
   tickRate: number;
@@ -104,10 +153,19 @@ export interface InterpolatorOptions {
   frameRate: number;
   /** Frames kept; 0 means 32. */
   capacity?: number;
-  /** Longest extrapolation, in frame intervals; 0 means 1. */
-  maxExtrapolateIntervals?: number;
+  /**
+   * Longest extrapolation past the newest frame (ms); 0 means 250, Source's
+   * cl_extrapolate_amount. Past it entities hold still.
+   */
+  maxExtrapolateMs?: number;
   /** A move faster than this (units/s) between two frames is a teleport, not motion; 0 means 2000. */
   teleportSpeed?: number;
+  /**
+   * How fast a correction is blended out (units/s) at most, on top of the
+   * entity's own motion; 0 means 200 (below a player's top speed of 260, so
+   * a blend never more than doubles a frame's step).
+   */
+  maxCorrectionSpeed?: number;
 }
 
 /** A frame stamped with its server time (ms), as interpolateFrames and extrapolate take it. */
@@ -116,24 +174,82 @@ export interface Stamped<P extends Body, Q extends Body> {
   frame: Frame<P, Q>;
 }
 
-/** A snapshot buffer that answers "where is everything at local time now". Not thread-bound; not shared. */
+// How the delay's jitter margin forgets: it holds its peak this long, then
+// shrinks this fast. Slow on purpose: a stall that came once comes again
+// (netsim's --stall 200ms/3s; a Wi-Fi scan every few seconds), and a delay
+// that shrinks between two stalls only to grow at each is what stutters.
+const MARGIN_HOLD_MS = 10_000;
+const MARGIN_SHRINK_PER_MS = 0.01; // 10 ms of delay per second
+// Lateness beyond this is not jitter to buffer for but an outage to ride out.
+const MAX_MARGIN_MS = 500;
+// The render clock runs at most this much slower (to grow the delay) or
+// faster (to shrink it) than real time, and answers an error of e ms by a
+// rate change of e/SLEW_TAU_MS within those bounds. A 10% slower run is
+// hard to see; shrinking is gentler still.
+const MIN_RATE = 0.9;
+const MAX_RATE = 1.05;
+const SLEW_TAU_MS = 1000;
+// An error past this is not slewed away but jumped: the tab was hidden,
+// the clock was reset.
+const RESYNC_MS = 1000;
+// A correction decays by e every CORRECTION_TAU_MS (and at most
+// maxCorrectionSpeed); one longer than SNAP_DISTANCE is shown as a jump.
+const CORRECTION_TAU_MS = 80;
+const SNAP_DISTANCE = 64;
+
+interface Shown {
+  x: number; // where the buffer put it (no correction)
+  y: number;
+  alive: boolean;
+  offX: number; // correction still drawn on top
+  offY: number;
+}
+
+/**
+ * A snapshot buffer that answers "where is everything at local time now",
+ * drawing remote entities a little in the past (Valve's "Source Multiplayer
+ * Networking": cl_interp; Gaffer on Games, "Snapshot Interpolation").
+ *
+ * The delay adapts: two frame intervals plus a jitter margin, the highest
+ * lateness of recent arrivals (ServerClock.lateness), held for 10 s and then
+ * shrunk by 10 ms a second, so a delay that grew for a stall covers the next
+ * one. It is reached by slewing the render clock (drawn server time runs
+ * 0.9–1.05× real time) and never by stepping it, so nothing on screen jumps
+ * when the delay or the clock estimate changes. When the buffer runs dry
+ * anyway (the first stall, before the delay grew) entities are extrapolated
+ * along their velocity for up to 250 ms (Source's cl_extrapolate_amount),
+ * and when the real frames arrive the difference is blended out at a capped
+ * speed instead of jumped (the visual smoothing of Fiedler's "State
+ * Synchronization").
+ *
+ * Pure: every method takes the local time (ms, performance.now() in the
+ * browser), so tests drive it with fake time. Not safe for concurrent use.
+ */
 export class Interpolator<P extends Body, Q extends Body> {
   readonly clock = new ServerClock();
   private frames: Array<Stamped<P, Q>> = [];
   private intervalMs: number;
-  private lastRender = -Infinity;
   private readonly msPerTick: number;
   private readonly capacity: number;
   private readonly maxExtrapolate: number;
   private readonly teleportSpeed: number;
+  private readonly maxCorrection: number;
+  private peak = 0; // jitter margin (ms) and since when it is held
+  private peakAt = 0;
+  private render: number | null = null; // the drawn server time and the local time it was drawn at
+  private renderAt = 0;
+  private pushed = false; // frames arrived since the last sample
+  private shown = new Map<number, Shown>();
+  private shownQ = new Map<number, Shown>();
 
   constructor(opts: InterpolatorOptions) {
     if (!(opts.tickRate > 0) || !(opts.frameRate > 0)) throw new RangeError("tickRate and frameRate must be positive");
     this.msPerTick = 1000 / opts.tickRate;
     this.intervalMs = 1000 / opts.frameRate;
     this.capacity = opts.capacity || 32;
-    this.maxExtrapolate = opts.maxExtrapolateIntervals || 1;
+    this.maxExtrapolate = opts.maxExtrapolateMs || 250;
     this.teleportSpeed = opts.teleportSpeed || 2000;
+    this.maxCorrection = opts.maxCorrectionSpeed || 200;
   }
 
   /** Adds an authoritative frame that arrived at localMs. Frames not newer than the newest are dropped. */
@@ -147,7 +263,13 @@ export class Interpolator<P extends Body, Q extends Body> {
       this.intervalMs += (gap - this.intervalMs) * 0.1;
     }
     this.clock.observe(t, localMs);
+    const late = Math.min(this.clock.lateness(t, localMs), MAX_MARGIN_MS);
+    if (late >= this.margin(localMs)) {
+      this.peak = late;
+      this.peakAt = localMs;
+    }
     this.frames.push({ t, frame });
+    this.pushed = true;
     if (this.frames.length > this.capacity) this.frames.splice(0, this.frames.length - this.capacity);
   }
 
@@ -161,44 +283,132 @@ export class Interpolator<P extends Body, Q extends Body> {
     return this.intervalMs;
   }
 
-  /** How far in the past entities are drawn (ms): two intervals plus a jitter margin. */
-  get delay(): number {
-    return 2 * this.intervalMs + Math.min(2 * this.clock.jitterMs, 2 * this.intervalMs);
+  /** The jitter margin at local time localMs (ms): the peak lateness, held, then shrinking. */
+  private margin(localMs: number): number {
+    const over = localMs - this.peakAt - MARGIN_HOLD_MS;
+    return over <= 0 ? this.peak : Math.max(0, this.peak - over * MARGIN_SHRINK_PER_MS);
   }
 
-  /** The server time (ms) to draw at local time localMs. Never runs backwards by less than a second. */
+  /** The delay the render clock steers toward at local time localMs (ms): two intervals plus the jitter margin. */
+  targetDelay(localMs: number): number {
+    return 2 * this.intervalMs + this.margin(localMs);
+  }
+
+  /**
+   * How far in the past entities are drawn (ms), as of the last sample: the
+   * estimated server time minus the drawn one. Before the first sample, the
+   * delay it will start with.
+   */
+  get delay(): number {
+    if (this.render === null) return this.targetDelay(this.peakAt);
+    return this.clock.serverTime(this.renderAt) - this.render;
+  }
+
+  /**
+   * The server time (ms) to draw at local time localMs: the render clock,
+   * advanced by the local time elapsed at a rate slewed toward the target
+   * delay. Monotonic, except for a jump of over a second (a hidden tab).
+   */
   renderTime(localMs: number): number {
-    let rt = this.clock.serverTime(localMs) - this.delay;
-    if (rt < this.lastRender && this.lastRender - rt < 1000) rt = this.lastRender;
-    this.lastRender = rt;
-    return rt;
+    const target = this.clock.serverTime(localMs) - this.targetDelay(localMs);
+    if (this.render === null) {
+      this.render = target;
+    } else {
+      const dt = Math.max(0, localMs - this.renderAt);
+      const err = target - (this.render + dt);
+      if (Math.abs(err) > RESYNC_MS) this.render = target;
+      else this.render += dt * Math.min(MAX_RATE, Math.max(MIN_RATE, 1 + err / SLEW_TAU_MS));
+    }
+    this.renderAt = Math.max(this.renderAt, localMs);
+    return this.render;
   }
 
   /** What to draw at local time localMs, or null before the first frame. */
   sample(localMs: number): Sampled<P, Q> | null {
-    const frames = this.frames;
-    const first = frames[0];
-    const last = frames[frames.length - 1];
-    if (!first || !last) return null;
+    if (this.frames.length === 0) return null;
+    const before = this.render;
+    const dt = Math.max(0, localMs - this.renderAt);
     const rt = this.renderTime(localMs);
-    if (rt <= first.t) return { ...copyFrame(first.frame), renderTime: rt, extrapolatedMs: 0 };
+    const raw = this.at(rt);
+    // Frames that arrived since the last sample may say the entities were
+    // elsewhere at the time drawn then (an extrapolation that guessed
+    // wrong): carry the difference over as a correction to blend out.
+    const redraw = this.pushed && before !== null ? this.at(before) : null;
+    this.pushed = false;
+    return {
+      players: this.smooth(raw.players, redraw?.players, this.shown, dt),
+      projectiles: this.smooth(raw.projectiles, redraw?.projectiles, this.shownQ, dt),
+      renderTime: rt,
+      extrapolatedMs: raw.extrapolatedMs,
+    };
+  }
+
+  /** The buffer's state at server time rt: interpolated, or extrapolated (capped) past the newest frame. */
+  private at(rt: number): { players: P[]; projectiles: Q[]; extrapolatedMs: number } {
+    const frames = this.frames;
+    const first = frames[0] as Stamped<P, Q>;
+    const last = frames[frames.length - 1] as Stamped<P, Q>;
+    if (rt <= first.t) return { ...copyFrame(first.frame), extrapolatedMs: 0 };
     if (rt >= last.t) {
       const prev = frames[frames.length - 2];
-      const ahead = Math.min(rt - last.t, this.maxExtrapolate * this.intervalMs);
-      return { ...extrapolate(last, prev, ahead, this.teleportSpeed), renderTime: rt, extrapolatedMs: ahead };
+      const ahead = Math.min(rt - last.t, this.maxExtrapolate);
+      return { ...extrapolate(last, prev, ahead, this.teleportSpeed), extrapolatedMs: ahead };
     }
     let i = frames.length - 2;
     while (i > 0 && (frames[i]?.t ?? -Infinity) > rt) i--;
     const a = frames[i] as Stamped<P, Q>;
     const b = frames[i + 1] as Stamped<P, Q>;
-    const alpha = (rt - a.t) / (b.t - a.t);
-    return { ...interpolateFrames(a, b, alpha, this.teleportSpeed), renderTime: rt, extrapolatedMs: 0 };
+    return { ...interpolateFrames(a, b, (rt - a.t) / (b.t - a.t), this.teleportSpeed), extrapolatedMs: 0 };
   }
 
-  /** Forgets all frames and the clock (a new match, a fresh feed snapshot). */
+  /**
+   * Adds each entity's remaining correction to where the buffer puts it,
+   * after folding in how far the newly arrived frames moved it at the
+   * previous frame's time (redraw), and decays the corrections over dt ms.
+   */
+  private smooth<T extends Body>(now: T[], redraw: T[] | undefined, shown: Map<number, Shown>, dt: number): T[] {
+    const again = redraw ? byId(redraw) : null;
+    const decay = Math.exp(-dt / CORRECTION_TAU_MS);
+    const cap = (this.maxCorrection * dt) / 1000;
+    const next = new Map<number, Shown>();
+    const out = now.map((e) => {
+      const old = shown.get(e.id);
+      let offX = 0;
+      let offY = 0;
+      if (old && old.alive === e.alive) {
+        offX = old.offX;
+        offY = old.offY;
+        const r = again?.get(e.id);
+        if (r && r.alive === old.alive) {
+          offX += old.x - r.x;
+          offY += old.y - r.y;
+        }
+        if (Math.hypot(offX, offY) > SNAP_DISTANCE) offX = offY = 0;
+        // Decay, but never faster than the capped speed.
+        const len = Math.hypot(offX, offY);
+        const keep = len > 0 ? Math.max(len * decay, len - cap) / len : 0;
+        offX *= keep;
+        offY *= keep;
+        if (Math.hypot(offX, offY) < 1e-3) offX = offY = 0;
+      }
+      next.set(e.id, { x: e.x, y: e.y, alive: e.alive, offX, offY });
+      return offX === 0 && offY === 0 ? e : { ...e, x: e.x + offX, y: e.y + offY };
+    });
+    shown.clear();
+    for (const [k, v] of next) shown.set(k, v);
+    return out;
+  }
+
+  /** Forgets all frames, the clock and the delay (a new match, a fresh feed snapshot). */
   reset(): void {
     this.frames = [];
-    this.lastRender = -Infinity;
+    this.render = null;
+    this.renderAt = 0;
+    this.peak = 0;
+    this.peakAt = 0;
+    this.pushed = false;
+    this.shown.clear();
+    this.shownQ.clear();
     this.clock.reset();
   }
 }

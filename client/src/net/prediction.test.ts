@@ -479,3 +479,22 @@ describe("Predictor against a simulated server", () => {
     }
   });
 });
+
+// The read-only accessor the network overlay uses (issue 6).
+describe("Predictor.corrections", () => {
+  it("counts mispredictions larger than the wire's rounding, not deaths or respawns", () => {
+    const p = predictor();
+    assert.deepEqual(p.corrections, { count: 0, last: 0 });
+    p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0); // the first state: not a correction
+    p.input(IDLE, 0);
+    p.snapshot(snap(2, { x: 200.125, y: 200, ackSeq: 1 }), 40); // the wire's rounding
+    assert.deepEqual(p.corrections, { count: 0, last: 0 });
+    p.input(IDLE, STEP_MS);
+    p.snapshot(snap(3, { x: 206, y: 200, ackSeq: 2 }), 80);
+    assert.equal(p.corrections.count, 1);
+    assert.ok(Math.abs(p.corrections.last - 5.875) < 1e-9, `last ${p.corrections.last}`);
+    p.snapshot(snap(4, { x: 300, y: 200, alive: false, deaths: 1, ackSeq: 2 }), 120); // killed
+    p.snapshot(snap(5, { x: 100, y: 100, deaths: 1, ackSeq: 2 }), 160); // respawned
+    assert.equal(p.corrections.count, 1);
+  });
+});

@@ -20,7 +20,7 @@
 import { InputHistory } from "../input/history";
 import type { Phase } from "../match/events";
 import { MAX_SPEED, stepMovement, type MoveBody, type MoveMap } from "./movement";
-import type { InputCmd, SnapshotPlayer } from "./protocol";
+import { POS_SCALE, type InputCmd, type SnapshotPlayer } from "./protocol";
 
 /** Tuning for a Predictor. */
 export interface PredictorOptions {
@@ -101,6 +101,8 @@ export class Predictor {
   private offX = 0;
   private offY = 0;
   private offAt = 0;
+  private corrected = 0; // read by corrections (the network overlay)
+  private lastCorrected = 0;
 
   constructor(opts: PredictorOptions) {
     if (!(opts.tickRate > 0)) throw new RangeError(`tickRate must be positive, got ${opts.tickRate}`);
@@ -124,6 +126,16 @@ export class Predictor {
   /** True while your movement is predicted: map known, you alive, match not ended. */
   get predicting(): boolean {
     return this.active;
+  }
+
+  /**
+   * Mispredictions so far: snapshots that moved the newest predicted position
+   * by more than the wire's resolution (1/8 unit) while you were predicted
+   * before and after (so deaths, respawns and the first state are not
+   * counted), and the size of the last one (world units; 0 before any).
+   */
+  get corrections(): { count: number; last: number } {
+    return { count: this.corrected, last: this.lastCorrected };
   }
 
   /** The inputs sent but not yet applied by the server, oldest first. Do not modify. */
@@ -189,6 +201,10 @@ export class Predictor {
     this.prev = prev;
     this.cur = cur;
     const error = oldCur ? Math.hypot(cur.x - oldCur.x, cur.y - oldCur.y) : 0;
+    if (wasActive && this.active && error > 1 / POS_SCALE) {
+      this.corrected++;
+      this.lastCorrected = error;
+    }
 
     // What the offset must be for the view not to move at this instant.
     const now = this.interpolated(nowMs);

@@ -50,6 +50,39 @@ class FakeWebSocket {
   }
 }
 
+/** The page's idle periods (requestIdleCallback), run when the test says the page is idle. */
+class FakeIdle {
+  private queue: Array<() => void> = [];
+  private next = 1;
+  private live = new Map<number, () => void>();
+  install(): void {
+    const g = globalThis as { requestIdleCallback?: unknown; cancelIdleCallback?: unknown };
+    g.requestIdleCallback = (cb: () => void) => {
+      const id = this.next++;
+      this.live.set(id, cb);
+      this.queue.push(() => {
+        if (this.live.delete(id)) cb();
+      });
+      return id;
+    };
+    g.cancelIdleCallback = (id: number) => void this.live.delete(id);
+  }
+  uninstall(): void {
+    const g = globalThis as { requestIdleCallback?: unknown; cancelIdleCallback?: unknown };
+    delete g.requestIdleCallback;
+    delete g.cancelIdleCallback;
+    this.queue = [];
+    this.live.clear();
+  }
+  run(): void {
+    const q = this.queue;
+    this.queue = [];
+    for (const f of q) f();
+  }
+}
+
+const idle = new FakeIdle();
+
 interface Recorded {
   welcomes: number;
   snapshots: number[];
@@ -77,11 +110,13 @@ describe("GameSocket", () => {
   beforeEach(() => {
     (globalThis as { WebSocket?: unknown }).WebSocket = FakeWebSocket;
     mock.timers.enable({ apis: ["setInterval"] });
+    idle.install();
     now = 1000;
     rec = { welcomes: 0, snapshots: [], events: 0, errors: [], closed: [] };
   });
   afterEach(() => {
     mock.timers.reset();
+    idle.uninstall();
     delete (globalThis as { WebSocket?: unknown }).WebSocket;
   });
 
@@ -121,30 +156,109 @@ describe("GameSocket", () => {
     assert.equal(rec.closed.length, 0);
   });
 
-  it("pings once a second after welcome and smooths the RTT", () => {
+  it("pings once a second after welcome, each when the page is idle", () => {
     const ws = connect();
     ws.open();
     ws.serverSends(WELCOME);
     const pings = () => ws.sent.filter((m) => Array.isArray(m) && m[0] === 5);
-    assert.deepEqual(pings(), [[5, 1000]], "first ping right after welcome");
+    idle.run();
+    assert.deepEqual(pings(), [], "none during the session's start-up");
     now = 2000;
     mock.timers.tick(1000);
-    assert.deepEqual(pings(), [[5, 1000], [5, 2000]]);
+    assert.deepEqual(pings(), [], "due, waiting for idle time");
+    now = 2004;
+    idle.run();
+    assert.deepEqual(pings(), [[5, 2004]], "sent when the page is idle");
+    now = 3000;
+    mock.timers.tick(1000);
+    now = 3001;
+    idle.run();
+    assert.deepEqual(pings(), [[5, 2004], [5, 3001]]);
   });
 
-  it("reports the RTT from pongs", () => {
+  it("keeps one ping waiting for idle time, not a backlog", () => {
+    const ws = connect();
+    ws.open();
+    ws.serverSends(WELCOME);
+    mock.timers.tick(3000); // three seconds of a page that is never idle
+    idle.run();
+    assert.equal(ws.sent.filter((m) => Array.isArray(m) && m[0] === 5).length, 1);
+  });
+
+  it("reports SRTT and RTTVAR of RFC 6298 from pongs", () => {
     const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
     const ws = FakeWebSocket.last;
     assert.ok(ws);
     ws.open();
     ws.serverSends(WELCOME);
     assert.equal(s.rttMs, null);
+    assert.equal(s.rttVarMs, null);
     now = 1100;
     ws.serverSends([7, 1000, 5]);
-    assert.equal(s.rttMs, 100);
+    assert.equal(s.rttMs, 100, "first sample seeds SRTT = R");
+    assert.equal(s.rttVarMs, 50, "and RTTVAR = R/2");
     now = 1300;
-    ws.serverSends([7, 1000, 6]); // 300 ms sample, smoothed
-    assert.equal(s.rttMs, 140);
+    ws.serverSends([7, 1000, 6]); // R' = 300
+    assert.equal(s.rttVarMs, 0.75 * 50 + 0.25 * 200, "RTTVAR = 3/4 RTTVAR + 1/4 |SRTT − R'|");
+    assert.equal(s.rttMs, 0.875 * 100 + 0.125 * 300, "SRTT = 7/8 SRTT + 1/8 R'");
+    now = 1300;
+    ws.serverSends([7, 1400, 7]); // negative: a pong to a ping we never sent
+    assert.equal(s.rttMs, 125);
+  });
+
+  // The reported bug: on loopback (1.4 ms) the HUD read ~170 ms as a match
+  // started and still 15 ms eleven seconds later. The first ping went out
+  // inside the welcome's task, so its pong waited behind the page's start-up
+  // work (the welcome handler, the first frames), and the smoothing carried
+  // that one sample for seconds.
+  it("measures the network, not the page's start-up work (loopback reads ~1.4 ms, not 15)", () => {
+    const rtt = 1.4;
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, {
+      ...handlers(rec),
+      welcome: () => void (now += 150), // the session's start-up keeps the page busy
+    }, () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    // The server answers every ping; the page handles the pong once it is free.
+    let handled = 0;
+    const serve = () => {
+      const pings = ws.sent.filter((m): m is [number, number] => Array.isArray(m) && m[0] === 5);
+      for (const [, t] of pings.slice(handled)) {
+        now = Math.max(now, t + rtt);
+        ws.serverSends([7, t, 1]);
+      }
+      handled = pings.length;
+    };
+    ws.open();
+    ws.serverSends(WELCOME);
+    idle.run();
+    serve();
+    const readings: number[] = [];
+    for (let sec = 1; sec <= 11; sec++) {
+      now = 1000 + sec * 1000 + 150;
+      mock.timers.tick(1000);
+      idle.run();
+      serve();
+      readings.push(s.rttMs ?? NaN);
+    }
+    const last = readings[readings.length - 1] ?? NaN;
+    assert.ok(Math.abs(last - rtt) < 0.05, `HUD ping after 11 s: ${last.toFixed(1)} ms on a ${rtt} ms link; readings ${readings.map((r) => r.toFixed(1)).join(" ")}`);
+    assert.ok(readings.every((r) => Math.abs(r - rtt) < 0.05), `every reading ${readings.map((r) => r.toFixed(1)).join(" ")}`);
+  });
+
+  it("counts the message bytes each way", () => {
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, handlers(rec), () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    assert.deepEqual(s.bytes, { in: 0, out: 0 });
+    ws.open(); // hello [1, 1, "a", ""]: 94 01 01 a1 61 a0
+    assert.deepEqual(s.bytes, { in: 0, out: 6 });
+    ws.serverSends(WELCOME);
+    const welcome = encode(WELCOME).byteLength;
+    ws.serverSends([4, "not a tick"]); // malformed still came over the wire: 92 04 aa + 10
+    assert.deepEqual(s.bytes, { in: welcome + 13, out: 6 });
+    s.sendInput({ seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 }); // 96 03 01 00 00 00 00
+    assert.deepEqual(s.bytes, { in: welcome + 13, out: 13 });
   });
 
   it("sends inputs only when open and not backed up", () => {

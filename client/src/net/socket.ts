@@ -1,6 +1,16 @@
 // The player connection (PROTOCOL.md §1): a binary WebSocket to /ws that says
 // hello, decodes what the server streams, pings once a second for the round
 // trip time, and reports the close in human words.
+//
+// A round trip is timed on the page's main thread, so a pong that arrives
+// while the page is busy (a frame being drawn, the start-up work after the
+// welcome) is timed late by however long the page stayed busy: on loopback
+// that was worth 150 ms for the first ping and a few ms for many others.
+// Pings are therefore sent at the start of an idle period
+// (requestIdleCallback), when the page has nothing queued and the pong of a
+// short round trip is handled the moment it arrives, and the first one a
+// second after the welcome, past the session's start-up: RFC 6298 seeds its
+// estimate with the first sample, so that sample must be a clean one.
 import { closeMessage, closeReason } from "./close";
 import {
   decodeServerMessage,
@@ -14,6 +24,7 @@ import {
   type Snapshot,
   type Welcome,
 } from "./protocol";
+import { RttEstimator } from "./rtt";
 
 /** What a GameSocket reports. Called on the page's event loop. */
 export interface SocketHandlers {
@@ -36,6 +47,9 @@ export function socketURL(loc: { protocol: string; host: string }): string {
 }
 
 const PING_INTERVAL_MS = 1000;
+// A due ping waits at most this long for an idle period (a page that is never
+// idle still measures, only less exactly).
+const PING_IDLE_TIMEOUT_MS = 200;
 // The browser queues sends without bound. Inputs past this backlog are dropped
 // rather than queued: the server keeps only a few per player and applies one a
 // tick, so a stale burst would be discarded there anyway (§1.4).
@@ -45,10 +59,13 @@ const MAX_BUFFERED_BYTES = 16 * 1024;
 export class GameSocket {
   private readonly ws: WebSocket;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private rtt: number | null = null;
+  private cancelPing: (() => void) | null = null; // a due ping waiting for idle time
+  private readonly rtt = new RttEstimator();
   private joinError: ErrorMsg | null = null;
   private done = false;
   private inputsDropped = 0;
+  private in = 0; // message bytes received and sent
+  private out = 0;
   private badFrames = 0;
 
   constructor(
@@ -59,15 +76,28 @@ export class GameSocket {
   ) {
     this.ws = new WebSocket(url);
     this.ws.binaryType = "arraybuffer";
-    this.ws.onopen = () => this.ws.send(encodeHello(hello.name, hello.match));
+    this.ws.onopen = () => this.send(encodeHello(hello.name, hello.match));
     this.ws.onmessage = (e: MessageEvent) => this.receive(e.data);
     this.ws.onclose = (e: CloseEvent) => this.finish(e.code, e.reason);
     // onerror carries no detail; the close event that always follows reports it.
   }
 
-  /** The smoothed round trip time (ms), or null before the first pong. */
+  /** The smoothed round trip time (ms; SRTT of RFC 6298), or null before the first pong. */
   get rttMs(): number | null {
-    return this.rtt;
+    return this.rtt.srttMs;
+  }
+
+  /** The round trip time's variation (ms; RTTVAR of RFC 6298), or null before the first pong. */
+  get rttVarMs(): number | null {
+    return this.rtt.rttvarMs;
+  }
+
+  /**
+   * Message bytes received (binary messages, malformed ones included) and
+   * sent so far: the msgpack payloads, without WebSocket, TCP or IP headers.
+   */
+  get bytes(): { in: number; out: number } {
+    return { in: this.in, out: this.out };
   }
 
   /** Inputs dropped because the socket was backed up. */
@@ -81,7 +111,7 @@ export class GameSocket {
       this.inputsDropped++;
       return;
     }
-    this.ws.send(encodeInput(cmd));
+    this.send(encodeInput(cmd));
   }
 
   /** Closes the connection normally. The closed handler is not called for a close the page asked for. */
@@ -95,9 +125,15 @@ export class GameSocket {
     this.ws.close(1000, "bye");
   }
 
+  private send(b: Uint8Array): void {
+    this.ws.send(b);
+    this.out += b.byteLength;
+  }
+
   private receive(data: unknown): void {
     if (this.done || !(data instanceof ArrayBuffer)) return; // text frames are not part of the protocol
     const t = this.now();
+    this.in += data.byteLength;
     let msg;
     try {
       msg = decodeServerMessage(data);
@@ -118,11 +154,9 @@ export class GameSocket {
       case "events":
         this.on.events(msg, t);
         break;
-      case "pong": {
-        const sample = t - msg.t;
-        if (sample >= 0 && sample < 60_000) this.rtt = this.rtt === null ? sample : this.rtt + (sample - this.rtt) * 0.2;
+      case "pong":
+        this.rtt.sample(t - msg.t); // the estimator ignores the impossible (a pong to no ping of ours)
         break;
-      }
       case "error":
         if (msg.code >= 10) this.joinError = msg; // a close follows (§1.6)
         this.on.error(msg);
@@ -134,16 +168,32 @@ export class GameSocket {
 
   private startPing(): void {
     this.stopPing();
-    const ping = () => {
-      if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodePing(this.now()));
+    this.pingTimer = setInterval(() => this.pingWhenIdle(), PING_INTERVAL_MS);
+  }
+
+  /**
+   * Sends a ping at the start of the page's next idle period, unless one is
+   * already waiting (at once where requestIdleCallback is missing: Safari).
+   */
+  private pingWhenIdle(): void {
+    if (this.cancelPing) return;
+    const send = () => {
+      this.cancelPing = null;
+      if (this.ws.readyState === WebSocket.OPEN) this.send(encodePing(this.now()));
     };
-    ping();
-    this.pingTimer = setInterval(ping, PING_INTERVAL_MS);
+    const g = globalThis as { requestIdleCallback?: typeof requestIdleCallback; cancelIdleCallback?: typeof cancelIdleCallback };
+    const ric = g.requestIdleCallback;
+    const cic = g.cancelIdleCallback;
+    if (typeof ric !== "function" || typeof cic !== "function") return send();
+    const id = ric(send, { timeout: PING_IDLE_TIMEOUT_MS });
+    this.cancelPing = () => cic(id);
   }
 
   private stopPing(): void {
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
+    this.cancelPing?.();
+    this.cancelPing = null;
   }
 
   private finish(code: number, reason: string): void {

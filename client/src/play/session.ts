@@ -2,18 +2,21 @@
 // players and projectiles are drawn from interpolated snapshots (a little in
 // the past, smooth); your own player is drawn where net/prediction puts it
 // (the present: your inputs applied at once, reconciled with each snapshot's
-// ackSeq), with your barrel following the mouse every frame.
+// ackSeq), with your barrel following the mouse every frame. N toggles the
+// network overlay.
 import type { Arena } from "../arena";
-import { debug, resetDebug } from "../debug";
+import { debug, recordFrame, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
 import { FixedStepPacer } from "../input/pacer";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
 import { endReasonText, MatchModel } from "../match/model";
 import { Interpolator, type Body } from "../net/interpolation";
+import { NetMeter } from "../net/meter";
 import { Predictor } from "../net/prediction";
 import type { Snapshot, SnapshotPlayer, SnapshotProjectile, Welcome } from "../net/protocol";
 import { GameSocket, socketURL } from "../net/socket";
+import { NET_OVERLAY_HINT, NET_OVERLAY_KEY, type NetReadings } from "../render/netoverlay";
 import type { View, ViewPlayer } from "../render/view";
 
 /** Where the session can send the page. */
@@ -28,6 +31,9 @@ type Projectile = SnapshotProjectile & Body;
 
 /** Snapshots come 10–60 times a second; this long without one is a stall worth telling the player about. */
 const STALL_MS = 1000;
+
+// The overlay stays on from one match to the next until N turns it off.
+let netOverlayOn = false;
 
 /** A running game view. stop() tears everything down (socket, timers, listeners). */
 export class PlaySession {
@@ -46,6 +52,9 @@ export class PlaySession {
   private selfOnScreen: [number, number] | null = null;
   private readonly mapLoad = new AbortController();
   private stopped = false;
+  private readonly meter = new NetMeter();
+  private snapshotCount = 0;
+  private readonly keys = new AbortController();
 
   constructor(
     private readonly arena: Arena,
@@ -56,6 +65,8 @@ export class PlaySession {
     debug.matchId = hello.match;
     setStatus(hello.match ? `Joining match ${hello.match}…` : "Finding a match…");
     this.controls = new Controls(arena.surface);
+    window.addEventListener("keydown", (e) => this.toggleNet(e), { signal: this.keys.signal });
+    debug.netOverlay = netOverlayOn;
     arena.show("Connecting…", (now) => this.frame(now));
     this.socket = new GameSocket(socketURL(location), hello, {
       welcome: (w, t) => this.onWelcome(w, t),
@@ -81,6 +92,7 @@ export class PlaySession {
     this.stopped = true;
     this.stopInput();
     this.controls.detach();
+    this.keys.abort();
     this.mapLoad.abort();
     this.socket.close();
     this.arena.hide();
@@ -115,6 +127,7 @@ export class PlaySession {
     if (!w || !this.interp) return; // nothing is valid before welcome
     this.latest = s;
     this.latestAt = now;
+    this.snapshotCount++;
     debug.snapshots++;
     debug.tick = Math.max(debug.tick, s.tick);
     debug.players = s.players.map((p) => ({
@@ -227,7 +240,11 @@ export class PlaySession {
     const self = this.selfView(w.you, now);
     if (self) players.push(self);
     else if (sampled) players.push(...sampled.players.filter((p) => p.id === w.you).map(named));
+    const net = this.netReadings(now);
+    debug.net = net;
     const view: View = {
+      net: netOverlayOn ? net : null,
+      netHint: NET_OVERLAY_HINT,
       map: this.map,
       players,
       projectiles: sampled ? sampled.projectiles : [],
@@ -244,7 +261,39 @@ export class PlaySession {
       respawnIn: this.respawnIn(w, now),
     };
     this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
+    recordFrame({ t: now, renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })) });
     return view;
+  }
+
+  // ---- network overlay -----------------------------------------------------
+
+  private toggleNet(e: KeyboardEvent): void {
+    if (e.code !== NET_OVERLAY_KEY || e.repeat || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
+    netOverlayOn = !netOverlayOn;
+    debug.netOverlay = netOverlayOn;
+  }
+
+  /** The connection's figures at now; the interpolator's are those of the frame just sampled. */
+  private netReadings(now: number): NetReadings {
+    const bytes = this.socket.bytes;
+    const corrections = this.predictor?.corrections ?? { count: 0, last: 0 };
+    this.meter.record({ snapshots: this.snapshotCount, bytesIn: bytes.in, bytesOut: bytes.out, corrections: corrections.count }, now);
+    const rates = this.meter.rates;
+    const interp = this.interp?.clock.synced ? this.interp : null;
+    return {
+      rttMs: this.socket.rttMs,
+      rttVarMs: this.socket.rttVarMs,
+      jitterMs: interp ? interp.clock.jitterMs : null,
+      snapshotsPerSec: rates.snapshots,
+      bytesInPerSec: rates.bytesIn,
+      bytesOutPerSec: rates.bytesOut,
+      delayMs: interp ? interp.delay : null,
+      targetDelayMs: interp ? interp.targetDelay(now) : null,
+      correctionsPerSec: rates.corrections,
+      lastCorrection: corrections.count > 0 ? corrections.last : null,
+      reconnects: 0, // a later issue adds reconnects; the field is here for it
+    };
   }
 
   /** Seconds until you respawn (counted down locally from the latest snapshot), or null while alive. */

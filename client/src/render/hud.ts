@@ -1,8 +1,10 @@
 // The heads-up display, drawn in screen space (CSS pixels) over the arena:
-// match timer and phase, phase banner, scoreboard, kill feed and ping.
+// match timer and phase, phase banner, scoreboard, kill feed, ping with the
+// network overlay's key, and the overlay itself while it is on.
 import { formatClock } from "../lobby/api";
 import { rankScoreboard } from "../match/model";
 import { hudLayout, panelAlpha, playerColor, TIMER_W, type HudLayout, type Rect } from "./layout";
+import { drawNetOverlay, formatMs } from "./netoverlay";
 import type { View } from "./view";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
@@ -31,6 +33,7 @@ export function drawHud(
   drawKillFeed(ctx, view, layout, players);
   drawBanner(ctx, view, cssW, cssH, nowMs);
   drawCorner(ctx, view, cssW, cssH);
+  if (view.net) drawNetOverlay(ctx, view.net, cssW, cssH, players);
   ctx.restore();
 }
 
@@ -190,13 +193,20 @@ export function respawnText(seconds: number | null): string {
 }
 
 function drawCorner(ctx: CanvasRenderingContext2D, view: View, cssW: number, cssH: number): void {
-  if (view.pingMs === null) return;
-  const ms = Math.round(view.pingMs);
+  const text = cornerText(view.pingMs, view.netHint ?? "");
+  if (!text) return;
   ctx.font = `600 12px ${FONT}`;
   ctx.textAlign = "right";
   ctx.textBaseline = "bottom";
-  ctx.fillStyle = ms < 80 ? "#4ade80" : ms < 160 ? "#facc15" : "#f87171";
-  ctx.fillText(`ping ${ms} ms`, cssW - 14, cssH - 10);
+  const ms = view.pingMs ?? 0;
+  ctx.fillStyle = view.pingMs === null ? MUTED : ms < 80 ? "#4ade80" : ms < 160 ? "#facc15" : "#f87171";
+  ctx.fillText(text, cssW - 14, cssH - 10);
+}
+
+/** The bottom-right corner's line: the ping (one decimal under 10 ms) and the overlay's key. */
+export function cornerText(pingMs: number | null, hint: string): string {
+  const ping = pingMs === null ? "" : `ping ${formatMs(pingMs)}`;
+  return [ping, hint].filter((s) => s !== "").join(" · ");
 }
 
 /** Shortens text with an ellipsis to fit maxW pixels in the current font. */

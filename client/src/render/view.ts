@@ -4,6 +4,7 @@
 import type { GameMap } from "../match/map";
 import type { Phase } from "../match/events";
 import type { EndInfo, KillFeedEntry } from "../match/model";
+import type { NetReadings } from "./netoverlay";
 
 /** A player to draw (interpolated position). */
 export interface ViewPlayer {
@@ -51,4 +52,8 @@ export interface View {
   notice: string;
   /** Seconds until you respawn while you are dead; null when unknown or when watching. */
   respawnIn: number | null;
+  /** The network overlay's figures while it is shown; omitted or null hides it. */
+  net?: NetReadings | null;
+  /** The HUD's hint for toggling the overlay (e.g. "N: network"); omitted or "" shows none. */
+  netHint?: string;
 }
