@@ -125,10 +125,14 @@ type InputTiming struct {
 	// small guard): positive means the client should send later, negative
 	// earlier; 0 when there is nothing to say.
 	InputSlack int32
-	// InputsSkipped counts the player's inputs that arrived after their tick
-	// and moved differently from the input that stood in for them, so they
-	// were never applied (wrapping at 2^32).
+	// InputsSkipped counts the player's inputs that arrived after their tick,
+	// moved differently from the input that stood in for them and could not
+	// be redone (game.Redo), so they were never applied (wrapping at 2^32).
 	InputsSkipped uint32
+	// InputsAwaited is how many of the player's newest consumed slots got a
+	// stand-in whose input has not arrived yet and may still be redone:
+	// while it is not 0, the player's state in this snapshot is provisional.
+	InputsAwaited uint32
 }
 
 // ProjectileState is one projectile in flight as seen in a snapshot.

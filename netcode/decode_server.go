@@ -268,8 +268,8 @@ func (d *Decoder) playerState(p *game.PlayerState) error {
 		return err
 	}
 	p.AckSeq = uint32(v)
-	// inputSlack and inputsSkipped came later in version 1: a server that
-	// does not send them has nothing to say (0).
+	// inputSlack, inputsSkipped and inputsAwaited came later in version 1: a
+	// server that does not send them has nothing to say (0).
 	p.InputTiming = game.InputTiming{}
 	if n < 13 {
 		return nil
@@ -286,7 +286,14 @@ func (d *Decoder) playerState(p *game.PlayerState) error {
 		return err
 	}
 	p.InputsSkipped = uint32(v)
-	return d.skip("player", n-14)
+	if n < 15 {
+		return nil
+	}
+	if v, err = d.uint("player inputsAwaited", math.MaxUint32); err != nil {
+		return err
+	}
+	p.InputsAwaited = uint32(v)
+	return d.skip("player", n-15)
 }
 
 func (d *Decoder) projectileState(p *game.ProjectileState) error {

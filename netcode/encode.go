@@ -135,7 +135,7 @@ func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
 	e.arrayLen(len(s.Players))
 	for i := range s.Players {
 		p := &s.Players[i]
-		e.arrayLen(14)
+		e.arrayLen(15)
 		e.player(p.ID)
 		e.pos(p.X)
 		e.pos(p.Y)
@@ -150,6 +150,7 @@ func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
 		e.uint(uint64(p.AckSeq))
 		e.int(int64(p.InputSlack))
 		e.uint(uint64(p.InputsSkipped))
+		e.uint(uint64(p.InputsAwaited))
 	}
 	e.arrayLen(len(s.Projectiles))
 	for i := range s.Projectiles {

@@ -15,9 +15,12 @@ import (
 // known input (their last intent is the best guess of their present one),
 // and the slot is consumed anyway: the World's ackSeq then covers it, so a
 // client's prediction never keeps an input the server did not apply. When
-// the late input arrives, it counts if it moves the player exactly as the
-// stand-in did (the usual case: a key held through a network hiccup), and is
-// reported as skipped otherwise; its fire button is never lost.
+// the late input arrives it counts after all: as it is, if it moved the
+// player exactly as the stand-in did (the usual case: a key held through a
+// network hiccup), else by asking the World to redo the player's movement
+// since that slot with the moves they really made (game.Redo), which it does
+// where nothing else depended on the stand-ins. Only a late input the World
+// cannot redo is reported as skipped; its fire button is never lost.
 //
 // Because slots never move, a burst of late inputs after a stall cannot turn
 // into a standing delay, and nothing has to be trimmed later (which cost
@@ -75,8 +78,11 @@ func newJitterParams(tickRate int) jitterParams {
 // usedInput is what the World got for one slot.
 type usedInput struct {
 	seq          uint32
-	real         bool // the slot's own input, not a stand-in
+	tick         uint32 // the World tick that consumed the slot
+	real         bool   // the slot's own input, not a stand-in
+	late         bool   // its input arrived late and moved otherwise: lateX, lateY wait for a redo
 	moveX, moveY float64
+	lateX, lateY float64
 	buttons      game.Buttons
 }
 
@@ -93,10 +99,15 @@ type inputQueue struct {
 	guess    game.Input   // the newest input known (applied or arrived late): a missing slot's stand-in
 	standIns int          // stand-ins in a row since the newest known input
 	judged   uint32       // the newest late input already judged
+	newest   uint32       // the newest seq that has arrived
 	held     game.Buttons // buttons of late inputs the stand-ins lacked, for the next applied input
 	used     [usedSlots]usedInput
-	skipped  uint32 // late inputs that moved the player differently from their stand-in
+	skipped  uint32 // late inputs that moved otherwise than their stand-in and could not be redone
 	lateRun  int    // late inputs in a row, outside a stall
+
+	redoFrom  uint32      // the first slot of a redo to ask for (0: none)
+	redoLate  int         // late inputs waiting for it
+	redoMoves []game.Move // the redo's moves (capacity game.RedoTicks, reused)
 
 	arrivedAt time.Duration        // the previous arrival
 	inClump   bool                 // the previous arrival ended an outage (or was in its clump)
@@ -106,7 +117,7 @@ type inputQueue struct {
 }
 
 func newInputQueue(id game.PlayerID, size int) inputQueue {
-	q := inputQueue{id: id, buf: make([]game.Input, 0, size)}
+	q := inputQueue{id: id, buf: make([]game.Input, 0, size), redoMoves: make([]game.Move, 0, game.RedoTicks)}
 	for i := range q.lows {
 		q.lows[i] = noMargin
 	}
@@ -122,7 +133,7 @@ func (q *inputQueue) arrive(in game.Input, at, due time.Duration, p *jitterParam
 	}
 	gap := at - q.arrivedAt
 	clump := !q.synced || gap > stallGap || (q.inClump && gap < p.dt/4)
-	q.arrivedAt, q.inClump = at, clump
+	q.arrivedAt, q.inClump, q.newest = at, clump, max(q.newest, in.Seq)
 	if !q.synced {
 		q.insert(in) // the slots start with the oldest of the first tick's inputs (next)
 		return
@@ -163,13 +174,72 @@ func (q *inputQueue) late(in game.Input, at, due time.Duration, clump bool, p *j
 		q.guess = in
 	}
 	q.standIns = 0 // the player is there, just late
-	if u.seq != in.Seq || u.moveX != in.MoveX || u.moveY != in.MoveY {
-		q.skipped++
-	}
 	if u.seq != in.Seq {
-		u.buttons = 0
+		q.skipped++ // its slot is too long ago (or was skipped to make room)
+		q.held |= in.Buttons
+		return
 	}
 	q.held |= in.Buttons &^ u.buttons
+	if u.moveX == in.MoveX && u.moveY == in.MoveY {
+		return // the stand-in did what the input would have
+	}
+	slot := &q.used[in.Seq%usedSlots]
+	slot.late, slot.lateX, slot.lateY = true, in.MoveX, in.MoveY
+	if q.redoFrom == 0 || in.Seq < q.redoFrom {
+		q.redoFrom = in.Seq
+	}
+	q.redoLate++
+}
+
+// redo returns the game.Redo the late inputs judged since the last tick ask
+// for, or false if there is none: the player's movement from the first of
+// their slots up to the last tick stepped (lastTick), with every late move
+// known in place of its stand-in. The Redo's Moves are the queue's own
+// buffer, valid until the next call. redone must follow with the World's
+// outcome.
+func (q *inputQueue) redo(lastTick uint32) (game.Redo, bool) {
+	if q.redoFrom == 0 {
+		return game.Redo{}, false
+	}
+	first := q.used[q.redoFrom%usedSlots]
+	q.redoMoves = q.redoMoves[:0]
+	ok := first.seq == q.redoFrom && lastTick >= first.tick && lastTick-first.tick < game.RedoTicks
+	for s := q.redoFrom; ok && s <= q.applied; s++ {
+		u := &q.used[s%usedSlots]
+		if u.seq != s || u.tick != first.tick+(s-q.redoFrom) {
+			ok = false // a slot forgotten, or a tick without a slot (held, paused) in between
+			break
+		}
+		if u.late {
+			q.redoMoves = append(q.redoMoves, game.Move{X: u.lateX, Y: u.lateY})
+		} else {
+			q.redoMoves = append(q.redoMoves, game.Move{X: u.moveX, Y: u.moveY})
+		}
+	}
+	if !ok || first.tick+uint32(len(q.redoMoves))-1 != lastTick {
+		q.redone(false)
+		return game.Redo{}, false
+	}
+	return game.Redo{Player: q.id, From: first.tick, Moves: q.redoMoves}, true
+}
+
+// redone takes the outcome of the redo asked for: done, the late moves are
+// now what the World used; refused, the late inputs are skipped.
+func (q *inputQueue) redone(done bool) {
+	for s := q.redoFrom; q.redoFrom != 0 && s <= q.applied; s++ {
+		u := &q.used[s%usedSlots]
+		if u.seq != s || !u.late {
+			continue
+		}
+		if done {
+			u.moveX, u.moveY = u.lateX, u.lateY
+		}
+		u.late = false
+	}
+	if !done {
+		q.skipped += uint32(q.redoLate)
+	}
+	q.redoFrom, q.redoLate = 0, 0
 }
 
 // insert puts in into the buffer in Seq order, unless it is a duplicate.
@@ -210,7 +280,9 @@ func (q *inputQueue) insert(in game.Input) {
 // returns false while there is no slot to fill (before the first input,
 // and while holding or pausing): the World then repeats its last input
 // without moving the ack.
-func (q *inputQueue) next(p *jitterParams) (game.Input, bool) {
+//
+// tick is the World tick about to be stepped.
+func (q *inputQueue) next(p *jitterParams, tick uint32) (game.Input, bool) {
 	q.rotate(p)
 	if !q.synced {
 		if len(q.buf) == 0 {
@@ -247,8 +319,19 @@ func (q *inputQueue) next(p *jitterParams) (game.Input, bool) {
 		in.Seq = slot
 	}
 	q.applied = slot
-	q.used[slot%usedSlots] = usedInput{seq: slot, real: real, moveX: in.MoveX, moveY: in.MoveY, buttons: in.Buttons}
+	q.used[slot%usedSlots] = usedInput{seq: slot, tick: tick, real: real, moveX: in.MoveX, moveY: in.MoveY, buttons: in.Buttons}
 	return in, true
+}
+
+// awaited is the InputsAwaited of the player's snapshot: how many of the
+// newest slots got a stand-in for an input that has not arrived yet and that
+// could still be redone. Inputs arrive in order, so every slot up to the
+// newest seq that arrived has its verdict.
+func (q *inputQueue) awaited() uint32 {
+	if !q.synced || q.newest >= q.applied {
+		return 0
+	}
+	return min(q.applied-q.newest, game.RedoTicks-1)
 }
 
 // measure records one input's margin: how long before its slot's tick it

@@ -12,9 +12,11 @@ var jp30 = newJitterParams(30)
 // queueRun drives one jitter buffer tick by tick: arrivals[k] arrive during
 // tick k (just before its drain), then the tick takes its input.
 type queueRun struct {
-	q    inputQueue
-	tick int
-	got  []game.Input // what each tick handed the World (Seq 0: nothing)
+	q      inputQueue
+	tick   int
+	got    []game.Input // what each tick handed the World (Seq 0: nothing)
+	redos  []game.Redo  // redos asked for (Moves copied)
+	refuse bool         // the World refuses every redo
 }
 
 func newQueueRun(size int) *queueRun { return &queueRun{q: newInputQueue(1, size)} }
@@ -27,7 +29,13 @@ func (r *queueRun) step(early time.Duration, ins ...game.Input) game.Input {
 	for _, in := range ins {
 		r.q.arrive(in, r.due()-early, r.due(), &jp30)
 	}
-	in, ok := r.q.next(&jp30)
+	// World tick k+1 steps tick k's slot (tick 0 of the run is World tick 1).
+	if redo, ok := r.q.redo(uint32(r.tick)); ok {
+		redo.Moves = append([]game.Move(nil), redo.Moves...)
+		r.redos = append(r.redos, redo)
+		r.q.redone(!r.refuse)
+	}
+	in, ok := r.q.next(&jp30, uint32(r.tick+1))
 	if !ok {
 		in = game.Input{}
 	}
@@ -78,16 +86,40 @@ func TestInputQueueSlots(t *testing.T) {
 		}
 	})
 
-	t.Run("a late input that moved otherwise is skipped, its shot kept", func(t *testing.T) {
+	t.Run("a late input that moved otherwise asks for a redo", func(t *testing.T) {
 		r := newQueueRun(8)
+		r.step(0, mv(1, 1))
+		r.step(0, mv(2, 1))
+		r.step(0) // World tick 3: slot 2
+		r.step(0) // World tick 4: slot 3, a stand-in
+		r.step(0) // World tick 5: slot 4, a stand-in
+		r.step(0, mv(3, -1), mv(4, -1), mv(5, -1))
+		want := []game.Redo{{Player: 1, From: 4, Moves: []game.Move{{X: -1}, {X: -1}}}}
+		if len(r.redos) != 1 || r.redos[0].From != want[0].From || len(r.redos[0].Moves) != 2 ||
+			r.redos[0].Moves[0] != want[0].Moves[0] || r.redos[0].Moves[1] != want[0].Moves[1] {
+			t.Fatalf("redos %+v, want %+v", r.redos, want)
+		}
+		if r.q.skipped != 0 {
+			t.Fatalf("skipped %d: the redo was done", r.q.skipped)
+		}
+		// Judged against what the World now has: a repeat of the late input changes nothing.
+		r.step(0, mv(4, -1))
+		if len(r.redos) != 1 || r.q.skipped != 0 {
+			t.Fatalf("a duplicate asked again")
+		}
+	})
+
+	t.Run("a late input that moved otherwise and cannot be redone is skipped, its shot kept", func(t *testing.T) {
+		r := newQueueRun(8)
+		r.refuse = true
 		r.step(0, mv(1, 1))
 		r.step(0, mv(2, 1))
 		r.step(0) // slot 2
 		r.step(0) // slot 3: stand-in
 		late := game.Input{Seq: 3, MoveX: -1, Buttons: game.ButtonFire}
 		in := r.step(0, late, mv(4, -1))
-		if r.q.skipped != 1 {
-			t.Fatalf("skipped %d, want 1", r.q.skipped)
+		if r.q.skipped != 1 || len(r.redos) != 1 {
+			t.Fatalf("skipped %d after %d redos asked, want 1 and 1", r.q.skipped, len(r.redos))
 		}
 		if in.Seq != 4 || in.Buttons&game.ButtonFire == 0 {
 			t.Fatalf("slot 4 %+v, want the late shot folded in", in)
@@ -224,7 +256,10 @@ func TestInputQueueAllocs(t *testing.T) {
 	at := time.Duration(0)
 	allocs := testing.AllocsPerRun(1000, func() {
 		q.arrive(mv(seq, 1), at, at+jp30.dt, &jp30)
-		q.next(&jp30)
+		if _, ok := q.redo(seq); ok {
+			q.redone(true)
+		}
+		q.next(&jp30, seq+1)
 		_ = q.slack()
 		seq++
 		at += jp30.dt

@@ -91,6 +91,7 @@ type Match struct {
 	// Run's goroutine only.
 	queues         []inputQueue   // one per seated human, in join order (jitter.go)
 	tickIn         game.TickInput // reused every tick
+	redoers        []int          // the queue of each of tickIn's Redos
 	joins          []*joinReq     // the tick's join commands' requests, in order
 	snap           game.Snapshot  // reused every tick
 	lastOverrunLog uint32

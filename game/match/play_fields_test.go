@@ -7,3 +7,4 @@ import "github.com/skirmish-game/skirmish/game"
 // (with a copy of this file that returns zeros).
 func playSlack(p game.PlayerState) int      { return int(p.InputSlack) }
 func playSkipped(p game.PlayerState) uint32 { return p.InputsSkipped }
+func playAwaited(p game.PlayerState) uint32 { return p.InputsAwaited }

@@ -78,13 +78,22 @@ func (m *Match) overrun(n uint64) {
 func (m *Match) tick(due time.Duration) bool {
 	m.drainInbox(due)
 	in := &m.tickIn
-	in.Inputs = in.Inputs[:0]
+	in.Inputs, in.Redos, m.redoers = in.Inputs[:0], in.Redos[:0], m.redoers[:0]
+	last := m.world.Tick()
 	for i := range m.queues {
-		if x, ok := m.queues[i].next(&m.jp); ok {
-			in.Inputs = append(in.Inputs, game.PlayerInput{Player: m.queues[i].id, Input: x})
+		q := &m.queues[i]
+		if r, ok := q.redo(last); ok {
+			in.Redos = append(in.Redos, r)
+			m.redoers = append(m.redoers, i)
+		}
+		if x, ok := q.next(&m.jp, last+1); ok {
+			in.Inputs = append(in.Inputs, game.PlayerInput{Player: q.id, Input: x})
 		}
 	}
 	m.world.Step(*in)
+	for k, done := range m.world.RedoOutcomes() {
+		m.queues[m.redoers[k]].redone(done)
+	}
 	m.seatJoiners()
 	m.publish()
 	m.replyJoiners()
@@ -102,7 +111,9 @@ func (m *Match) publish() {
 	for i := range m.queues {
 		q := &m.queues[i]
 		if p := playerIndex(&m.snap, q.id); p >= 0 {
-			m.snap.Players[p].InputTiming = game.InputTiming{InputSlack: q.slack(), InputsSkipped: q.skipped}
+			m.snap.Players[p].InputTiming = game.InputTiming{
+				InputSlack: q.slack(), InputsSkipped: q.skipped, InputsAwaited: q.awaited(),
+			}
 		}
 	}
 	events := m.world.Events()

@@ -61,7 +61,10 @@ export interface PredictorOptions {
 export interface AuthoritativeState {
   tick: number;
   phase: Phase;
-  players: ReadonlyArray<Pick<SnapshotPlayer, "id" | "x" | "y" | "vx" | "vy" | "alive" | "deaths" | "ackSeq">>;
+  players: ReadonlyArray<
+    Pick<SnapshotPlayer, "id" | "x" | "y" | "vx" | "vy" | "alive" | "deaths" | "ackSeq"> &
+      Partial<Pick<SnapshotPlayer, "inputsAwaited">>
+  >;
 }
 
 /** What one snapshot did to the prediction. */
@@ -74,6 +77,12 @@ export interface Reconciliation {
   snapped: boolean;
   /** Unacknowledged inputs replayed on top of the server's state. */
   replayed: number;
+  /**
+   * The server stood in for inputs of yours still on their way (inputsAwaited)
+   * and may yet redo your movement with them: the snapshot was not
+   * reconciled with, the prediction kept.
+   */
+  provisional: boolean;
 }
 
 /** A point in world units. */
@@ -88,7 +97,11 @@ export interface Move {
   moveY: number;
 }
 
-const IGNORED: Reconciliation = { applied: false, error: 0, snapped: false, replayed: 0 };
+const IGNORED: Reconciliation = { applied: false, error: 0, snapped: false, replayed: 0, provisional: false };
+// A provisional state is waited out at most this long (ms): the verdict on
+// late inputs comes within a tick of their arrival, so a longer wait means
+// they are not coming.
+const PROVISIONAL_MS = 500;
 // A server velocity beyond this is not movement the step produces (a broken
 // frame): refusing to predict from it also bounds stepMovement's substeps.
 const MAX_PLAUSIBLE_SPEED = 10 * MAX_SPEED;
@@ -141,6 +154,7 @@ export class Predictor {
   private offX = 0;
   private offY = 0;
   private offAt = 0;
+  private provisionalSince: number | null = null;
 
   constructor(opts: PredictorOptions) {
     if (!(opts.tickRate > 0)) throw new RangeError(`tickRate must be positive, got ${opts.tickRate}`);
@@ -219,6 +233,22 @@ export class Predictor {
     if (!me || (last && (s.tick <= last.tick || me.ackSeq < last.ackSeq))) return IGNORED;
     if (![me.x, me.y, me.vx, me.vy].every(Number.isFinite)) return IGNORED;
 
+    // Stand-ins for inputs of ours still in flight: the server may redo our
+    // movement when they arrive, so this state is not the verdict. Keep the
+    // prediction (it already holds those inputs) unless life, death or the
+    // phase changed, or the verdict is overdue.
+    if ((me.inputsAwaited ?? 0) > 0 && last && this.active && me.alive === last.alive &&
+      me.deaths === last.deaths && s.phase === last.phase) {
+      this.provisionalSince ??= nowMs;
+      if (nowMs - this.provisionalSince <= PROVISIONAL_MS) {
+        this.history.ack(me.ackSeq);
+        this.last = { tick: s.tick, phase: s.phase, alive: me.alive, deaths: me.deaths, ackSeq: me.ackSeq };
+        return { applied: true, error: 0, snapped: false, replayed: 0, provisional: true };
+      }
+    } else {
+      this.provisionalSince = null;
+    }
+
     const shown = this.render(nowMs);
     const old = this.steps;
     const oldCur = old[old.length - 1];
@@ -266,7 +296,7 @@ export class Predictor {
       (last.phase === "waiting" && s.phase !== "waiting") || // the countdown moves everyone to a spawn
       Math.hypot(jumpX, jumpY) > this.snapDistance;
     this.setOffset(snapped ? 0 : jumpX, snapped ? 0 : jumpY, nowMs);
-    return { applied: true, error, snapped, replayed };
+    return { applied: true, error, snapped, replayed, provisional: false };
   }
 
   /**

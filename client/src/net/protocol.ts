@@ -121,8 +121,10 @@ export interface SnapshotPlayer {
   ackSeq: number;
   /** How many ms earlier than needed this player's inputs arrive (input clock advice; 0: none). */
   inputSlack: number;
-  /** How many of this player's inputs the server skipped (arrived after their tick and moved otherwise); u32. */
+  /** How many of this player's inputs the server skipped (arrived after their tick, moved otherwise, not redone); u32. */
   inputsSkipped: number;
+  /** How many of this player's newest slots got a stand-in whose input may still arrive: non-zero, the state is provisional. */
+  inputsAwaited: number;
 }
 
 /** A projectile in a snapshot, dequantized. */
@@ -280,8 +282,8 @@ function decodeRosterEntry(v: unknown, what: string): RosterEntry {
 function decodePlayer(v: unknown, what: string): SnapshotPlayer {
   const t = new Tuple(v, what);
   const flags = t.uint(7, "flags");
-  // inputSlack and inputsSkipped came later in version 1: absent means 0.
-  const timed = Math.min(t.length, 14);
+  // inputSlack, inputsSkipped and inputsAwaited came later in version 1: absent means 0.
+  const timed = Math.min(t.length, 15);
   return known(t, Math.max(12, timed), {
     id: t.uint(0, "id"),
     x: dequantize(t.int(1, "x")),
@@ -299,6 +301,7 @@ function decodePlayer(v: unknown, what: string): SnapshotPlayer {
     ackSeq: t.uint(11, "ackSeq"),
     inputSlack: timed > 12 ? within(t.int(12, "inputSlack"), -(2 ** 31), 2 ** 31 - 1, `${what}.inputSlack`) : 0,
     inputsSkipped: timed > 13 ? within(t.uint(13, "inputsSkipped"), 0, 2 ** 32 - 1, `${what}.inputsSkipped`) : 0,
+    inputsAwaited: timed > 14 ? within(t.uint(14, "inputsAwaited"), 0, 2 ** 32 - 1, `${what}.inputsAwaited`) : 0,
   });
 }
 
