@@ -133,6 +133,28 @@ func TestInputQueueSlots(t *testing.T) {
 		}
 	})
 
+	t.Run("awaited counts the newest stand-ins whose inputs may still come", func(t *testing.T) {
+		r := newQueueRun(8)
+		r.step(0, mv(1, 1))
+		r.step(0) // slot 1
+		if got := r.q.awaited(); got != 0 {
+			t.Fatalf("awaited %d with every input in", got)
+		}
+		r.step(0) // slot 2: stand-in
+		r.step(0) // slot 3: stand-in
+		if got := r.q.awaited(); got != 2 {
+			t.Fatalf("awaited %d, want 2", got)
+		}
+		r.step(0, mv(2, 1)) // late: slot 2 judged; slot 4 a stand-in too
+		if got := r.q.awaited(); got != 2 {
+			t.Fatalf("awaited %d, want 2 (slots 3 and 4)", got)
+		}
+		r.step(0, mv(6, 1)) // a newer input: 3–5 are not coming (inputs arrive in order)
+		if got := r.q.awaited(); got != 0 {
+			t.Fatalf("awaited %d after a newer input arrived, want 0", got)
+		}
+	})
+
 	t.Run("a silent player stands still after the stale time", func(t *testing.T) {
 		r := newQueueRun(8)
 		r.step(0, game.Input{Seq: 1, MoveX: 1, Aim: 2, Buttons: game.ButtonFire})

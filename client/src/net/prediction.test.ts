@@ -157,6 +157,38 @@ describe("Predictor", () => {
     assert.ok(Math.abs(p.offset(150).x) <= 0.05 * 0.5 + 1e-9);
   });
 
+  it("keeps its prediction while the server awaits late inputs of ours (a provisional state)", () => {
+    const p = predictor();
+    p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0);
+    for (let k = 0; k < 4; k++) p.input(RIGHT, k * STEP_MS);
+    const predicted = p.position;
+    // The server stood in for inputs 3 and 4 (still on their way) with "still".
+    const stoodIn = replay({ x: 200, y: 200, vx: 0, vy: 0 }, [RIGHT, RIGHT, IDLE, IDLE]);
+    const r = p.snapshot({ ...snap(2, { ...stoodIn, ackSeq: 4 }), players: [{ id: YOU, ...stoodIn, alive: true, deaths: 0, ackSeq: 4, inputsAwaited: 2 }] }, 150);
+    assert.equal(r.provisional, true);
+    assert.equal(r.error, 0);
+    assert.deepEqual(p.position, predicted, "a provisional state moved the prediction");
+    assert.equal(p.pending().length, 0, "its ack still counts");
+    // The verdict: the server redid inputs 3 and 4, and agrees.
+    const redone = replay({ x: 200, y: 200, vx: 0, vy: 0 }, [RIGHT, RIGHT, RIGHT, RIGHT]);
+    const v = p.snapshot(snap(3, { ...redone, ackSeq: 4 }), 200);
+    assert.equal(v.provisional, false);
+    assert.ok(v.error < 1e-9, `error ${v.error}`);
+  });
+
+  it("waits for a verdict at most 500 ms", () => {
+    const p = predictor();
+    p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0);
+    p.input(RIGHT, 0);
+    const pending = (tick: number, t: number) =>
+      p.snapshot({ tick, phase: "live", players: [{ id: YOU, x: 190, y: 200, vx: 0, vy: 0, alive: true, deaths: 0, ackSeq: 1, inputsAwaited: 1 }] }, t);
+    assert.equal(pending(2, 100).provisional, true);
+    assert.equal(pending(3, 500).provisional, true);
+    const r = pending(4, 700);
+    assert.equal(r.provisional, false);
+    assert.deepEqual(p.position, { x: 190, y: 200 });
+  });
+
   it("snaps a huge correction", () => {
     const p = predictor();
     p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0);
