@@ -45,13 +45,16 @@ const (
 	// marginGuard is what the advice keeps on top of the worst margin seen:
 	// the server's own wake-up jitter and a little luck.
 	marginGuard = 2 * time.Millisecond
-	// marginBuckets buckets of marginBucket each make the margin window: the
-	// worst margin over the last 1.75–2 s.
+	// marginBuckets buckets of marginBucket each (in whole ticks, rounded
+	// down) make the margin window: the worst margin of roughly the last two
+	// seconds (7/8 to all of the window, as the oldest bucket is dropped
+	// when a new one starts).
 	marginBuckets = 8
 	marginBucket  = 250 * time.Millisecond
 	// usedSlots is how many recent slots remember what the World got, to
-	// judge late inputs; a later one is judged skipped.
-	usedSlots = 32
+	// judge late inputs: as far back as a game.Redo reaches. An input later
+	// than that is skipped.
+	usedSlots = game.RedoTicks
 	// noMargin marks a bucket without samples.
 	noMargin = math.MaxInt32
 	// maxSlackMs bounds the advice on the wire.
