@@ -49,6 +49,9 @@ func (w *World) stepProjectiles() {
 			}
 		}
 		if victim >= 0 {
+			// The shot met the player where they were this tick: their
+			// movement up to it can no longer be redone.
+			w.players[victim].redoFloor = w.tick + 1
 			w.hit(&w.players[victim], q.owner)
 			continue
 		}
@@ -115,6 +118,7 @@ func (w *World) stepRespawns() {
 func (w *World) spawn(p *player, protect bool) {
 	s := w.m.Spawns[w.chooseSpawn(p.id)]
 	p.Body = Body{X: s.X, Y: s.Y}
+	p.redoFloor = w.tick + 1
 	p.health, p.alive, p.respawn, p.reload = MaxHealth, true, 0, 0
 	p.protect = 0
 	if protect {

@@ -7,18 +7,24 @@ import (
 
 // runScripted drives two humans with a reproducible pattern: strafing runs,
 // sweeping aim, bursts of fire, an idle gap (to exercise the stale-input
-// rule), and one of them leaving and a new player joining mid-match. It
-// returns the world and the journal: every TickInput it stepped, in order.
+// rule), late inputs redone, and one of them leaving and a new player
+// joining mid-match. It returns the world and the journal: every TickInput
+// it stepped, in order.
 func runScripted(tb testing.TB, seed int64, ticks int) (*World, []TickInput) {
 	tb.Helper()
 	w := newWorld(tb, scriptedConfig(tb, seed))
 	var journal []TickInput
 	stepRec := func(in TickInput) {
 		w.Step(in)
-		journal = append(journal, TickInput{
+		rec := TickInput{
 			Commands: append([]Command(nil), in.Commands...),
 			Inputs:   append([]PlayerInput(nil), in.Inputs...),
-		})
+		}
+		for _, r := range in.Redos {
+			r.Moves = append([]Move(nil), r.Moves...)
+			rec.Redos = append(rec.Redos, r)
+		}
+		journal = append(journal, rec)
 	}
 	join := func(name string) PlayerID {
 		stepRec(TickInput{Commands: []Command{{Kind: CommandJoin, Name: name}}})
@@ -35,6 +41,9 @@ func runScripted(tb testing.TB, seed int64, ticks int) (*World, []TickInput) {
 		in.Inputs = append(in.Inputs, by(a, input(seq, float64(i/60%3-1), float64(i/90%3-1), -ang, i%15 < 5)))
 		if i == ticks/2 {
 			in.Commands = []Command{{Kind: CommandLeave, Player: a}, {Kind: CommandJoin, Name: "carol"}}
+		}
+		if i%97 == 50 { // late inputs of alice's, redone (or refused) over the last 4 ticks
+			in.Redos = []Redo{{Player: a, From: w.Tick() - 3, Moves: []Move{{X: -1}, {X: -1}, {Y: 1}, {Y: 1}}}}
 		}
 		stepRec(in)
 		if i == ticks/2 {

@@ -85,6 +85,14 @@ func (w *World) Hash() uint64 {
 		h.input(p.last)
 		h.int(p.stale)
 		h.u64(uint64(p.ackSeq))
+		h.u64(uint64(p.redoFloor))
+		for _, r := range p.redo {
+			h.u64(uint64(r.tick))
+			h.f64(r.before.X)
+			h.f64(r.before.Y)
+			h.f64(r.before.VX)
+			h.f64(r.before.VY)
+		}
 		b := &p.brain
 		h.u64(uint64(b.target))
 		h.bool(b.visible)

@@ -40,7 +40,8 @@ type PlayerInput struct {
 // built from the same WorldConfig reproduces the match exactly (same Hash),
 // which is what replays and lag compensation stand on.
 //
-// Commands are applied first, in order. Inputs follow: at most one per
+// Redos are done first (over the ticks already stepped), then Commands, in
+// order. Inputs follow: at most one per
 // player is meant (the match runtime's jitter buffer picks it); when a player
 // appears twice, the later input wins. Inputs for bots and for players who
 // are not seated are ignored. Every Input must already have passed
@@ -49,8 +50,36 @@ type PlayerInput struct {
 //
 // Step only reads a TickInput; the caller may reuse its slices afterwards.
 type TickInput struct {
+	Redos    []Redo
 	Commands []Command
 	Inputs   []PlayerInput
+}
+
+// RedoTicks is how many ticks back a Redo may reach: about a second at the
+// default tick rate, well beyond a network stall the runtime stands in for.
+const RedoTicks = 32
+
+// Move is a move vector as an Input carries it (MoveX, MoveY), sanitized.
+type Move struct{ X, Y float64 }
+
+// Redo re-runs one human's movement over ticks already stepped, with the
+// moves they really made. The match runtime stands in for an input that has
+// not arrived by its tick (game/match/jitter.go); when it arrives late and
+// moved otherwise, a Redo lets it count after all instead of being skipped:
+// the player ends up where their own client predicted, so a network stall
+// during which they turned or stopped costs them no correction.
+//
+// The World does it only where nothing else depended on the stand-ins: the
+// player is a human whose movement was stepped on every tick From..Tick()
+// (alive, match not ended), no projectile touched them in those ticks and
+// nothing moved them otherwise (a spawn, the countdown). Players do not
+// collide with each other, so moving one changes no one else; shots the
+// player fired meanwhile keep their origin. Otherwise the World refuses and
+// the stand-ins stand (RedoOutcomes says which).
+type Redo struct {
+	Player PlayerID
+	From   uint32 // the first tick to re-run: Tick()−RedoTicks < From ≤ Tick()
+	Moves  []Move // the move for each tick From..Tick(), in order
 }
 
 // JoinOutcome is the result of one CommandJoin: the seated player's id, or

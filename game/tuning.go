@@ -86,6 +86,12 @@ func ticksFor(seconds float64, tickRate int) int {
 	return n
 }
 
+// InputStaleTicks is InputStaleTime in whole ticks at tickRate: how many
+// ticks in a row a missing input is stood in for by the player's last one
+// before the player stands still. The World and the match runtime's jitter
+// buffer both use it, so they agree.
+func InputStaleTicks(tickRate int) int { return ticksFor(InputStaleTime, tickRate) }
+
 // timers are the tuning durations converted to ticks for one tick rate.
 type timers struct {
 	fireCooldown int
@@ -103,6 +109,6 @@ func newTimers(tickRate int) timers {
 		respawn:      ticksFor(RespawnDelay, tickRate),
 		protection:   ticksFor(SpawnProtection, tickRate),
 		countdown:    ticksFor(CountdownDuration, tickRate),
-		inputStale:   ticksFor(InputStaleTime, tickRate),
+		inputStale:   InputStaleTicks(tickRate),
 	}
 }

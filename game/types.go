@@ -111,7 +111,28 @@ type PlayerState struct {
 	Kills        int
 	Deaths       int
 	RespawnTicks int    // ticks until respawn while dead, else 0
-	AckSeq       uint32 // Seq of the last input the server applied for this player
+	AckSeq       uint32 // Seq of the newest input the player's inputs have been consumed up to (see InputTiming)
+
+	InputTiming // humans' input clock; zero for bots. Filled in by the match runtime, not the World.
+}
+
+// InputTiming is what the match runtime's jitter buffer tells a player about
+// their inputs (docs/PROTOCOL.md §1.5). The World leaves it zero; the runtime
+// (game/match) fills it in on the snapshots it hands to observers.
+type InputTiming struct {
+	// InputSlack is how many milliseconds earlier than needed the player's
+	// inputs have been arriving (the worst of the last two seconds, less a
+	// small guard): positive means the client should send later, negative
+	// earlier; 0 when there is nothing to say.
+	InputSlack int32
+	// InputsSkipped counts the player's inputs that arrived after their tick,
+	// moved differently from the input that stood in for them and could not
+	// be redone (game.Redo), so they were never applied (wrapping at 2^32).
+	InputsSkipped uint32
+	// InputsAwaited is how many of the player's newest consumed slots got a
+	// stand-in whose input has not arrived yet and may still be redone:
+	// while it is not 0, the player's state in this snapshot is provisional.
+	InputsAwaited uint32
 }
 
 // ProjectileState is one projectile in flight as seen in a snapshot.

@@ -54,7 +54,19 @@ type player struct {
 	stale   int   // Steps since a fresh input was applied
 	ackSeq  uint32
 
+	// Redo (humans): the body before each recent tick's movement, by tick
+	// modulo RedoTicks, and the first tick a Redo may start from (after the
+	// last projectile contact or teleport).
+	redo      [RedoTicks]redoStep
+	redoFloor uint32
+
 	brain brain // bots only
+}
+
+// redoStep is a player's body before the movement of one tick.
+type redoStep struct {
+	tick   uint32 // 0: none
+	before Body
 }
 
 // projectile is one shot in flight.
@@ -94,6 +106,7 @@ type World struct {
 	events        []Event
 	eventsStepped bool          // events holds the last Step's output (clear before adding)
 	joined        []JoinOutcome // the last Step's join outcomes, in command order
+	redone        []bool        // the last Step's Redo outcomes, in order
 
 	nav          *nav  // bots' path finding grid
 	botNameStart int   // seeded rotation of botNames, so matches differ
@@ -400,6 +413,10 @@ func (w *World) Step(in TickInput) {
 		w.events = w.events[:0]
 	}
 	w.joined = w.joined[:0]
+	w.redone = w.redone[:0]
+	for i := range in.Redos {
+		w.redone = append(w.redone, w.redo(&in.Redos[i]))
+	}
 	w.tick++
 	// Events NewWorld queued (its bots' joins) are reported with this tick.
 	for i := range w.events {
@@ -471,6 +488,7 @@ func (w *World) startCountdown() {
 		p := &w.players[i]
 		s := w.m.Spawns[order[i%len(order)]]
 		p.Body = Body{X: s.X, Y: s.Y}
+		p.redoFloor = w.tick // before this tick's movement: no Redo reaches back across the move
 		p.health, p.alive, p.respawn, p.protect, p.reload = MaxHealth, true, 0, 0, 0
 		p.kills, p.deaths = 0, 0
 	}
@@ -491,6 +509,39 @@ func (w *World) end(reason EndReason) {
 	w.emit(EventPhase, 0, 0, int32(PhaseEnded), "")
 	w.emit(EventEnd, w.winner, 0, int32(reason), "")
 }
+
+// redo does one Redo if it is safe (see Redo) and reports whether it did.
+func (w *World) redo(r *Redo) bool {
+	last := w.tick
+	if w.phase == PhaseEnded || r.From == 0 || r.From > last || last-r.From >= RedoTicks ||
+		len(r.Moves) != int(last-r.From)+1 {
+		return false
+	}
+	i := w.index(r.Player)
+	if i < 0 || w.players[i].bot {
+		return false
+	}
+	p := &w.players[i]
+	if !p.alive || r.From < p.redoFloor {
+		return false
+	}
+	for t := r.From; t <= last; t++ {
+		if p.redo[t%RedoTicks].tick != t {
+			return false // not moved that tick
+		}
+	}
+	b := p.redo[r.From%RedoTicks].before
+	for k, t := 0, r.From; t <= last; k, t = k+1, t+1 {
+		p.redo[t%RedoTicks].before = b
+		b = StepMovement(b, r.Moves[k].X, r.Moves[k].Y, w.dt, w.m)
+	}
+	p.Body = b
+	return true
+}
+
+// RedoOutcomes reports, for each Redo of the last Step's TickInput in order,
+// whether it was done. The slice is reused by the next Step.
+func (w *World) RedoOutcomes() []bool { return w.redone }
 
 // takeInput returns the input to apply to p this tick and acknowledges it. A
 // fresh input is used once; without one the last input is repeated for up to
@@ -529,6 +580,9 @@ func (w *World) applyInputs() {
 			continue
 		}
 		p.aim = in.Aim
+		if !p.bot {
+			p.redo[w.tick%RedoTicks] = redoStep{tick: w.tick, before: p.Body}
+		}
 		p.Body = StepMovement(p.Body, in.MoveX, in.MoveY, w.dt, w.m)
 		if canFire && in.Buttons&ButtonFire != 0 && p.reload == 0 {
 			w.fire(p)

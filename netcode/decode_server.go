@@ -268,7 +268,32 @@ func (d *Decoder) playerState(p *game.PlayerState) error {
 		return err
 	}
 	p.AckSeq = uint32(v)
-	return d.skip("player", n-12)
+	// inputSlack, inputsSkipped and inputsAwaited came later in version 1: a
+	// server that does not send them has nothing to say (0).
+	p.InputTiming = game.InputTiming{}
+	if n < 13 {
+		return nil
+	}
+	var i int64
+	if i, err = d.int("player inputSlack", math.MinInt32, math.MaxInt32); err != nil {
+		return err
+	}
+	p.InputSlack = int32(i)
+	if n < 14 {
+		return nil
+	}
+	if v, err = d.uint("player inputsSkipped", math.MaxUint32); err != nil {
+		return err
+	}
+	p.InputsSkipped = uint32(v)
+	if n < 15 {
+		return nil
+	}
+	if v, err = d.uint("player inputsAwaited", math.MaxUint32); err != nil {
+		return err
+	}
+	p.InputsAwaited = uint32(v)
+	return d.skip("player", n-15)
 }
 
 func (d *Decoder) projectileState(p *game.ProjectileState) error {

@@ -135,7 +135,7 @@ func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
 	e.arrayLen(len(s.Players))
 	for i := range s.Players {
 		p := &s.Players[i]
-		e.arrayLen(12)
+		e.arrayLen(15)
 		e.player(p.ID)
 		e.pos(p.X)
 		e.pos(p.Y)
@@ -148,6 +148,9 @@ func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
 		e.nonNeg(p.Deaths)
 		e.nonNeg(p.RespawnTicks)
 		e.uint(uint64(p.AckSeq))
+		e.int(int64(p.InputSlack))
+		e.uint(uint64(p.InputsSkipped))
+		e.uint(uint64(p.InputsAwaited))
 	}
 	e.arrayLen(len(s.Projectiles))
 	for i := range s.Projectiles {

@@ -150,8 +150,9 @@ func TestEncodingIsByteExact(t *testing.T) {
 		{"events", cp(enc.EncodeEvents(9, []game.Event{{Kind: game.EventKill, Player: 2, Other: 1, Name: ""}})), "93 06 09 91 95 03 02 01 00 a0"},
 		{"smallest integer forms", cp(enc.EncodeSnapshot(&game.Snapshot{
 			Tick: 1, Phase: game.PhaseCountdown, PhaseTicksLeft: 90, ScoreLimit: 20,
-			Players: []game.PlayerState{{ID: 1, X: -1, Y: 1000, VX: 0, VY: 0, Aim: math.Pi / 2, Health: 100, Flags: 3, AckSeq: 70000}},
-		})), "97 04 01 01 5a 14 91 9c 01 f8 cd 1f40 00 00 cd 4000 64 03 00 00 00 ce 00011170 90"},
+			Players: []game.PlayerState{{ID: 1, X: -1, Y: 1000, VX: 0, VY: 0, Aim: math.Pi / 2, Health: 100, Flags: 3, AckSeq: 70000,
+				InputTiming: game.InputTiming{InputSlack: -33, InputsSkipped: 128, InputsAwaited: 2}}},
+		})), "97 04 01 01 5a 14 91 9f 01 f8 cd 1f40 00 00 cd 4000 64 03 00 00 00 ce 00011170 d0 df cc 80 02 90"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -182,19 +182,28 @@ func wvForeignCases() []wvForeign {
 	welcomeMsg := &Welcome{Version: 1, Player: "p-1", Match: "m-1", You: 1, TickRate: 30, SnapshotRate: 20, Map: "arena",
 		Roster: []RosterEntry{{ID: 1, Name: "ada", Flags: game.FlagAlive, Kills: 3, Deaths: 1}}}
 
-	// x 16 = 2 units, y -16, aim 0x4000 = π/2, health 100, alive, ackSeq 7;
-	// projectile at (1, 1) moving 400 units/s along x.
-	playerFields := []string{"01", "10", "d0 f0", "00", "00", "cd 4000", "64", "01", "00", "00", "00", "07"}
+	// x 16 = 2 units, y -16, aim 0x4000 = π/2, health 100, alive, ackSeq 7,
+	// inputSlack -5, inputsSkipped 2, inputsAwaited 1; projectile at (1, 1)
+	// moving 400 units/s along x.
+	playerV1 := []string{"01", "10", "d0 f0", "00", "00", "cd 4000", "64", "01", "00", "00", "00", "07"}
+	playerFields := with(playerV1, "fb", "02", "01")
 	projectileFields := []string{"09", "01", "08", "08", "cd 0c80", "00"}
 	snapshot := func(playerExtra, projectileExtra, extra []string) string {
 		return wvArr(with([]string{"04", "cd 0400", "02", "cd 0e10", "14",
 			wvArr(wvArr(with(playerFields, playerExtra...)...)),
 			wvArr(wvArr(with(projectileFields, projectileExtra...)...))}, extra...)...)
 	}
-	snapshotMsg := &Snapshot{game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
-		Players:     []game.PlayerState{{ID: 1, X: 2, Y: -2, Aim: math.Pi / 2, Health: 100, Flags: game.FlagAlive, AckSeq: 7}},
-		Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400}},
-	}}
+	snapshotOf := func(timing game.InputTiming) *Snapshot {
+		return &Snapshot{game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
+			Players: []game.PlayerState{{ID: 1, X: 2, Y: -2, Aim: math.Pi / 2, Health: 100, Flags: game.FlagAlive, AckSeq: 7,
+				InputTiming: timing}},
+			Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400}},
+		}}
+	}
+	snapshotMsg := snapshotOf(game.InputTiming{InputSlack: -5, InputsSkipped: 2, InputsAwaited: 1})
+	snapshotWith := func(player []string) string {
+		return wvArr("04", "cd 0400", "02", "cd 0e10", "14", wvArr(wvArr(player...)), wvArr(wvArr(projectileFields...)))
+	}
 
 	eventFields := []string{"01", "04", "00", "00", wvStr("ada")}
 	events := func(eventExtra, extra []string) string {
@@ -247,6 +256,24 @@ func wvForeignCases() []wvForeign {
 	bad("events/trailing-too-deep", events(nil, deep))
 	bad("events/event-trailing-too-deep", events(deep, nil))
 	bad("error/trailing-too-deep", wvArr(with(errorFields, deep...)...))
+
+	// A player's input clock fields (inputSlack, inputsSkipped,
+	// inputsAwaited) came later in version 1: those a server does not send
+	// are 0.
+	ok("snapshot/player-without-input-timing", snapshotWith(playerV1), snapshotOf(game.InputTiming{}))
+	ok("snapshot/player-without-inputs-skipped", snapshotWith(with(playerV1, "fb")),
+		snapshotOf(game.InputTiming{InputSlack: -5}))
+	ok("snapshot/player-without-inputs-awaited", snapshotWith(with(playerV1, "fb", "02")),
+		snapshotOf(game.InputTiming{InputSlack: -5, InputsSkipped: 2}))
+	ok("snapshot/player-input-timing-extremes", snapshotWith(with(playerV1, "d2 80000000", "ce ffffffff", "ce ffffffff")),
+		snapshotOf(game.InputTiming{InputSlack: math.MinInt32, InputsSkipped: math.MaxUint32, InputsAwaited: math.MaxUint32}))
+	bad("snapshot/player-input-slack-nil", snapshotWith(with(playerV1, "c0", "02")))
+	bad("snapshot/player-input-slack-float", snapshotWith(with(playerV1, "cb 3ff8000000000000", "02")))
+	bad("snapshot/player-input-slack-beyond-int32", snapshotWith(with(playerV1, "d3 0000000080000000", "02")))
+	bad("snapshot/player-inputs-skipped-negative", snapshotWith(with(playerV1, "fb", "ff")))
+	bad("snapshot/player-inputs-skipped-beyond-uint32", snapshotWith(with(playerV1, "fb", "cf 0000000100000000")))
+	bad("snapshot/player-inputs-awaited-negative", snapshotWith(with(playerV1, "fb", "02", "ff")))
+	bad("snapshot/player-inputs-awaited-nil", snapshotWith(with(playerV1, "fb", "02", "c0")))
 
 	// Real fields: any integer form, any float form where a float goes;
 	// a 64-bit integer beyond 2^53 rounds to nearest in a float field and is

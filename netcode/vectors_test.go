@@ -134,6 +134,9 @@ type (
 		Deaths       int           `json:"deaths"`
 		RespawnTicks int           `json:"respawnTicks"`
 		AckSeq       uint32        `json:"ackSeq"`
+		InputSlack   int32         `json:"inputSlack"`
+		InputSkipped uint32        `json:"inputsSkipped"`
+		InputAwaited uint32        `json:"inputsAwaited"`
 	}
 	wvProjectile struct {
 		ID    uint32        `json:"id"`
@@ -271,12 +274,17 @@ func wvServerCases() []struct {
 	// take every msgpack integer width.
 	flags := &Snapshot{game.Snapshot{Tick: 4242, Phase: game.PhaseLive, PhaseTicksLeft: 5400, ScoreLimit: 20}}
 	ids := [...]game.PlayerID{1, 2, 31, 127, 128, 255, 256, 65535}
+	// Input clock fields of every integer width (bots send zeros).
+	slacks := [...]int32{0, 3, -5, 127, -32, -33, 200, -10000}
+	skips := [...]uint32{0, 1, 0, 255, 256, 65536, 0, 70000}
+	awaits := [...]uint32{0, 0, 3, 31, 0, 1, 0, 0}
 	for f := range game.PlayerFlags(8) {
 		i := int(f)
 		p := game.PlayerState{
 			ID: ids[i], X: 100.5 + 37.25*float64(i), Y: 900.125 - 61.75*float64(i),
 			VX: 12.3 * float64(i), VY: -7.77 * float64(i), Aim: -3 + 0.8*float64(i),
 			Health: 100 - 13*i, Flags: f, Kills: i * 3, Deaths: i, AckSeq: uint32(1000 + i),
+			InputTiming: game.InputTiming{InputSlack: slacks[i], InputsSkipped: skips[i], InputsAwaited: awaits[i]},
 		}
 		if f&alive == 0 {
 			p.Health, p.RespawnTicks = 0, 45+i
@@ -302,8 +310,10 @@ func wvServerCases() []struct {
 			{ID: 10, X: -1234.567, Y: 98765.4321, VX: -420.31, VY: 2600.049, Aim: math.Pi / 2, Flags: alive},
 			{ID: 11, X: 800, Y: 500, VX: -0.06, VY: 0.0624, Aim: -math.Pi / 2, Flags: alive},
 			{ID: 12, X: 1.5, Y: 2.5, Aim: 100, Health: 100, Flags: alive | prot | bot,
-				Kills: 65536, Deaths: math.MaxInt32, RespawnTicks: 0, AckSeq: math.MaxUint32},
-			{ID: 13, X: 3, Y: 4, Aim: -1000.5, Flags: 0, RespawnTicks: 300, Kills: 255, Deaths: 256, AckSeq: 65536},
+				Kills: 65536, Deaths: math.MaxInt32, RespawnTicks: 0, AckSeq: math.MaxUint32,
+				InputTiming: game.InputTiming{InputSlack: math.MaxInt32, InputsSkipped: math.MaxUint32, InputsAwaited: math.MaxUint32}},
+			{ID: 13, X: 3, Y: 4, Aim: -1000.5, Flags: 0, RespawnTicks: 300, Kills: 255, Deaths: 256, AckSeq: 65536,
+				InputTiming: game.InputTiming{InputSlack: math.MinInt32}},
 		},
 	}}})
 
@@ -514,6 +524,7 @@ func wvNeutralServer(m ServerMessage) (any, error) {
 				ID: p.ID, X: p.X, Y: p.Y, VX: p.VX, VY: p.VY, Aim: aim, HP: p.Health,
 				Alive: p.Flags&1 != 0, Protected: p.Flags&2 != 0, Bot: p.Flags&4 != 0,
 				Kills: p.Kills, Deaths: p.Deaths, RespawnTicks: p.RespawnTicks, AckSeq: p.AckSeq,
+				InputSlack: p.InputSlack, InputSkipped: p.InputsSkipped, InputAwaited: p.InputsAwaited,
 			})
 		}
 		for _, p := range m.Projectiles {

@@ -85,9 +85,13 @@ type Match struct {
 	dt    time.Duration
 	world *game.World // owned by Run's goroutine once it starts
 
+	epoch time.Time    // the match clock's zero: inputs' arrival and ticks' due times count from it
+	jp    jitterParams // the jitter buffers' parameters
+
 	// Run's goroutine only.
-	queues         []inputQueue   // one per seated human, in join order
+	queues         []inputQueue   // one per seated human, in join order (jitter.go)
 	tickIn         game.TickInput // reused every tick
+	redoers        []int          // the queue of each of tickIn's Redos
 	joins          []*joinReq     // the tick's join commands' requests, in order
 	snap           game.Snapshot  // reused every tick
 	lastOverrunLog uint32
@@ -166,6 +170,8 @@ func New(cfg Config) (*Match, error) {
 		cfg:         cfg,
 		log:         cfg.Logger.With("match", cfg.ID),
 		dt:          time.Second / time.Duration(rate),
+		epoch:       cfg.Clock.Now(),
+		jp:          newJitterParams(rate),
 		world:       w,
 		inputs:      make([]inboxInput, 0, cfg.InboxSize),
 		spareInputs: make([]inboxInput, 0, cfg.InboxSize),
@@ -264,6 +270,7 @@ func (m *Match) Input(id game.PlayerID, in game.Input) error {
 	if err != nil {
 		return err
 	}
+	at := m.cfg.Clock.Now().Sub(m.epoch) // the jitter buffer measures arrivals against ticks
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
@@ -275,7 +282,7 @@ func (m *Match) Input(id game.PlayerID, in game.Input) error {
 		m.dropped++
 		return ErrBusy
 	}
-	m.inputs = append(m.inputs, inboxInput{id: id, in: in})
+	m.inputs = append(m.inputs, inboxInput{id: id, in: in, at: at})
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package match
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
@@ -46,7 +48,9 @@ func (m *Match) Run(ctx context.Context) error {
 				break
 			}
 			acc -= dt
-			if m.tick() {
+			// The tick's due time on the schedule, however late the wake-up:
+			// inputs are measured against it (jitter.go).
+			if m.tick(now.Sub(m.epoch) - acc) {
 				m.stop(m.world.EndReason())
 				return nil
 			}
@@ -70,16 +74,26 @@ func (m *Match) overrun(n uint64) {
 // seats — after the observers, so that a joiner's connection has been offered
 // every event up to and including its join tick (and can drop them: its
 // welcome's roster covers them).
-func (m *Match) tick() bool {
-	m.drainInbox()
+// due is when the tick fell due on the match clock (since its epoch).
+func (m *Match) tick(due time.Duration) bool {
+	m.drainInbox(due)
 	in := &m.tickIn
-	in.Inputs = in.Inputs[:0]
+	in.Inputs, in.Redos, m.redoers = in.Inputs[:0], in.Redos[:0], m.redoers[:0]
+	last := m.world.Tick()
 	for i := range m.queues {
-		if x, ok := m.queues[i].next(m.cfg.World.TickRate); ok {
-			in.Inputs = append(in.Inputs, game.PlayerInput{Player: m.queues[i].id, Input: x})
+		q := &m.queues[i]
+		if r, ok := q.redo(last); ok {
+			in.Redos = append(in.Redos, r)
+			m.redoers = append(m.redoers, i)
+		}
+		if x, ok := q.next(&m.jp, last+1); ok {
+			in.Inputs = append(in.Inputs, game.PlayerInput{Player: q.id, Input: x})
 		}
 	}
 	m.world.Step(*in)
+	for k, done := range m.world.RedoOutcomes() {
+		m.queues[m.redoers[k]].redone(done)
+	}
 	m.seatJoiners()
 	m.publish()
 	m.replyJoiners()
@@ -94,6 +108,14 @@ func (m *Match) tick() bool {
 func (m *Match) publish() {
 	m.updateInfo()
 	m.world.Snapshot(&m.snap)
+	for i := range m.queues {
+		q := &m.queues[i]
+		if p := playerIndex(&m.snap, q.id); p >= 0 {
+			m.snap.Players[p].InputTiming = game.InputTiming{
+				InputSlack: q.slack(), InputsSkipped: q.skipped, InputsAwaited: q.awaited(),
+			}
+		}
+	}
 	events := m.world.Events()
 	m.obsMu.Lock()
 	obs := m.observers
@@ -107,8 +129,9 @@ func (m *Match) publish() {
 
 // drainInbox swaps the inbox out under the lock: joins and leaves become the
 // tick's commands in arrival order, and inputs go into the per-player jitter
-// buffers. A join whose caller gave up is dropped here.
-func (m *Match) drainInbox() {
+// buffers, measured against the tick due at due. A join whose caller gave up
+// is dropped here.
+func (m *Match) drainInbox(due time.Duration) {
 	m.mu.Lock()
 	m.inputs, m.spareInputs = m.spareInputs[:0], m.inputs
 	m.ctrl, m.spareCtrl = m.spareCtrl[:0], m.ctrl
@@ -133,7 +156,7 @@ func (m *Match) drainInbox() {
 	for _, x := range m.spareInputs {
 		for i := range m.queues {
 			if m.queues[i].id == x.id {
-				m.queues[i].push(x.in)
+				m.queues[i].arrive(x.in, x.at, due, &m.jp)
 				break
 			}
 		}
@@ -160,7 +183,7 @@ func (m *Match) seatJoiners() {
 	m.mu.Unlock()
 	for _, o := range outcomes {
 		if o.Err == nil {
-			m.queues = append(m.queues, inputQueue{id: o.Player, buf: make([]game.Input, 0, m.cfg.InputBuffer)})
+			m.queues = append(m.queues, newInputQueue(o.Player, m.cfg.InputBuffer))
 		}
 	}
 	for _, c := range m.tickIn.Commands {
@@ -263,4 +286,13 @@ func (m *Match) updateInfo() {
 		m.ended = true
 		m.mu.Unlock()
 	}
+}
+
+// playerIndex returns the index of player id in s.Players (sorted by id), or -1.
+func playerIndex(s *game.Snapshot, id game.PlayerID) int {
+	i, ok := slices.BinarySearchFunc(s.Players, id, func(p game.PlayerState, id game.PlayerID) int { return cmp.Compare(p.ID, id) })
+	if !ok {
+		return -1
+	}
+	return i
 }

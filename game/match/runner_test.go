@@ -258,26 +258,29 @@ func TestMatchJoinLeaveInput(t *testing.T) {
 		t.Fatalf("join event %+v, want player %d at tick 2", e, id)
 	}
 
-	// Three inputs arrive out of order in one tick: applied one per tick,
-	// in seq order. A stale one and a duplicate are dropped.
+	// Three inputs arrive out of order in one tick: after a tick of
+	// cushion, applied one per tick in seq order; a duplicate is dropped.
 	for _, seq := range []uint32{3, 1, 2, 2} {
 		if err := h.m.Input(id, game.Input{Seq: seq, MoveX: 1}); err != nil {
 			t.Fatalf("input %d refused: %v", seq, err)
 		}
 	}
-	for want := uint32(1); want <= 3; want++ {
+	for want := uint32(0); want <= 3; want++ {
 		h.step(1)
 		if p, _ := h.rec.last().Player(id); p.AckSeq != want {
-			t.Fatalf("ack %d, want %d (one input per tick, in order)", p.AckSeq, want)
+			t.Fatalf("ack %d, want %d (a tick of cushion, then one input per tick, in order)", p.AckSeq, want)
 		}
 	}
+	// Slot 4's input is missing: its tick is consumed with a stand-in. A
+	// stale duplicate changes nothing.
 	h.m.Input(id, game.Input{Seq: 2})
 	h.step(1)
-	if p, _ := h.rec.last().Player(id); p.AckSeq != 3 {
-		t.Fatalf("stale input applied: ack %d", p.AckSeq)
+	if p, _ := h.rec.last().Player(id); p.AckSeq != 4 || p.InputsSkipped != 0 {
+		t.Fatalf("ack %d, skipped %d; want 4 and 0", p.AckSeq, p.InputsSkipped)
 	}
 
-	// A burst larger than the buffer keeps the newest.
+	// A burst larger than the buffer keeps the newest: the older ones are
+	// skipped (and counted) at once.
 	for seq := uint32(10); seq < 16; seq++ {
 		h.m.Input(id, game.Input{Seq: seq})
 	}
@@ -287,8 +290,11 @@ func TestMatchJoinLeaveInput(t *testing.T) {
 		p, _ := h.rec.last().Player(id)
 		acks = append(acks, p.AckSeq)
 	}
-	if want := []uint32{12, 13, 14, 15, 15}; !equal(acks, want) {
+	if want := []uint32{12, 13, 14, 15, 16}; !equal(acks, want) {
 		t.Fatalf("acks %v, want %v (buffer of 4 keeps the newest)", acks, want)
+	}
+	if p, _ := h.rec.last().Player(id); p.InputsSkipped != 2 {
+		t.Fatalf("skipped %d, want 2 (inputs 10 and 11 made room)", p.InputsSkipped)
 	}
 
 	// Invalid and foreign inputs are refused.

@@ -45,6 +45,12 @@ export class Controls {
     return { moveX, moveY, aim: this.aim, buttons: fire ? Button.Fire : 0 };
   }
 
+  /** The move vector of the keys held right now (unit length or zero), without sampling an input. */
+  move(): { moveX: number; moveY: number } {
+    const [moveX, moveY] = moveVector(this.held);
+    return { moveX, moveY };
+  }
+
   /**
    * The aim from origin (client px) to the cursor right now, without
    * changing what the next sample sends: the game view draws your barrel

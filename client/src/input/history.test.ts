@@ -27,4 +27,16 @@ describe("InputHistory", () => {
     for (let i = 0; i < 10; i++) h.record(idle);
     assert.deepEqual(h.pending().map((c) => c.seq), [8, 9, 10]);
   });
+
+  it("skip uses up seqs without recording inputs (steps dropped after a stall)", () => {
+    const h = new InputHistory();
+    h.record({ moveX: 1, moveY: 0, aim: 0, buttons: 0 }, 10);
+    h.skip(3);
+    const c = h.record({ moveX: 0, moveY: 1, aim: 0, buttons: 0 }, 150);
+    assert.equal(c.seq, 5);
+    assert.deepEqual(h.pending().map((p) => p.seq), [1, 5]);
+    h.ack(4);
+    assert.equal(h.lastAckedAt, 10);
+    assert.deepEqual(h.pending().map((p) => [p.seq, p.at]), [[5, 150]]);
+  });
 });

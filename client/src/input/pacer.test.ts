@@ -70,11 +70,12 @@ describe("FixedStepPacer", () => {
     assert.ok(Math.abs(p.lagMs - 2.25) < 1e-9);
   });
 
-  it("ignores a clock that goes backwards", () => {
+  it("counts time earlier than the latest seen as none (timer and frame clocks mixed)", () => {
     const p = new FixedStepPacer(10);
     p.advance(100);
     assert.equal(p.advance(50), 0);
-    assert.equal(p.advance(60), 1);
+    assert.equal(p.advance(60), 0);
+    assert.equal(p.advance(110), 1);
   });
 
   it("reset restarts timing", () => {
@@ -84,6 +85,64 @@ describe("FixedStepPacer", () => {
     p.reset();
     assert.equal(p.advance(1000), 0);
     assert.equal(p.advance(1010), 1);
+  });
+
+  it("reports the steps the catch-up cap dropped in each call", () => {
+    const p = new FixedStepPacer(10, 4);
+    p.advance(0);
+    assert.equal(p.advance(75), 4);
+    assert.equal(p.droppedNowSteps, 3);
+    assert.equal(p.advance(85), 1);
+    assert.equal(p.droppedNowSteps, 0);
+    assert.equal(p.droppedSteps, 3);
+  });
+
+  it("says when the next step falls due", () => {
+    const p = new FixedStepPacer(10);
+    assert.equal(p.nextDueAt, null);
+    p.advance(100);
+    assert.equal(p.nextDueAt, 110);
+    p.advance(113);
+    assert.ok(Math.abs((p.nextDueAt ?? 0) - 120) < 1e-9);
+  });
+
+  it("steers the input clock by the server's advice, eased in and bounded", () => {
+    const p = new FixedStepPacer(step);
+    p.advance(0);
+    p.steer(30); // inputs arrive 30 ms earlier than needed: run slower
+    let t = 0;
+    let prevStep = p.currentStepMs;
+    for (let i = 0; i < 600; i++) {
+      t += 1000 / 60;
+      p.advance(t);
+      // Eased in: the step length never changes by more than 0.1 % a frame.
+      assert.ok(Math.abs(p.currentStepMs - prevStep) <= step * 0.001 + 1e-9);
+      prevStep = p.currentStepMs;
+    }
+    assert.ok(Math.abs(p.steering - 30 / 2000) < 1e-9, `rate ${p.steering}`);
+    p.steer(-1000); // far too late: as fast as allowed, no more
+    for (let i = 0; i < 600; i++) p.advance((t += 1000 / 60));
+    assert.ok(Math.abs(p.steering + 0.05) < 1e-9, `rate ${p.steering}`);
+    p.steer(Number.NaN); // ignored
+    p.advance((t += 1000 / 60));
+    assert.ok(Math.abs(p.steering + 0.05) < 1e-9);
+  });
+
+  it("runs exactly as many steps as the steered clock says, without drift", () => {
+    const p = new FixedStepPacer(step);
+    p.advance(0);
+    p.steer(40);
+    let t = 0;
+    let total = 0;
+    let expected = 0; // steps by integrating 1 / step over time
+    for (let i = 0; i < 60 * 20; i++) {
+      t += 1000 / 60;
+      total += p.advance(t);
+      expected += 1000 / 60 / p.currentStepMs;
+      if (i === 60 * 5) p.steer(0); // the slack is gone: back to the server's rate
+    }
+    assert.ok(Math.abs(total - expected) <= 1, `${total} steps, ${expected.toFixed(2)} expected`);
+    assert.ok(Math.abs(p.steering) < 1e-9, "back to the server's rate");
   });
 
   it("rejects nonsense configuration", () => {

@@ -127,7 +127,7 @@ describe("Predictor", () => {
     for (let k = 0; k < 6; k++) p.input(IDLE, k * STEP_MS);
     const t = 5 * STEP_MS + 40;
     const shownBefore = p.render(t);
-    // The server has you 6 units to the right (it repeated a late input, say).
+    // The server has you 6 units to the right (it skipped a late input, say).
     const r = p.snapshot(snap(2, { x: 206, y: 200, ackSeq: 6 }), t);
     assert.equal(r.snapped, false);
     assert.ok(Math.abs(r.error - 6) < 1e-9);
@@ -135,15 +135,58 @@ describe("Predictor", () => {
     assert.ok(dist(p.render(t), shownBefore) < 1e-9, "the view moved at the instant of the correction");
     const o0 = Math.hypot(p.offset(t).x, p.offset(t).y);
     assert.ok(Math.abs(o0 - 6) < 1e-9, `offset ${o0}`);
-    // Decays: most of it within ~100 ms, monotonically, and all of it eventually.
+    // Taken back monotonically, never faster than 60 units/s (a unit per
+    // frame at 60 Hz), the last 2 units exponentially; all of it in 250 ms.
     let prev = o0;
     for (let dt = 10; dt <= 300; dt += 10) {
       const o = Math.hypot(p.offset(t + dt).x, p.offset(t + dt).y);
       assert.ok(o < prev, `offset grew at +${dt} ms`);
+      assert.ok(prev - o <= 0.6 + 1e-9, `${(prev - o).toFixed(3)} units taken back in 10 ms at +${dt} ms`);
       prev = o;
     }
-    assert.ok(Math.hypot(p.offset(t + 100).x, p.offset(t + 100).y) <= 0.05 * 6 + 1e-9);
-    assert.ok(dist(p.render(t + 300), { x: 206, y: 200 }) < 0.01);
+    assert.ok(Math.hypot(p.offset(t + 250).x, p.offset(t + 250).y) < 0.05);
+    assert.ok(dist(p.render(t + 400), { x: 206, y: 200 }) < 0.01);
+  });
+
+  it("takes back a sub-unit correction exponentially, 95% in 100 ms", () => {
+    const p = predictor();
+    p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0);
+    p.input(IDLE, 0);
+    p.snapshot(snap(2, { x: 200.5, y: 200, ackSeq: 1 }), 50);
+    assert.ok(Math.abs(p.offset(50).x + 0.5) < 1e-9);
+    assert.ok(Math.abs(p.offset(150).x) <= 0.05 * 0.5 + 1e-9);
+  });
+
+  it("keeps its prediction while the server awaits late inputs of ours (a provisional state)", () => {
+    const p = predictor();
+    p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0);
+    for (let k = 0; k < 4; k++) p.input(RIGHT, k * STEP_MS);
+    const predicted = p.position;
+    // The server stood in for inputs 3 and 4 (still on their way) with "still".
+    const stoodIn = replay({ x: 200, y: 200, vx: 0, vy: 0 }, [RIGHT, RIGHT, IDLE, IDLE]);
+    const r = p.snapshot({ ...snap(2, { ...stoodIn, ackSeq: 4 }), players: [{ id: YOU, ...stoodIn, alive: true, deaths: 0, ackSeq: 4, inputsAwaited: 2 }] }, 150);
+    assert.equal(r.provisional, true);
+    assert.equal(r.error, 0);
+    assert.deepEqual(p.position, predicted, "a provisional state moved the prediction");
+    assert.equal(p.pending().length, 0, "its ack still counts");
+    // The verdict: the server redid inputs 3 and 4, and agrees.
+    const redone = replay({ x: 200, y: 200, vx: 0, vy: 0 }, [RIGHT, RIGHT, RIGHT, RIGHT]);
+    const v = p.snapshot(snap(3, { ...redone, ackSeq: 4 }), 200);
+    assert.equal(v.provisional, false);
+    assert.ok(v.error < 1e-9, `error ${v.error}`);
+  });
+
+  it("waits for a verdict at most 500 ms", () => {
+    const p = predictor();
+    p.snapshot(snap(1, { x: 200, y: 200, ackSeq: 0 }), 0);
+    p.input(RIGHT, 0);
+    const pending = (tick: number, t: number) =>
+      p.snapshot({ tick, phase: "live", players: [{ id: YOU, x: 190, y: 200, vx: 0, vy: 0, alive: true, deaths: 0, ackSeq: 1, inputsAwaited: 1 }] }, t);
+    assert.equal(pending(2, 100).provisional, true);
+    assert.equal(pending(3, 500).provisional, true);
+    const r = pending(4, 700);
+    assert.equal(r.provisional, false);
+    assert.deepEqual(p.position, { x: 190, y: 200 });
   });
 
   it("snaps a huge correction", () => {
@@ -231,18 +274,42 @@ describe("Predictor", () => {
     assert.deepEqual(p.position, { x: 200, y: 200 });
   });
 
-  it("interpolates across the current tick so motion is smooth between inputs", () => {
-    const p = predictor();
+  it("blends between steps at frame time, then towards the keys held now", () => {
+    const p = new Predictor({ tickRate: TICK_RATE, you: YOU, lookahead: 0.5 });
+    p.setMap(MAP);
     p.snapshot(snap(1, { x: 200, y: 200, vx: MAX_SPEED, ackSeq: 0 }), 0);
     p.input(RIGHT, 1000);
-    const a = p.render(1000);
-    const mid = p.render(1000 + STEP_MS / 2);
-    const b = p.render(1000 + STEP_MS);
+    const half = STEP_MS / 2;
+    const base = { x: 200, y: 200, vx: MAX_SPEED, vy: 0 };
+    const cur = stepMovement(base, 1, 0, DT, MAP);
+    // With a lookahead of half a step, the step scheduled at 1000 blends in
+    // over the step before 1000 + ½ step.
+    const a = p.render(1000 - half);
+    const mid = p.render(1000);
+    const b = p.render(1000 + half);
     assert.ok(a && mid && b);
-    assert.ok(Math.abs(a.x - 200) < 1e-9);
-    assert.ok(Math.abs(b.x - (200 + MAX_SPEED * DT)) < 1e-9);
+    assert.ok(Math.abs(a.x - 200) < 1e-9, `${a.x}`);
+    assert.ok(Math.abs(b.x - cur.x) < 1e-9, `${b.x}`);
     assert.ok(Math.abs(mid.x - (a.x + b.x) / 2) < 1e-9);
-    assert.deepEqual(p.render(5000), p.position, "never extrapolates past the newest prediction");
+    // Past it, towards the step the keys held now would take.
+    const ahead = stepMovement(cur, 1, 0, DT, MAP);
+    const c = p.render(1000 + half + half, { moveX: 1, moveY: 0 });
+    assert.ok(c && Math.abs(c.x - (cur.x + ahead.x) / 2) < 1e-9, `${c?.x}`);
+    const stop = stepMovement(cur, 0, 0, DT, MAP);
+    const d = p.render(1000 + half + half, { moveX: 0, moveY: 0 });
+    assert.ok(d && Math.abs(d.x - (cur.x + stop.x) / 2) < 1e-9, `${d?.x}`);
+    // Never more than that one step ahead.
+    assert.deepEqual(p.render(5000), { x: stop.x, y: stop.y });
+  });
+
+  it("a lookahead of 0 shows each step whole when the next one is due (Fiedler's one step behind)", () => {
+    const p = new Predictor({ tickRate: TICK_RATE, you: YOU, lookahead: 0 });
+    p.setMap(MAP);
+    p.snapshot(snap(1, { x: 200, y: 200, vx: MAX_SPEED, ackSeq: 0 }), 0);
+    p.input(RIGHT, 1000);
+    const cur = stepMovement({ x: 200, y: 200, vx: MAX_SPEED, vy: 0 }, 1, 0, DT, MAP);
+    assert.ok(Math.abs((p.render(1000)?.x ?? 0) - 200) < 1e-9);
+    assert.ok(Math.abs((p.render(1000 + STEP_MS)?.x ?? 0) - cur.x) < 1e-9);
   });
 
   it("rejects a bad tick rate", () => {
@@ -265,9 +332,11 @@ function rng(seed: number): () => number {
 }
 
 /**
- * The server's side of one player, as game.Match and game.World do it: a
- * jitter buffer of 8 inputs in seq order, at most one applied per tick, the
- * last one repeated for up to 0.5 s when none is buffered.
+ * A server that is harder on prediction than ours: a jitter buffer of 8
+ * inputs in seq order, at most one applied per tick, the last one repeated
+ * for up to 0.5 s when none is buffered — without acknowledging the repeats
+ * (the rule before issue 6; today's slots are in play/own.test.ts). The
+ * prediction must stay smooth and converge even then.
  */
 class SimServer {
   body: MoveBody;

@@ -107,9 +107,9 @@ describe("decode (server → client)", () => {
   it("snapshot is dequantized", () => {
     const frame = encode([4, 900, 2, 4500, 20,
       [
-        //id  x     y    vx    vy   aim    hp  flags k  d  resp ack
-        [1, 800, -16, 1600, -800, 16384, 100, 0b111, 4, 1, 0, 0],
-        [3, 4, 8, 0, 0, 0, 35, 0b000, 0, 2, 45, 812],
+        //id  x     y    vx    vy   aim    hp  flags k  d  resp ack  slack skipped awaited
+        [1, 800, -16, 1600, -800, 16384, 100, 0b111, 4, 1, 0, 0, 0, 0, 0],
+        [3, 4, 8, 0, 0, 0, 35, 0b000, 0, 2, 45, 812, -12, 3, 2],
       ],
       [[17, 1, 808, 8, 4800, -4800]],
     ]);
@@ -123,10 +123,12 @@ describe("decode (server → client)", () => {
     assert.deepEqual(m.players[0], {
       id: 1, x: 100, y: -2, vx: 200, vy: -100, aim: Math.PI / 2, hp: 100,
       alive: true, protected: true, bot: true, kills: 4, deaths: 1, respawnTicks: 0, ackSeq: 0,
+      inputSlack: 0, inputsSkipped: 0, inputsAwaited: 0,
     });
     assert.deepEqual(m.players[1], {
       id: 3, x: 0.5, y: 1, vx: 0, vy: 0, aim: 0, hp: 35,
       alive: false, protected: false, bot: false, kills: 0, deaths: 2, respawnTicks: 45, ackSeq: 812,
+      inputSlack: -12, inputsSkipped: 3, inputsAwaited: 2,
     });
     assert.deepEqual(m.projectiles, [{ id: 17, owner: 1, x: 101, y: 1, vx: 600, vy: -600 }]);
   });
@@ -183,8 +185,9 @@ describe("decode (server → client)", () => {
 
   it("ignores extra trailing elements", () => {
     assert.deepEqual(decodeServerMessage(encode([7, 1, 2, "v2 field", [1, 2]])), { type: "pong", t: 1, tick: 2 });
-    const m = decodeServerMessage(encode([4, 1, 0, 0, 0, [[1, 0, 0, 0, 0, 0, 100, 1, 0, 0, 0, 0, "extra"]], [], "x"]));
+    const m = decodeServerMessage(encode([4, 1, 0, 0, 0, [[1, 0, 0, 0, 0, 0, 100, 1, 0, 0, 0, 0, 5, 1, 0, "extra"]], [], "x"]));
     assert.equal(m.type === "snapshot" && m.players.length, 1);
+    assert.equal(m.type === "snapshot" && m.players[0]?.inputSlack, 5);
   });
 
   it("ignores a trailing value of any msgpack type (issue 5: a timestamp extension of length 7)", () => {

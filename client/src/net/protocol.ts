@@ -117,7 +117,14 @@ export interface SnapshotPlayer {
   kills: number;
   deaths: number;
   respawnTicks: number;
+  /** The newest input seq the server has consumed for this player: applied, or skipped (PROTOCOL.md §1.5). */
   ackSeq: number;
+  /** How many ms earlier than needed this player's inputs arrive (input clock advice; 0: none). */
+  inputSlack: number;
+  /** How many of this player's inputs the server skipped (arrived after their tick, moved otherwise, not redone); u32. */
+  inputsSkipped: number;
+  /** How many of this player's newest slots got a stand-in whose input may still arrive: non-zero, the state is provisional. */
+  inputsAwaited: number;
 }
 
 /** A projectile in a snapshot, dequantized. */
@@ -275,7 +282,9 @@ function decodeRosterEntry(v: unknown, what: string): RosterEntry {
 function decodePlayer(v: unknown, what: string): SnapshotPlayer {
   const t = new Tuple(v, what);
   const flags = t.uint(7, "flags");
-  return known(t, 12, {
+  // inputSlack, inputsSkipped and inputsAwaited came later in version 1: absent means 0.
+  const timed = Math.min(t.length, 15);
+  return known(t, Math.max(12, timed), {
     id: t.uint(0, "id"),
     x: dequantize(t.int(1, "x")),
     y: dequantize(t.int(2, "y")),
@@ -290,7 +299,15 @@ function decodePlayer(v: unknown, what: string): SnapshotPlayer {
     deaths: t.uint(9, "deaths"),
     respawnTicks: t.uint(10, "respawnTicks"),
     ackSeq: t.uint(11, "ackSeq"),
+    inputSlack: timed > 12 ? within(t.int(12, "inputSlack"), -(2 ** 31), 2 ** 31 - 1, `${what}.inputSlack`) : 0,
+    inputsSkipped: timed > 13 ? within(t.uint(13, "inputsSkipped"), 0, 2 ** 32 - 1, `${what}.inputsSkipped`) : 0,
+    inputsAwaited: timed > 14 ? within(t.uint(14, "inputsAwaited"), 0, 2 ** 32 - 1, `${what}.inputsAwaited`) : 0,
   });
+}
+
+function within(n: number, lo: number, hi: number, what: string): number {
+  if (n < lo || n > hi) throw new ValidationError(`${what}: ${n} is outside ${lo}..${hi}`);
+  return n;
 }
 
 function decodeProjectile(v: unknown, what: string): SnapshotProjectile {

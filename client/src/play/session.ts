@@ -1,23 +1,22 @@
 // The game view: one player connection, its inputs, and the arena. Other
 // players and projectiles are drawn from interpolated snapshots (a little in
-// the past, smooth); your own player is drawn where net/prediction puts it
-// (the present: your inputs applied at once, reconciled with each snapshot's
-// ackSeq), with your barrel following the mouse every frame. N toggles the
-// network overlay.
+// the past, smooth); your own player is drawn where ./own puts it (the
+// present: your inputs applied at once on a steered input clock, reconciled
+// with each snapshot's ackSeq, blended at each frame's time), with your
+// barrel following the mouse every frame. N toggles the network overlay.
 import type { Arena } from "../arena";
 import { debug, recordFrame, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
-import { FixedStepPacer } from "../input/pacer";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
 import { endReasonText, MatchModel } from "../match/model";
 import { Interpolator, type Body } from "../net/interpolation";
 import { NetMeter } from "../net/meter";
-import { Predictor } from "../net/prediction";
 import type { Snapshot, SnapshotPlayer, SnapshotProjectile, Welcome } from "../net/protocol";
 import { GameSocket, socketURL } from "../net/socket";
 import { NET_OVERLAY_HINT, NET_OVERLAY_KEY, type NetReadings } from "../render/netoverlay";
 import type { View, ViewPlayer } from "../render/view";
+import { OwnPlayer } from "./own";
 
 /** Where the session can send the page. */
 export interface Navigator {
@@ -41,13 +40,12 @@ export class PlaySession {
   private readonly model = new MatchModel();
   private readonly controls: Controls;
   private interp: Interpolator<SnapshotPlayer, Projectile> | null = null;
-  private predictor: Predictor | null = null;
+  private own: OwnPlayer | null = null;
   private welcome: Welcome | null = null;
   private latest: Snapshot | null = null;
   private latestAt = 0; // local ms the latest snapshot arrived
   private closed = false;
   private map: GameMap = placeholderMap("");
-  private pacer: FixedStepPacer | null = null;
   private inputTimer: number | undefined;
   private selfOnScreen: [number, number] | null = null;
   private readonly mapLoad = new AbortController();
@@ -104,8 +102,8 @@ export class PlaySession {
     this.nav.joined(w.match);
     this.model.setRoster(w.roster);
     this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
-    const predictor = new Predictor({ tickRate: w.tickRate, you: w.you });
-    this.predictor = predictor;
+    const own = new OwnPlayer({ tickRate: w.tickRate, you: w.you, send: (cmd) => this.socket.sendInput(cmd) });
+    this.own = own;
     this.map = placeholderMap(w.map);
     this.arena.setHeading(`Match ${w.match}`);
     setStatus(`Playing in match ${w.match} as ${this.model.name(w.you)}`, "ok");
@@ -113,13 +111,13 @@ export class PlaySession {
       (m) => {
         this.map = m;
         // Prediction waits for the real walls: guessing without them would only be corrected.
-        predictor.setMap(m);
+        own.setMap(m);
       },
       (err: unknown) => {
         if (!this.stopped) setStatus(`Could not load map "${w.map}": ${String(err)}`, "warn");
       },
     );
-    this.startInput(w.tickRate, now);
+    this.startInput(now);
   }
 
   private onSnapshot(s: Snapshot, now: number): void {
@@ -138,8 +136,8 @@ export class PlaySession {
     this.model.setScores(s.players);
     this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
     // debug.players stays authoritative (the browser test reads it); predicted is the guess.
-    this.predictor?.snapshot(s, now);
-    debug.predicted = this.predictor?.position ?? null;
+    this.own?.snapshot(s, now);
+    debug.predicted = this.own?.predictor.position ?? null;
     this.interp.push(
       {
         tick: s.tick,
@@ -193,36 +191,37 @@ export class PlaySession {
 
   // ---- input ---------------------------------------------------------------
 
-  private startInput(tickRate: number, now: number): void {
-    this.pacer = new FixedStepPacer(1000 / tickRate);
-    this.pacer.advance(now);
-    // Twice per tick: browsers fire timers late, and the pacer turns the
-    // callbacks into exactly one input per tick. setInterval (not rAF) keeps
-    // inputs flowing in background tabs, where rAF stops.
-    this.inputTimer = window.setInterval(() => this.sendDue(), Math.max(4, 500 / tickRate));
+  private startInput(now: number): void {
+    this.own?.pump(now, this.sample);
+    this.scheduleInput();
+  }
+
+  // Inputs are sent on a timer set for the next step's due time, so they
+  // leave on schedule; frames run due steps too (see frame). A timer (not
+  // rAF alone) keeps inputs flowing in background tabs, where rAF stops.
+  private scheduleInput(): void {
+    if (this.stopped || this.closed || !this.own) return;
+    const wait = Math.max(1, Math.ceil(this.own.nextDueIn(performance.now())));
+    this.inputTimer = window.setTimeout(() => {
+      this.inputTimer = undefined;
+      this.sendDue(performance.now());
+      this.scheduleInput();
+    }, wait);
   }
 
   private stopInput(): void {
-    if (this.inputTimer !== undefined) window.clearInterval(this.inputTimer);
+    if (this.inputTimer !== undefined) window.clearTimeout(this.inputTimer);
     this.inputTimer = undefined;
   }
 
-  private sendDue(): void {
-    const { pacer, predictor } = this;
-    if (!pacer || !predictor) return;
-    const now = performance.now();
-    const n = pacer.advance(now);
-    if (n === 0) return;
-    const origin = this.selfOnScreen ?? this.selfFromSnapshot();
-    // Each input is predicted at its tick's scheduled time, so the drawn
-    // player moves evenly however late the timer fired.
-    const newest = now - pacer.lagMs;
-    for (let i = 0; i < n; i++) {
-      const at = newest - (n - 1 - i) * pacer.stepMs;
-      this.socket.sendInput(predictor.input(this.controls.sample(origin), at));
-    }
-    debug.predicted = predictor.position;
+  private sendDue(now: number): void {
+    const own = this.own;
+    if (!own || this.closed) return;
+    if (own.pump(now, this.sample) > 0) debug.predicted = own.predictor.position;
   }
+
+  // The intent of an input step: the aim points from where you see yourself.
+  private readonly sample = () => this.controls.sample(this.selfOnScreen ?? this.selfFromSnapshot());
 
   private selfFromSnapshot(): [number, number] | null {
     const me = this.latest?.players.find((p) => p.id === this.welcome?.you);
@@ -234,6 +233,9 @@ export class PlaySession {
   private frame(now: number): View | null {
     const w = this.welcome;
     if (!w) return null; // nothing to show until the server says which match and map
+    // Input steps due by this frame run first, so the blend below never
+    // waits for the timer (Fiedler's accumulator, driven by the frame).
+    this.sendDue(now);
     const sampled = this.interp?.sample(now);
     const named = (p: SnapshotPlayer): ViewPlayer => ({ ...p, name: this.model.name(p.id) });
     const players = sampled ? sampled.players.filter((p) => p.id !== w.you).map(named) : [];
@@ -277,7 +279,7 @@ export class PlaySession {
   /** The connection's figures at now; the interpolator's are those of the frame just sampled. */
   private netReadings(now: number): NetReadings {
     const bytes = this.socket.bytes;
-    const corrections = this.predictor?.corrections ?? { count: 0, last: 0 };
+    const corrections = this.own?.predictor.corrections ?? { count: 0, last: 0 };
     this.meter.record({ snapshots: this.snapshotCount, bytesIn: bytes.in, bytesOut: bytes.out, corrections: corrections.count }, now);
     const rates = this.meter.rates;
     const interp = this.interp?.clock.synced ? this.interp : null;
@@ -310,7 +312,7 @@ export class PlaySession {
    */
   private selfView(you: number, now: number): ViewPlayer | null {
     const me = this.latest?.players.find((p) => p.id === you);
-    const at = this.predictor?.render(now);
+    const at = this.own?.predictor.render(now, this.controls.move());
     if (!me || !at) return null;
     // Aim from where you see yourself; the renderer's transform is the one about to be drawn.
     const aim = me.alive ? this.controls.aimFrom(this.arena.renderer.worldToClient(at.x, at.y)) : me.aim;
