@@ -2,10 +2,9 @@ package game
 
 import "math"
 
-// fire launches a shot from p's centre along p's aim. Starting at the centre
-// (never inside a wall, since movement keeps players out of walls) means a
-// player pressed against a wall cannot shoot through it; the shot is swept
-// from there on the same tick, so it does not appear to lag behind the gun.
+// fire launches a shot from p's centre along p's aim (SpawnShot); the shot is
+// swept from there on the same tick, so it does not appear to lag behind the
+// gun.
 func (w *World) fire(p *player) {
 	if len(w.projectiles) == cap(w.projectiles) {
 		return // cannot happen with the computed capacity; never grow in Step
@@ -13,11 +12,10 @@ func (w *World) fire(p *player) {
 	p.reload = w.timers.fireCooldown
 	p.protect = 0 // firing gives up spawn protection
 	w.nextProj++
-	sin, cos := math.Sincos(p.aim)
+	s := SpawnShot(p.X, p.Y, p.aim)
 	w.projectiles = append(w.projectiles, projectile{
 		id: w.nextProj, owner: p.id,
-		x: p.X, y: p.Y,
-		vx: cos * ProjectileSpeed, vy: sin * ProjectileSpeed,
+		x: s.X, y: s.Y, vx: s.VX, vy: s.VY,
 		life: w.timers.projLife,
 	})
 }
@@ -34,9 +32,9 @@ func (w *World) stepProjectiles() {
 			continue
 		}
 		dx, dy := q.vx*w.dt, q.vy*w.dt
-		t, hitWall := w.m.segmentHit(q.x, q.y, dx, dy, ProjectileRadius)
+		next, t, hitWall := StepShot(Shot{X: q.x, Y: q.y, VX: q.vx, VY: q.vy}, w.dt, w.m)
 		if !hitWall {
-			t = 2
+			t = 2 // a player met at the very end of the segment still counts
 		}
 		victim := -1
 		for i := range w.players {
@@ -58,8 +56,7 @@ func (w *World) stepProjectiles() {
 		if hitWall {
 			continue
 		}
-		q.x += dx
-		q.y += dy
+		q.x, q.y = next.X, next.Y
 		q.life--
 		if q.life > 0 {
 			kept = append(kept, q)
