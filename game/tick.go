@@ -38,7 +38,9 @@ type PlayerInput struct {
 // only way anything but the World's own seeded generator influences the
 // simulation. Replaying the same TickInput values, in order, into a World
 // built from the same WorldConfig reproduces the match exactly (same Hash),
-// which is what replays and lag compensation stand on.
+// which is what replays and lag compensation stand on: each Input carries
+// its client's view time (Input.ViewTime), so the same values give the same
+// lag-compensated hits.
 //
 // Redos are done first (over the ticks already stepped), then Commands, in
 // order. Inputs follow: at most one per
