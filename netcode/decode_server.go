@@ -330,7 +330,17 @@ func (d *Decoder) projectileState(p *game.ProjectileState) error {
 		return err
 	}
 	p.VY = DequantizeVel(q)
-	return d.skip("projectile", n-6)
+	// shotId came later in version 1: a server that does not send it names
+	// no shot.
+	p.ShotID = 0
+	if n < 7 {
+		return nil
+	}
+	if v, err = d.uint("projectile shotId", math.MaxUint32); err != nil {
+		return err
+	}
+	p.ShotID = uint32(v)
+	return d.skip("projectile", n-7)
 }
 
 func (d *Decoder) events(n int, e *Events) error {

@@ -82,15 +82,18 @@ func (e *Encoder) EncodeHello(h Hello) []byte {
 	return e.payload()
 }
 
-// EncodeInput encodes an input. Floats are sent as float64 so that the
-// server sees exactly what the client simulated with.
+// EncodeInput encodes an input, with its view time and shot id (0 when it
+// has none). Floats are sent as float64 so that the server sees exactly what
+// the client simulated with.
 func (e *Encoder) EncodeInput(in game.Input) []byte {
-	e.start(TypeInput, 5)
+	e.start(TypeInput, 7)
 	e.uint(uint64(in.Seq))
 	e.float(in.MoveX)
 	e.float(in.MoveY)
 	e.float(in.Aim)
 	e.uint(uint64(in.Buttons))
+	e.float(in.ViewTime)
+	e.uint(uint64(in.ShotID))
 	return e.payload()
 }
 
@@ -155,13 +158,14 @@ func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
 	e.arrayLen(len(s.Projectiles))
 	for i := range s.Projectiles {
 		p := &s.Projectiles[i]
-		e.arrayLen(6)
+		e.arrayLen(7)
 		e.uint(uint64(p.ID))
 		e.player(p.Owner)
 		e.pos(p.X)
 		e.pos(p.Y)
 		e.vel(p.VX)
 		e.vel(p.VY)
+		e.uint(uint64(p.ShotID))
 	}
 	return e.payload()
 }

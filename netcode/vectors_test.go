@@ -139,12 +139,13 @@ type (
 		InputAwaited uint32        `json:"inputsAwaited"`
 	}
 	wvProjectile struct {
-		ID    uint32        `json:"id"`
-		Owner game.PlayerID `json:"owner"`
-		X     float64       `json:"x"`
-		Y     float64       `json:"y"`
-		VX    float64       `json:"vx"`
-		VY    float64       `json:"vy"`
+		ID     uint32        `json:"id"`
+		Owner  game.PlayerID `json:"owner"`
+		X      float64       `json:"x"`
+		Y      float64       `json:"y"`
+		VX     float64       `json:"vx"`
+		VY     float64       `json:"vy"`
+		ShotID uint32        `json:"shotId"`
 	}
 	wvEvents struct {
 		Type   string `json:"type"`
@@ -198,12 +199,14 @@ type (
 		Match   string `json:"match"`
 	}
 	wvInput struct {
-		Type    string       `json:"type"`
-		Seq     uint32       `json:"seq"`
-		MoveX   float64      `json:"moveX"`
-		MoveY   float64      `json:"moveY"`
-		Aim     float64      `json:"aim"`
-		Buttons game.Buttons `json:"buttons"`
+		Type     string       `json:"type"`
+		Seq      uint32       `json:"seq"`
+		MoveX    float64      `json:"moveX"`
+		MoveY    float64      `json:"moveY"`
+		Aim      float64      `json:"aim"`
+		Buttons  game.Buttons `json:"buttons"`
+		ViewTime float64      `json:"viewTime"`
+		ShotID   uint32       `json:"shotId"`
 	}
 	wvPing struct {
 		Type string  `json:"type"`
@@ -321,10 +324,10 @@ func wvServerCases() []struct {
 		Tick: 100000, Phase: game.PhaseLive, PhaseTicksLeft: 0, ScoreLimit: 0,
 		Players: []game.PlayerState{{ID: 2, X: 400, Y: 300, Aim: 0.75, Health: 70, Flags: alive, AckSeq: 88}},
 		Projectiles: []game.ProjectileState{
-			{ID: 1, Owner: 2, X: 420.3, Y: 301.1, VX: 900, VY: 0},
-			{ID: 255, Owner: 2, X: -3.3, Y: 1000.06, VX: -636.4, VY: 636.4},
-			{ID: 65536, Owner: 0, X: 1599.99, Y: 0.01, VX: 0.01, VY: -899.99},
-			{ID: math.MaxUint32, Owner: 65535, X: 1e10, Y: -1e10, VX: 3e9, VY: -3e9},
+			{ID: 1, Owner: 2, X: 420.3, Y: 301.1, VX: 900, VY: 0, ShotID: 88},
+			{ID: 255, Owner: 2, X: -3.3, Y: 1000.06, VX: -636.4, VY: 636.4, ShotID: 0},
+			{ID: 65536, Owner: 0, X: 1599.99, Y: 0.01, VX: 0.01, VY: -899.99, ShotID: 65536},
+			{ID: math.MaxUint32, Owner: 65535, X: 1e10, Y: -1e10, VX: 3e9, VY: -3e9, ShotID: math.MaxUint32},
 		},
 	}}})
 
@@ -402,6 +405,11 @@ func wvClientCases() []struct {
 	input := func(seq uint32, mx, my, aim float64, b game.Buttons) ClientMessage {
 		return ClientMessage{Type: TypeInput, Input: game.Input{Seq: seq, MoveX: mx, MoveY: my, Aim: aim, Buttons: b}}
 	}
+	// A shot with the view time and shot id lag compensation and predicted
+	// shots read (PROTOCOL.md §1.4).
+	shot := func(seq uint32, aim, view float64, id uint32) ClientMessage {
+		return ClientMessage{Type: TypeInput, Input: game.Input{Seq: seq, Aim: aim, Buttons: game.ButtonFire, ViewTime: view, ShotID: id}}
+	}
 	ping := func(t float64) ClientMessage { return ClientMessage{Type: TypePing, Ping: Ping{T: t}} }
 	return []c{
 		{"hello/quick-play", hello("ada", "")},
@@ -415,6 +423,10 @@ func wvClientCases() []struct {
 		{"input/negative-zero", input(65536, -1, math.Copysign(0, -1), -math.Pi/2, game.ButtonFire)},
 		{"input/max-seq", input(math.MaxUint32, 0.6, -0.8, 1e-300, 0)},
 		{"input/unknown-buttons", input(128, 0.1, 0.2, 6.5, 0xff)},
+		{"input/shot-fractional-view", shot(5000, 1.25, 4992.375, 5000)},
+		{"input/shot-whole-view", shot(301, -0.5, 295, 301)},
+		{"input/shot-extremes", shot(math.MaxUint32, 0, 1e-300, math.MaxUint32)},
+		{"input/view-without-shot", ClientMessage{Type: TypeInput, Input: game.Input{Seq: 9, MoveX: 1, ViewTime: 2.5}}},
 		{"ping/fractional", ping(1234.5678)},
 		{"ping/zero", ping(0)},
 		{"ping/whole-ms", ping(1000)},
@@ -450,8 +462,9 @@ func wvClientForm(m *ClientMessage) ([]byte, error) {
 		keep(enc.EncodeString(m.Hello.Match))
 	case TypeInput:
 		in := &m.Input
-		keep(enc.EncodeArrayLen(6))
-		for _, v := range [...]float64{float64(TypeInput), float64(in.Seq), in.MoveX, in.MoveY, in.Aim, float64(in.Buttons)} {
+		keep(enc.EncodeArrayLen(8))
+		for _, v := range [...]float64{float64(TypeInput), float64(in.Seq), in.MoveX, in.MoveY, in.Aim, float64(in.Buttons),
+			in.ViewTime, float64(in.ShotID)} {
 			num(v)
 		}
 	case TypePing:
@@ -528,7 +541,7 @@ func wvNeutralServer(m ServerMessage) (any, error) {
 			})
 		}
 		for _, p := range m.Projectiles {
-			s.Projectiles = append(s.Projectiles, wvProjectile{ID: p.ID, Owner: p.Owner, X: p.X, Y: p.Y, VX: p.VX, VY: p.VY})
+			s.Projectiles = append(s.Projectiles, wvProjectile{ID: p.ID, Owner: p.Owner, X: p.X, Y: p.Y, VX: p.VX, VY: p.VY, ShotID: p.ShotID})
 		}
 		return s, nil
 	case *Events:
@@ -582,7 +595,8 @@ func wvNeutralClient(m *ClientMessage) (any, error) {
 		return wvHello{Type: "hello", Version: m.Hello.Version, Name: m.Hello.Name, Match: m.Hello.Match}, nil
 	case TypeInput:
 		in := &m.Input
-		return wvInput{Type: "input", Seq: in.Seq, MoveX: in.MoveX, MoveY: in.MoveY, Aim: in.Aim, Buttons: in.Buttons}, nil
+		return wvInput{Type: "input", Seq: in.Seq, MoveX: in.MoveX, MoveY: in.MoveY, Aim: in.Aim, Buttons: in.Buttons,
+			ViewTime: in.ViewTime, ShotID: in.ShotID}, nil
 	case TypePing:
 		return wvPing{Type: "ping", T: m.Ping.T}, nil
 	}

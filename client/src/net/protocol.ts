@@ -57,6 +57,10 @@ export interface InputCmd {
   moveY: number; // -1..1
   aim: number; // radians
   buttons: number; // bit 0 fire
+  /** Server ticks (fractional): when the other players on screen were, as the input was sampled (lag compensation); 0 or absent: none. */
+  viewTime?: number;
+  /** u32: the id of the shot this input fires, echoed in its projectile (predicted shots); 0 or absent: none. */
+  shotId?: number;
 }
 
 /** Encodes a hello. The name is trimmed here; the server applies the same rules. */
@@ -65,12 +69,13 @@ export function encodeHello(name: string, match: string): Uint8Array {
 }
 
 /**
- * Encodes an input. Floats that happen to be whole (moveX = 1) go out as
- * msgpack integers: @msgpack/msgpack picks the form per value, and the
- * protocol accepts any integer form where a float is expected.
+ * Encodes an input, with its view time and shot id (0 when absent). Floats
+ * that happen to be whole (moveX = 1) go out as msgpack integers:
+ * @msgpack/msgpack picks the form per value, and the protocol accepts any
+ * integer form where a float is expected.
  */
 export function encodeInput(i: InputCmd): Uint8Array {
-  return encode([MsgType.Input, i.seq >>> 0, i.moveX, i.moveY, i.aim, i.buttons >>> 0]);
+  return encode([MsgType.Input, i.seq >>> 0, i.moveX, i.moveY, i.aim, i.buttons >>> 0, i.viewTime ?? 0, (i.shotId ?? 0) >>> 0]);
 }
 
 /** Encodes a ping carrying the client clock (ms), echoed back in the pong. */
@@ -135,6 +140,8 @@ export interface SnapshotProjectile {
   y: number;
   vx: number;
   vy: number;
+  /** The shot id of the input that fired it (PROTOCOL.md §1.4); 0: none. */
+  shotId: number;
 }
 
 /** The full visible state after a server tick. */
@@ -312,13 +319,16 @@ function within(n: number, lo: number, hi: number, what: string): number {
 
 function decodeProjectile(v: unknown, what: string): SnapshotProjectile {
   const t = new Tuple(v, what);
-  return known(t, 6, {
+  // shotId came later in version 1: absent means 0.
+  const shot = t.length > 6;
+  return known(t, shot ? 7 : 6, {
     id: t.uint(0, "id"),
     owner: t.uint(1, "owner"),
     x: dequantize(t.int(2, "x")),
     y: dequantize(t.int(3, "y")),
     vx: dequantize(t.int(4, "vx")),
     vy: dequantize(t.int(5, "vy")),
+    shotId: shot ? within(t.uint(6, "shotId"), 0, 2 ** 32 - 1, `${what}.shotId`) : 0,
   });
 }
 

@@ -89,6 +89,8 @@ function encodeExpected(expected: unknown): Uint8Array {
         moveY: m.moveY as number,
         aim: m.aim as number,
         buttons: m.buttons as number,
+        viewTime: m.viewTime as number,
+        shotId: m.shotId as number,
       });
     case "ping":
       return encodePing(m.t as number);
