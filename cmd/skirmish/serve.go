@@ -61,6 +61,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 				Map:        m,
 				TimeLimit:  int(cfg.TimeLimit.Seconds() * float64(cfg.TickRate)),
 				ScoreLimit: cfg.ScoreLimit,
+				MaxRewind:  maxRewindTicks(cfg.MaxRewind, cfg.TickRate),
 			},
 			Clock:  clock.System{},
 			Logger: log,
