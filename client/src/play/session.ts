@@ -3,7 +3,8 @@
 // the past, smooth); your own player is drawn where ./own puts it (the
 // present: your inputs applied at once on a steered input clock, reconciled
 // with each snapshot's ackSeq, blended at each frame's time), with your
-// barrel following the mouse every frame. N toggles the network overlay.
+// barrel following the mouse every frame, and so are your shots (drawn at
+// once, handed over to the server's). N toggles the network overlay.
 import type { Arena } from "../arena";
 import { debug, recordFrame, resetDebug } from "../debug";
 import { setStatus } from "../dom";
@@ -102,7 +103,15 @@ export class PlaySession {
     this.nav.joined(w.match);
     this.model.setRoster(w.roster);
     this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
-    const own = new OwnPlayer({ tickRate: w.tickRate, you: w.you, send: (cmd) => this.socket.sendInput(cmd) });
+    const msPerTick = 1000 / w.tickRate;
+    const own = new OwnPlayer({
+      tickRate: w.tickRate,
+      you: w.you,
+      send: (cmd) => this.socket.sendInput(cmd),
+      // Where you saw the others as you pressed: the server's lag
+      // compensation judges your shots there (PROTOCOL.md §1.4 viewTime).
+      viewTime: (at) => (this.interp?.renderedAt(at) ?? 0) / msPerTick,
+    });
     this.own = own;
     this.map = placeholderMap(w.map);
     this.arena.setHeading(`Match ${w.match}`);
@@ -249,7 +258,8 @@ export class PlaySession {
       netHint: NET_OVERLAY_HINT,
       map: this.map,
       players,
-      projectiles: sampled ? sampled.projectiles : [],
+      // Your shots are drawn at once and handed over to the server's (net/shots).
+      projectiles: this.own ? this.own.shots.frame(now, sampled?.renderTime ?? 0, sampled?.projectiles ?? []) : [],
       scores: this.latest ? this.latest.players.map(named) : [],
       you: w.you,
       phase: this.model.phase,
