@@ -268,6 +268,27 @@ func (p *player) closed(timeout time.Duration) CloseCode {
 	return ce.Code
 }
 
+// waitServer waits until cond holds for s, checking again whenever s's
+// connections or hubs change (Server.changed), and fails t after waitLong, a
+// hang detector. cond runs with s.mu held: it may read s.conns and s.hubs.
+func waitServer(t *testing.T, s *Server, what string, cond func() bool) {
+	t.Helper()
+	timeout := time.After(waitLong)
+	for {
+		s.mu.Lock()
+		ok, changed := cond(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			t.Fatalf("waiting for %s: timed out after %v", what, waitLong)
+		}
+	}
+}
+
 // snapshotsSince counts snapshots received after t.
 func (p *player) snapshotsSince(t time.Time) int {
 	p.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 )
 
 // TestMaxConnections: past the cap an upgrade is refused with 503
@@ -26,13 +25,7 @@ func TestMaxConnections(t *testing.T) {
 	pongs(t, a)
 
 	b.c.Close()
-	deadline := time.Now().Add(waitShort)
-	for e.srv.Stats().Connections != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("Stats.Connections = %d after a player left, want 1", e.srv.Stats().Connections)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitServer(t, e.srv, "b's connection to be forgotten", func() bool { return e.srv.Stats().Connections == 1 })
 	c := e.dial(DialOptions{Name: "c"})
 	pongs(t, c)
 }

@@ -397,6 +397,9 @@ func TestJoinRules(t *testing.T) {
 	if !errors.As(err, &je) || je.Msg.Code != CodeMatchFull || je.Close != CloseMatchFull {
 		t.Fatalf("joining a full match: %v, want error 13 and close 4002", err)
 	}
+	// Dial returns on the close frame; the server forgets the refused
+	// connection once the closing handshake is over.
+	waitServer(t, e.srv, "the refused connection to be forgotten", func() bool { return e.srv.Stats().Connections == 2 })
 	// Quick play finds a seat elsewhere: a new match.
 	bob := e.dial(DialOptions{Name: "bob"})
 	if bob.w.Match == alice.w.Match {
