@@ -47,7 +47,6 @@ var quietLog = func() *slog.Logger {
 // env is a real registry (clock.System, 30 Hz) behind a real netcode.Server
 // on a loopback httptest server.
 type env struct {
-	t   *testing.T
 	reg *match.Registry
 	srv *Server
 	ts  *httptest.Server
@@ -93,7 +92,7 @@ func newEnv(t *testing.T, cfg Config, world func(*game.WorldConfig)) *env {
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", srv)
 	ts := httptest.NewServer(mux)
-	e := &env{t: t, reg: reg, srv: srv, ts: ts, url: "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws", stopRegistry: cancel}
+	e := &env{reg: reg, srv: srv, ts: ts, url: "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws", stopRegistry: cancel}
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), waitLong)
 		defer scancel()
@@ -114,22 +113,22 @@ func newEnv(t *testing.T, cfg Config, world func(*game.WorldConfig)) *env {
 	return e
 }
 
-// dial connects a client and starts recording what it receives.
-func (e *env) dial(opts DialOptions) *player {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitShort)
+// dial connects a client owned by t (a subtest's own t, so that a failure
+// ends that subtest) and starts recording what it receives.
+func (e *env) dial(t *testing.T, opts DialOptions) *player {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	c, w, err := Dial(ctx, e.url, opts)
 	if err != nil {
-		e.t.Fatalf("Dial %+v: %v", opts, err)
+		t.Fatalf("Dial %+v: %v", opts, err)
 	}
-	return newPlayer(e.t, c, w)
+	return newPlayer(t, c, w)
 }
 
 // player records everything a client receives, on its own goroutine, so a
 // test can wait for conditions on it.
 type player struct {
-	t *testing.T
 	c *Client
 	w Welcome
 
@@ -145,6 +144,8 @@ type player struct {
 
 	stopKeepalive chan struct{}
 	keepaliveDone chan struct{}
+	lastPing      atomic.Int64 // when the keepalive last pinged, Unix ns
+	longestGap    atomic.Int64 // the longest time between two keepalive pings, ns
 }
 
 type snapStamp struct {
@@ -152,8 +153,9 @@ type snapStamp struct {
 	tick uint32
 }
 
+// newPlayer starts recording c; t's cleanup closes it.
 func newPlayer(t *testing.T, c *Client, w Welcome) *player {
-	p := &player{t: t, c: c, w: w, changed: make(chan struct{}), done: make(chan struct{})}
+	p := &player{c: c, w: w, changed: make(chan struct{}), done: make(chan struct{})}
 	go p.read()
 	t.Cleanup(func() {
 		p.stopPinging()
@@ -197,21 +199,37 @@ func (p *player) read() {
 
 // keepalive pings every 500 ms, like a real client, so long tests do not
 // trip the idle timeout.
-func (p *player) keepalive() {
+func (p *player) keepalive() { p.keepaliveEvery(500 * time.Millisecond) }
+
+// keepaliveEvery pings every d until the player's cleanup.
+func (p *player) keepaliveEvery(d time.Duration) {
 	p.stopKeepalive, p.keepaliveDone = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(p.keepaliveDone)
-		tick := time.NewTicker(500 * time.Millisecond)
+		tick := time.NewTicker(d)
 		defer tick.Stop()
+		p.lastPing.Store(time.Now().UnixNano())
 		for {
 			select {
 			case <-p.stopKeepalive:
 				return
 			case <-tick.C:
 				_ = p.c.SendPing(1)
+				now := time.Now().UnixNano()
+				if gap := now - p.lastPing.Swap(now); gap > p.longestGap.Load() {
+					p.longestGap.Store(gap)
+				}
 			}
 		}
 	}()
+}
+
+// pingGap is the longest time the keepalive has gone without a ping so far,
+// counting the one under way: longer than asked only when the process did
+// not run it on time.
+func (p *player) pingGap() time.Duration {
+	since := time.Now().UnixNano() - p.lastPing.Load()
+	return time.Duration(max(p.longestGap.Load(), since))
 }
 
 func (p *player) stopPinging() {
@@ -222,11 +240,13 @@ func (p *player) stopPinging() {
 	}
 }
 
-// waitFor blocks until cond (called with p.mu held) is true, failing the
-// test after timeout. every, if not nil, runs between checks at about the
-// tick rate (to send inputs while waiting).
-func (p *player) waitFor(what string, timeout time.Duration, cond func() bool, every func()) {
-	p.t.Helper()
+// waitFor blocks until cond (called with p.mu held) is true, failing t (the
+// caller's own, which may be a subtest's) if the connection ends first or
+// after timeout, a hang detector: cond is checked on every message, and once
+// more after the deadline. every, if not nil, runs between checks at about
+// the tick rate (to send inputs while waiting).
+func (p *player) waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool, every func()) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(time.Second / 30)
 	defer tick.Stop()
@@ -236,15 +256,15 @@ func (p *player) waitFor(what string, timeout time.Duration, cond func() bool, e
 		return cond(), p.changed, p.closeErr
 	}
 	for {
+		late := time.Now().After(deadline)
 		ok, changed, ended := check()
-		if ok {
+		switch {
+		case ok:
 			return
-		}
-		if ended != nil {
-			p.t.Fatalf("waiting for %s: connection ended: %v", what, ended)
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("waiting for %s: timed out after %v (connection: %v)", what, timeout, ended)
+		case ended != nil:
+			t.Fatalf("waiting for %s: connection ended: %v", what, ended)
+		case late:
+			t.Fatalf("waiting for %s: timed out after %v", what, timeout)
 		}
 		select {
 		case <-changed:
@@ -257,13 +277,13 @@ func (p *player) waitFor(what string, timeout time.Duration, cond func() bool, e
 }
 
 // closed waits for the server to close the connection and returns the code.
-func (p *player) closed(timeout time.Duration) CloseCode {
-	p.t.Helper()
+func (p *player) closed(t *testing.T, timeout time.Duration) CloseCode {
+	t.Helper()
 	var err error
-	p.waitFor("close", timeout, func() bool { err = p.closeErr; return err != nil }, nil)
+	p.waitFor(t, "close", timeout, func() bool { err = p.closeErr; return err != nil }, nil)
 	var ce *CloseError
 	if !errors.As(err, &ce) {
-		p.t.Fatalf("connection ended with %v, not a close frame", err)
+		t.Fatalf("connection ended with %v, not a close frame", err)
 	}
 	return ce.Code
 }

@@ -67,7 +67,7 @@ func TestShutdownDuringJoinClosesWith1001(t *testing.T) {
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(ctx) }()
 	for i, r := range conns {
-		_ = r.nc.SetReadDeadline(time.Now().Add(waitShort))
+		_ = r.nc.SetReadDeadline(time.Now().Add(waitLong))
 		for {
 			b, err := r.fr.next()
 			var pc *peerCloseError

@@ -26,9 +26,9 @@ func TestSlowClientIsClosedAndOthersKeepTheirRate(t *testing.T) {
 	// fill the pipe to the silent client within a few seconds.
 	e := newEnv(t, Config{WriteTimeout: time.Second, SendBuffer: 4096, SnapshotRate: 30},
 		func(w *game.WorldConfig) { w.BotFill = 8 })
-	watcher := e.dial(DialOptions{Name: "watcher"})
+	watcher := e.dial(t, DialOptions{Name: "watcher"})
 	watcher.keepalive()
-	watcher.waitFor("snapshots", waitShort, func() bool { return len(watcher.snaps) > 0 }, nil)
+	watcher.waitFor(t, "snapshots", waitLong, func() bool { return len(watcher.snaps) > 0 }, nil)
 	m := watcher.meter()
 
 	// The silent client's socket has a tiny receive buffer, set before
@@ -43,7 +43,7 @@ func TestSlowClientIsClosedAndOthersKeepTheirRate(t *testing.T) {
 		}}
 		return nd.DialContext(ctx, network, addr)
 	}}
-	ctx, cancel := context.WithTimeout(context.Background(), waitShort)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	nc, br, _, err := d.Dial(ctx, e.url)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestSlowClientIsClosedAndOthersKeepTheirRate(t *testing.T) {
 	}
 
 	start := time.Now()
-	watcher.waitFor("the server to give up on the silent client", waitLong,
+	watcher.waitFor(t, "the server to give up on the silent client", waitLong,
 		func() bool { return e.srv.Stats().SlowClosed > 0 }, func() {})
 	t.Logf("silent client closed as too slow after %v", time.Since(start).Round(time.Millisecond))
 	m.check(t, 30, "while a client stalled")
@@ -65,7 +65,7 @@ func TestSlowClientIsClosedAndOthersKeepTheirRate(t *testing.T) {
 	// The server has closed the socket: reading now drains what the kernel
 	// held and ends (EOF or reset), instead of waiting forever. If the close
 	// frame made it out whole, it carries 4008.
-	_ = nc.SetReadDeadline(time.Now().Add(waitShort))
+	_ = nc.SetReadDeadline(time.Now().Add(waitLong))
 	var src io.Reader = nc
 	if br != nil {
 		src = br
