@@ -148,7 +148,12 @@ type Server struct {
 	draining bool
 	conns    map[*conn]struct{}
 	hubs     map[*match.Match]*hub
-	wg       sync.WaitGroup // every connection goroutine (reader and writer)
+	// changed is closed and replaced (under mu) whenever conns, a hub's
+	// connections or the connection count change, so that tests can wait
+	// for a state of the server instead of polling it. Nothing else
+	// reads it.
+	changed chan struct{}
+	wg      sync.WaitGroup // every connection goroutine (reader and writer)
 
 	stats struct {
 		accepted, rejected            atomic.Uint64
@@ -165,10 +170,11 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		conns: make(map[*conn]struct{}),
-		hubs:  make(map[*match.Match]*hub),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		conns:   make(map[*conn]struct{}),
+		hubs:    make(map[*match.Match]*hub),
+		changed: make(chan struct{}),
 	}
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
@@ -415,6 +421,7 @@ func (s *Server) register(c *conn) CloseCode {
 	s.conns[c] = struct{}{}
 	s.wg.Add(2)
 	s.stats.connections.Add(1)
+	s.notifyLocked()
 	return 0
 }
 
@@ -422,8 +429,15 @@ func (s *Server) register(c *conn) CloseCode {
 func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
-	s.mu.Unlock()
 	s.stats.connections.Add(-1)
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked wakes whoever waits on s.changed; s.mu held.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // attach puts c on m's hub, subscribing a new hub to m for the match's
@@ -431,6 +445,7 @@ func (s *Server) forget(c *conn) {
 func (s *Server) attach(m *match.Match, c *conn) *hub {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.notifyLocked()
 	h := s.hubs[m]
 	if h != nil {
 		c.out.hold(h)
@@ -456,6 +471,7 @@ func (s *Server) detach(h *hub, c *conn) {
 		delete(s.hubs, h.match)
 		unsubscribe = h.unsubscribe
 	}
+	s.notifyLocked()
 	s.mu.Unlock()
 	if unsubscribe != nil {
 		unsubscribe()

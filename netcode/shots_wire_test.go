@@ -21,7 +21,7 @@ func TestShotIDsOverTheWire(t *testing.T) {
 	}{{"a client without view time and shot id", true}, {"a client with them", false}} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, Config{}, func(w *game.WorldConfig) { w.MaxRewind = 6 })
-			p := e.dial(DialOptions{Name: "ada"})
+			p := e.dial(t, DialOptions{Name: "ada"})
 			var seq, firstShot uint32
 			send := func() {
 				seq++
@@ -42,7 +42,7 @@ func TestShotIDsOverTheWire(t *testing.T) {
 				_ = p.c.SendInput(game.Input{Seq: seq, Aim: 0.25, Buttons: game.ButtonFire, ViewTime: view, ShotID: seq})
 			}
 			var shot game.ProjectileState
-			p.waitFor("a shot of ada's", waitLong, func() bool {
+			p.waitFor(t, "a shot of ada's", waitLong, func() bool {
 				me, ok := p.last.Player(p.w.You)
 				if !ok || me.AckSeq == 0 {
 					return false

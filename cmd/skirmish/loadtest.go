@@ -76,6 +76,7 @@ type loadSummary struct {
 	Failed               int     `json:"failed"`
 	Dropped              int     `json:"dropped"`
 	Matches              int     `json:"matches"`
+	Rejoins              int     `json:"rejoins"` // sessions begun after the bot's match ended (close 4005)
 	DurationSeconds      float64 `json:"duration_seconds"`
 	SnapshotsPerSecond   float64 `json:"snapshots_per_second_per_player"`
 	InputsPerSecond      float64 `json:"inputs_per_second_per_player"`
@@ -332,6 +333,7 @@ func summarize(cfg loadConfig, players []*loadPlayer, elapsed time.Duration) loa
 		for _, m := range p.matches {
 			matches[m] = true
 		}
+		s.Rejoins += max(len(p.matches)-1, 0)
 		if p.err != nil {
 			s.Dropped++
 			if s.FirstDisconnectError == "" {
@@ -373,8 +375,8 @@ func percentile(sorted []float64, q float64) float64 {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func printSummary(w io.Writer, s loadSummary) {
-	fmt.Fprintf(w, "players    %d connected, %d failed, %d dropped, over %d matches (%.1fs)\n",
-		s.Connected, s.Failed, s.Dropped, s.Matches, s.DurationSeconds)
+	fmt.Fprintf(w, "players    %d connected, %d failed, %d dropped, over %d matches, %d rejoins after a match ended (%.1fs)\n",
+		s.Connected, s.Failed, s.Dropped, s.Matches, s.Rejoins, s.DurationSeconds)
 	fmt.Fprintf(w, "per player %.2f snapshots/s, %.2f inputs/s, %.0f bytes/s received\n",
 		s.SnapshotsPerSecond, s.InputsPerSecond, s.BytesPerSecond)
 	fmt.Fprintf(w, "rtt        p50 %.2f ms, p99 %.2f ms (%d samples)\n", s.RTTp50Millis, s.RTTp99Millis, s.RTTSamples)

@@ -3,6 +3,7 @@ package match
 import (
 	"math"
 	"testing"
+	"testing/synctest"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -52,64 +53,66 @@ func TestLateFireKeepsItsShotID(t *testing.T) {
 // Match (inbox, jitter buffer, TickInput): the shot comes out caught up by
 // its view's age (at most MaxRewind) and names its shot id.
 func TestMatchCarriesViewTimeToTheWorld(t *testing.T) {
-	h := startMatch(t, Config{World: game.WorldConfig{MaxRewind: 6}})
-	a, b := h.joinNow("a"), h.joinNow("b")
-	var seq uint32
-	// tick sends a's input (and an idle one of b's) and steps one tick.
-	tick := func(in game.Input) *game.Snapshot {
-		seq++
-		in.Seq = seq
-		if err := h.m.Input(a, in); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		h := startMatch(t, Config{World: game.WorldConfig{MaxRewind: 6}})
+		a, b := h.joinNow("a"), h.joinNow("b")
+		var seq uint32
+		// tick sends a's input (and an idle one of b's) and steps one tick.
+		tick := func(in game.Input) *game.Snapshot {
+			seq++
+			in.Seq = seq
+			if err := h.m.Input(a, in); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.m.Input(b, game.Input{Seq: seq}); err != nil {
+				t.Fatal(err)
+			}
+			h.step(1)
+			return h.rec.last()
 		}
-		if err := h.m.Input(b, game.Input{Seq: seq}); err != nil {
-			t.Fatal(err)
+		for live := false; !live; {
+			live = tick(game.Input{}).Phase == game.PhaseLive
 		}
-		h.step(1)
-		return h.rec.last()
-	}
-	for live := false; !live; {
-		live = tick(game.Input{}).Phase == game.PhaseLive
-	}
-	speed := game.ProjectileSpeed / float64(h.m.cfg.World.TickRate)
-	for i, behind := range []float64{0, 2.5, 20} { // 0: no view time sent
-		view := 0.0
-		if behind > 0 {
-			view = float64(h.rec.last().Tick) - behind
-		}
-		id := uint32(100 + i)
-		var fired *game.Snapshot
-		s := tick(game.Input{Aim: math.Pi / 2, Buttons: game.ButtonFire, ViewTime: view, ShotID: id})
-		for range 5 {
-			for _, q := range s.Projectiles {
-				if q.ShotID == id {
-					fired = s
+		speed := game.ProjectileSpeed / float64(h.m.cfg.World.TickRate)
+		for i, behind := range []float64{0, 2.5, 20} { // 0: no view time sent
+			view := 0.0
+			if behind > 0 {
+				view = float64(h.rec.last().Tick) - behind
+			}
+			id := uint32(100 + i)
+			var fired *game.Snapshot
+			s := tick(game.Input{Aim: math.Pi / 2, Buttons: game.ButtonFire, ViewTime: view, ShotID: id})
+			for range 5 {
+				for _, q := range s.Projectiles {
+					if q.ShotID == id {
+						fired = s
+					}
+				}
+				if fired != nil {
+					break
+				}
+				s = tick(game.Input{Aim: math.Pi / 2})
+			}
+			if fired == nil {
+				t.Fatalf("shot %d never appeared", id)
+			}
+			me, _ := fired.Player(a)
+			for _, q := range fired.Projectiles {
+				if q.ShotID != id {
+					continue
+				}
+				flown := math.Hypot(q.X-me.X, q.Y-me.Y) / speed
+				want := 1.0
+				if behind > 0 {
+					want = 1 + min(6, float64(fired.Tick)-view)
+				}
+				if math.Abs(flown-want) > 1e-9 {
+					t.Fatalf("shot %d (view %v) fired on tick %d has flown %v ticks, want %v", id, view, fired.Tick, flown, want)
 				}
 			}
-			if fired != nil {
-				break
-			}
-			s = tick(game.Input{Aim: math.Pi / 2})
-		}
-		if fired == nil {
-			t.Fatalf("shot %d never appeared", id)
-		}
-		me, _ := fired.Player(a)
-		for _, q := range fired.Projectiles {
-			if q.ShotID != id {
-				continue
-			}
-			flown := math.Hypot(q.X-me.X, q.Y-me.Y) / speed
-			want := 1.0
-			if behind > 0 {
-				want = 1 + min(6, float64(fired.Tick)-view)
-			}
-			if math.Abs(flown-want) > 1e-9 {
-				t.Fatalf("shot %d (view %v) fired on tick %d has flown %v ticks, want %v", id, view, fired.Tick, flown, want)
+			for range 10 { // reload
+				tick(game.Input{})
 			}
 		}
-		for range 10 { // reload
-			tick(game.Input{})
-		}
-	}
+	})
 }
