@@ -80,6 +80,7 @@ func (w *World) Hash() uint64 {
 		h.int(p.respawn)
 		h.int(p.protect)
 		h.int(p.reload)
+		h.bool(p.held)
 		h.input(p.next)
 		h.bool(p.hasNext)
 		h.input(p.last)

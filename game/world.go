@@ -44,9 +44,10 @@ type player struct {
 	alive   bool
 	kills   int
 	deaths  int
-	respawn int // ticks until respawn while dead
-	protect int // ticks of spawn protection left
-	reload  int // ticks until the next shot is allowed
+	respawn int  // ticks until respawn while dead
+	protect int  // ticks of spawn protection left
+	reload  int  // ticks until the next shot is allowed
+	held    bool // the player's connection dropped and their seat is held (hold.go)
 
 	next    Input // input to apply on the next Step
 	hasNext bool
@@ -219,10 +220,10 @@ func (w *World) removePlayer(id PlayerID) {
 }
 
 // setInput sets the input applied to player id in this Step (the last one
-// set wins). Inputs for unknown players and for bots are ignored.
+// set wins). Inputs for unknown players, bots and held players are ignored.
 func (w *World) setInput(id PlayerID, in Input) {
 	i := w.index(id)
-	if i < 0 || w.players[i].bot {
+	if i < 0 || w.players[i].bot || w.players[i].held {
 		return
 	}
 	w.players[i].next, w.players[i].hasNext = in, true
@@ -240,6 +241,10 @@ func (w *World) command(c *Command) {
 		if w.phase != PhaseEnded {
 			w.end(c.Reason)
 		}
+	case CommandDisconnect:
+		w.disconnect(c.Player)
+	case CommandReconnect:
+		w.reconnect(c.Player)
 	}
 }
 
@@ -303,6 +308,9 @@ func (w *World) Snapshot(dst *Snapshot) {
 		}
 		if p.bot {
 			flags |= FlagBot
+		}
+		if p.held {
+			flags |= FlagDisconnected
 		}
 		dst.Players = append(dst.Players, PlayerState{
 			ID: p.id, Name: p.name,
