@@ -31,6 +31,7 @@ type serveConfig struct {
 	ScoreLimit      int
 	MaxMatches      int
 	MaxConnections  int
+	ReconnectWindow time.Duration // 0: holding off
 	Origins         []string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -47,6 +48,7 @@ var (
 	connectionCounts = game.Range{Min: 1, Max: 1000000}
 	timeLimits       = durationRange{10 * time.Second, 2 * time.Hour}
 	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
+	reconnectWindows = durationRange{0, time.Hour}
 )
 
 // Defaults that belong to the server itself rather than to a package.
@@ -122,6 +124,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.IntVar(&cfg.ScoreLimit, "score-limit", game.DefaultScoreLimit, fmt.Sprintf("kills that end a match (%v)", scoreLimits))
 	fs.IntVar(&cfg.MaxMatches, "max-matches", match.DefaultMaxMatches, fmt.Sprintf("most matches at once (%v)", matchCounts))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", netcode.DefaultMaxConnections, fmt.Sprintf("most player WebSocket connections at once; more are refused with 503 (%v)", connectionCounts))
+	fs.DurationVar(&cfg.ReconnectWindow, "reconnect-window", netcode.DefaultReconnectWindow, fmt.Sprintf("how long a player's seat is held after their connection drops without a leave, for them to resume it (%s to %s; 0 turns holding off)", reconnectWindows.min, reconnectWindows.max))
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -172,6 +175,7 @@ func (c serveConfig) validate() error {
 	check(scoreLimits.Contains(c.ScoreLimit), "--score-limit %d: want %v", c.ScoreLimit, scoreLimits)
 	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
 	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
+	check(reconnectWindows.contains(c.ReconnectWindow), "--reconnect-window %s: want %s (off) to %s", c.ReconnectWindow, reconnectWindows.min, reconnectWindows.max)
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)
 	}
