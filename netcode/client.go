@@ -22,8 +22,8 @@ import (
 // DialOptions configures Dial. Every zero value takes the documented
 // default.
 type DialOptions struct {
-	Name   string // the hello's name; "" lets the server pick "player"
-	Match  string // a match id to join; "" means quick play
+	Name  string // the hello's name; "" lets the server pick "player"
+	Match string // a match id to join; "" means quick play
 	// Resume is a resume token from an earlier Welcome: the hello asks
 	// for that seat back (PROTOCOL.md §1.9) instead of a new one; Match
 	// should then be the token's match (or ""). "" joins afresh.

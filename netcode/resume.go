@@ -44,9 +44,9 @@ func (c *conn) resume(h *Hello) {
 			c.refuse(CodeTokenExpired, CloseResumeRefused, tokenRefusals[CodeTokenExpired])
 			return
 		}
-		// Not now (a stalled match, a shutdown): the seat is held again and
-		// the token the client showed is live again, so it can try later.
-		c.srv.seats.unclaim(st, c, h.Resume, c.srv.cfg.ReconnectWindow)
+		// Not now (a stalled match, a shutdown): the seat is held again, and
+		// the token the client showed is still good (never confirmed).
+		c.srv.seats.drop(st, c, c.srv.cfg.ReconnectWindow)
 		if !c.isClosing() {
 			c.log.Info("resume refused", "match", m.ID(), "player", st.player, "err", err)
 			c.refuse(CodeServerBusy, CloseServerBusy, "the server cannot resume you right now; try again")

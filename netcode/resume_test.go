@@ -149,6 +149,7 @@ type seatPlayer struct {
 	changed chan struct{}
 	snaps   []game.Snapshot
 	events  []game.Event
+	pongs   int
 	end     error
 	done    chan struct{}
 }
@@ -165,6 +166,8 @@ func newSeatPlayer(t *testing.T, c *Client, w Welcome) *seatPlayer {
 				p.snaps = append(p.snaps, m.Snapshot)
 			case *Events:
 				p.events = append(p.events, m.Events...)
+			case *Pong:
+				p.pongs++
 			}
 			if err != nil {
 				p.end = err
@@ -205,6 +208,16 @@ func (p *seatPlayer) waitFor(what string, cond func() bool) {
 			p.t.Fatalf("waiting for %s: timed out", what)
 		}
 	}
+}
+
+// confirm sends a ping and waits for its pong: the server has heard from
+// the client after its welcome.
+func (p *seatPlayer) confirm() {
+	p.t.Helper()
+	if err := p.c.SendPing(42); err != nil {
+		p.t.Fatal(err)
+	}
+	p.waitFor("the pong", func() bool { return p.pongs > 0 })
 }
 
 // closed waits until the server closed the connection and returns the code.
@@ -411,6 +424,7 @@ func TestResumeRefusals(t *testing.T) {
 	if code := a.closed(); code != CloseReplaced {
 		t.Fatalf("old connection: %d", code)
 	}
+	a2.confirm() // the client has the welcome: the token it showed is spent
 	cToken := c.w.Resume
 	_ = c.c.Close() // a leave: close 1000
 	<-c.done

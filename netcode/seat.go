@@ -30,7 +30,11 @@ import (
 // is compared in constant time (crypto/subtle), and only after it matched
 // does the server say anything about the seat: an unknown or forged token
 // learns nothing. A token is single use: a resume spends it and the welcome
-// hands out the next one; it dies with its seat.
+// hands out the next one; it dies with its seat. The spending completes when
+// the resumed connection shows that the client has the welcome — its first
+// message after it (confirm): until then the token shown is still good, so a
+// welcome lost to the same bad network that caused the resume does not cost
+// the seat.
 type seat struct {
 	key     seatKey
 	matchID string
@@ -39,8 +43,10 @@ type seat struct {
 	mu        sync.Mutex
 	match     *match.Match // nil once released
 	state     seatState
-	pipe      *conn // the connection playing the seat; nil while held or released
-	live      secret
+	pipe      *conn             // the connection playing the seat; nil while held or released
+	live      secret            // the newest token's secret, handed out in the last welcome
+	prev      secret            // the token the last resume showed, until its pipe confirms (prevOK)
+	prevOK    bool              //
 	spent     [spentKept]secret // secrets of tokens used for resumes, a ring (zero: none yet)
 	spentNext int               // the ring's oldest slot, written next
 }
@@ -142,10 +148,12 @@ func parseToken(tok string) (seatKey, secret, bool) {
 }
 
 // claim checks a hello's resume token and, when it is good, makes c the
-// seat's pipe: the token is spent and the next one returned, with the pipe
-// c replaces (nil if the seat was held), which the caller closes. matchID
-// is the hello's match ("" accepts the token's). Otherwise code says why
-// (PROTOCOL.md §1.6) and nothing changed.
+// seat's pipe and returns the next token, with the pipe c replaces (nil if
+// the seat was held), which the caller closes. The token shown is spent once
+// c confirms; until then it (but not the token issued in between, which the
+// client never got) is still good. matchID is the hello's match ("" accepts
+// the token's). Otherwise code says why (PROTOCOL.md §1.6) and nothing
+// changed.
 func (t *seatTable) claim(tok, matchID string, c *conn) (s *seat, old *conn, next string, code ErrorCode) {
 	key, sec, ok := parseToken(tok)
 	if !ok {
@@ -163,41 +171,41 @@ func (t *seatTable) claim(tok, matchID string, c *conn) (s *seat, old *conn, nex
 		return nil, nil, "", CodeTokenUnknown
 	}
 	live := subtle.ConstantTimeCompare(sec[:], s.live[:]) == 1
+	prev := subtle.ConstantTimeCompare(sec[:], s.prev[:]) == 1 && s.prevOK
 	used := 0
 	for i := range s.spent {
 		used |= subtle.ConstantTimeCompare(sec[:], s.spent[i][:])
 	}
 	switch {
-	case !live && used == 0:
+	case !live && !prev && used == 0:
 		return nil, nil, "", CodeTokenUnknown
 	case matchID != "" && matchID != s.matchID:
 		return nil, nil, "", CodeTokenWrongMatch
-	case !live:
+	case !live && !prev:
 		return nil, nil, "", CodeTokenUsed
 	case s.state == seatReleased:
 		return nil, nil, "", CodeTokenExpired
 	}
-	s.spent[s.spentNext] = s.live
-	s.spentNext = (s.spentNext + 1) % spentKept
+	if live {
+		s.prev, s.prevOK = s.live, true
+	} // else the last resume's welcome never arrived: its token goes unused
 	rand.Read(s.live[:])
 	old, s.pipe, s.state = s.pipe, c, seatPlaying
 	return s, old, s.token(), 0
 }
 
-// unclaim undoes c's claim of s with token tok after the match could not
-// resume the seat for a passing reason: tok is the live token again and the
-// seat is held for hold (or left, as drop does). Nothing happens if c is no
-// longer the seat's pipe.
-func (t *seatTable) unclaim(s *seat, c *conn, tok string, hold time.Duration) {
-	_, sec, _ := parseToken(tok)
+// confirm completes the resume that made c the seat's pipe: c's client has
+// the welcome (it sent a message after it), so the token its hello showed is
+// spent now.
+func (s *seat) confirm(c *conn) {
 	s.mu.Lock()
-	if s.pipe == c && s.state == seatPlaying {
-		s.spentNext = (s.spentNext + spentKept - 1) % spentKept
-		s.spent[s.spentNext] = secret{} // what it overwrote is forgotten: unknown from now on
-		s.live = sec
+	defer s.mu.Unlock()
+	if s.pipe != c || !s.prevOK {
+		return
 	}
-	s.mu.Unlock()
-	t.drop(s, c, hold)
+	s.spent[s.spentNext] = s.prev
+	s.spentNext = (s.spentNext + 1) % spentKept
+	s.prev, s.prevOK = secret{}, false
 }
 
 // input hands c's input to the seat's match, unless c is no longer the

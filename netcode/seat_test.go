@@ -69,9 +69,9 @@ func TestTokenFormat(t *testing.T) {
 	}
 }
 
-// TestTokensAreSingleUse: each claim spends the token shown and hands out
-// the next; the last spentKept spent tokens answer token_used, older ones
-// token_unknown.
+// TestTokensAreSingleUse: each claim (confirmed by its pipe) spends the
+// token shown and hands out the next; the last spentKept spent tokens
+// answer token_used, older ones token_unknown.
 func TestTokensAreSingleUse(t *testing.T) {
 	tab := newSeatTable()
 	s, tok := testSeat(t, tab, 1)
@@ -86,6 +86,7 @@ func TestTokensAreSingleUse(t *testing.T) {
 		if old != pipe && len(tokens) > 1 {
 			t.Fatal("claim did not return the pipe it replaced")
 		}
+		s.confirm(pipe)
 		tok = next
 	}
 	for i, old := range tokens {
@@ -102,6 +103,36 @@ func TestTokensAreSingleUse(t *testing.T) {
 	}
 	if _, _, _, code := tab.claim(tok, "", pipe); code != 0 {
 		t.Fatalf("the live token after refusals: %d", code)
+	}
+}
+
+// TestLostWelcome: until the resumed pipe confirms, the token it showed is
+// still good (the welcome with the next one may have been lost with the
+// connection), and the unconfirmed next one is never good; once confirmed,
+// the shown token is spent.
+func TestLostWelcome(t *testing.T) {
+	tab := newSeatTable()
+	s, t1 := testSeat(t, tab, 1)
+	p1, p2, p3 := &conn{}, &conn{}, &conn{}
+	_, _, t2, code := tab.claim(t1, "m", p1)
+	if code != 0 {
+		t.Fatal(code)
+	}
+	// p1 died before the client read its welcome: the client still has t1.
+	_, old, t3, code := tab.claim(t1, "m", p2)
+	if code != 0 || old != p1 {
+		t.Fatalf("claiming again with the unconfirmed token: code %d, old %p", code, old)
+	}
+	if _, _, _, code := tab.claim(t2, "m", p3); code != CodeTokenUnknown {
+		t.Fatalf("the token of the lost welcome: code %d, want unknown", code)
+	}
+	s.confirm(p1) // not the pipe any more: nothing
+	s.confirm(p2)
+	if _, _, _, code := tab.claim(t1, "m", p3); code != CodeTokenUsed {
+		t.Fatalf("the confirmed resume's token: code %d, want used", code)
+	}
+	if _, _, _, code := tab.claim(t3, "m", p3); code != 0 {
+		t.Fatalf("the live token: code %d", code)
 	}
 }
 

@@ -52,6 +52,7 @@ type session struct {
 	player  game.PlayerID
 	seat    *seat // the seat this connection plays (seat.go); set with playing
 	playing bool
+	heard   bool // a message came after the welcome: the client has it (seat.confirm)
 	errors  int
 	inputs  bucket
 	pings   bucket
@@ -104,6 +105,10 @@ func (c *conn) handle(payload []byte) {
 	default:
 		c.sendError(CodeMalformed, err.Error())
 		return
+	}
+	if c.playing && !c.heard {
+		c.heard = true
+		c.seat.confirm(c)
 	}
 	switch c.msg.Type {
 	case TypeHello:
