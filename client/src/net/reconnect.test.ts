@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
-import { FIRST_RETRY_MS, MAX_RETRY_MS, reconnectDelay, Reconnector } from "./reconnect";
+import { FIRST_RETRY_MS, isDrop, MAX_RETRY_MS, reconnectDelay, Reconnector } from "./reconnect";
 
 describe("reconnectDelay", () => {
   it("starts within 250 ms and doubles to 2 s, a random point in the upper half of each step", () => {
@@ -17,6 +17,21 @@ describe("reconnectDelay", () => {
     assert.equal(MAX_RETRY_MS, 2000);
     assert.equal(reconnectDelay(1000, 0.5), 1500, "a huge attempt number stays at the cap");
   });
+});
+
+describe("isDrop", () => {
+  const cases: Array<[number, boolean]> = [
+    [1006, true], // no close frame: a reset, a cut
+    [4004, true],
+    [4008, true],
+    [1000, false],
+    [1001, false],
+    [4005, false],
+    [4006, false],
+    [4007, false],
+    [1002, false],
+  ];
+  for (const [code, want] of cases) it(`${code} → ${want}`, () => assert.equal(isDrop(code), want));
 });
 
 describe("Reconnector (mocked timers)", () => {

@@ -22,6 +22,17 @@ export function reconnectDelay(n: number, u: number): number {
   return step / 2 + u * (step / 2);
 }
 
+/**
+ * Whether a close is a drop the server holds the seat for (PROTOCOL.md
+ * §1.9): no close frame at all (1006: a reset, a cut, a lost network), or the
+ * server's ping timeout (4004) or too-slow close (4008). Every other close is
+ * final: a leave, the match over, the server stopping, the seat taken over
+ * by another tab (4007), a refused resume (4006).
+ */
+export function isDrop(code: number): boolean {
+  return code === 1006 || code === 4004 || code === 4008;
+}
+
 /** What a Reconnector drives. */
 export interface ReconnectOptions {
   /** How long the server holds the seat after the drop (the welcome's reconnectMs). */
