@@ -151,15 +151,17 @@ func (w *feedWatcher) waitFor(t *testing.T, name string, id int) {
 	}
 }
 
-// target is a Go player that stands still in the match, pinging so it is
-// not timed out, and tracks the phase.
+// target is a Go player that walks (a breadth-first path on the arena's
+// grid) to where the browser player stands until it has a clear line of
+// fire, then stands still to be shot; it pings so it is not timed out.
 type target struct {
 	c    *netcode.Client
 	w    netcode.Welcome
 	live atomic.Bool
+	near atomic.Bool // in the open, within range of the browser player
 }
 
-func joinTarget(t *testing.T, wsURL, matchID string) *target {
+func joinTarget(t *testing.T, wsURL, matchID string, m *game.Map, shooter game.PlayerID) *target {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -168,18 +170,51 @@ func joinTarget(t *testing.T, wsURL, matchID string) *target {
 		t.Fatalf("target: %v", err)
 	}
 	tg := &target{c: c, w: w}
+	g := newWalkGrid(m)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
+		var path []game.Point
+		seq := uint32(0)
 		for {
-			m, err := c.Next()
+			msg, err := c.Next()
 			if err != nil {
 				return
 			}
-			if s, ok := m.(*netcode.Snapshot); ok && s.Phase == game.PhaseLive {
-				tg.live.Store(true)
+			s, ok := msg.(*netcode.Snapshot)
+			if !ok {
+				continue
+			}
+			tg.live.Store(s.Phase == game.PhaseLive)
+			me, ok1 := s.Player(w.You)
+			them, ok2 := s.Player(shooter)
+			if !ok1 || !ok2 || s.Phase != game.PhaseLive || me.Flags&game.FlagAlive == 0 {
+				continue
+			}
+			from, to := game.Point{X: me.X, Y: me.Y}, game.Point{X: them.X, Y: them.Y}
+			in := game.Input{Seq: seq + 1}
+			if math.Hypot(to.X-from.X, to.Y-from.Y) < 320 && clearLine(m, from, to) {
+				tg.near.Store(true)
+				path = nil
+			} else {
+				tg.near.Store(false)
+				if len(path) == 0 {
+					path = g.path(from, to)
+				}
+				for len(path) > 0 && math.Hypot(path[0].X-from.X, path[0].Y-from.Y) < 12 {
+					path = path[1:]
+				}
+				if len(path) > 0 {
+					dx, dy := path[0].X-from.X, path[0].Y-from.Y
+					d := math.Hypot(dx, dy)
+					in.MoveX, in.MoveY = dx/d, dy/d
+				}
+			}
+			seq++
+			if c.SendInput(in) != nil {
+				return
 			}
 		}
 	}()
@@ -202,6 +237,95 @@ func joinTarget(t *testing.T, wsURL, matchID string) *target {
 		wg.Wait()
 	})
 	return tg
+}
+
+// walkGrid is the arena in 20-unit cells, a cell free when a player centred
+// in it keeps clear of every wall.
+type walkGrid struct {
+	w, h int
+	free []bool
+}
+
+const walkCell = 20.0
+
+func newWalkGrid(m *game.Map) *walkGrid {
+	g := &walkGrid{w: int(m.Width / walkCell), h: int(m.Height / walkCell)}
+	g.free = make([]bool, g.w*g.h)
+	const clearance = game.PlayerRadius + 6
+	for y := range g.h {
+		for x := range g.w {
+			cx, cy := (float64(x)+0.5)*walkCell, (float64(y)+0.5)*walkCell
+			ok := true
+			for _, r := range m.Walls {
+				if cx > r.X-clearance && cx < r.X+r.W+clearance && cy > r.Y-clearance && cy < r.Y+r.H+clearance {
+					ok = false
+					break
+				}
+			}
+			g.free[y*g.w+x] = ok
+		}
+	}
+	return g
+}
+
+// path returns cell centres from near from to near to, by breadth-first
+// search over free cells (4-neighbours), or nil.
+func (g *walkGrid) path(from, to game.Point) []game.Point {
+	cell := func(p game.Point) int {
+		x := min(max(int(p.X/walkCell), 0), g.w-1)
+		y := min(max(int(p.Y/walkCell), 0), g.h-1)
+		return y*g.w + x
+	}
+	start, goal := cell(from), cell(to)
+	prev := make([]int, len(g.free))
+	for i := range prev {
+		prev[i] = -1
+	}
+	prev[start] = start
+	queue := []int{start}
+	for len(queue) > 0 && prev[goal] < 0 {
+		c := queue[0]
+		queue = queue[1:]
+		x, y := c%g.w, c/g.w
+		for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+			nx, ny := x+d[0], y+d[1]
+			if nx < 0 || ny < 0 || nx >= g.w || ny >= g.h {
+				continue
+			}
+			n := ny*g.w + nx
+			if prev[n] < 0 && (g.free[n] || n == goal) {
+				prev[n] = c
+				queue = append(queue, n)
+			}
+		}
+	}
+	if prev[goal] < 0 {
+		return nil
+	}
+	var out []game.Point
+	for c := goal; c != start; c = prev[c] {
+		out = append(out, game.Point{X: (float64(c%g.w) + 0.5) * walkCell, Y: (float64(c/g.w) + 0.5) * walkCell})
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// clearLine reports whether a shot from a to b meets no wall (with room for
+// the shot's own radius).
+func clearLine(m *game.Map, a, b game.Point) bool {
+	const margin = game.ProjectileRadius + 2
+	steps := int(math.Hypot(b.X-a.X, b.Y-a.Y)/4) + 1
+	for i := 0; i <= steps; i++ {
+		x, y := a.X+(b.X-a.X)*float64(i)/float64(steps), a.Y+(b.Y-a.Y)*float64(i)/float64(steps)
+		for _, r := range m.Walls {
+			if x > r.X-margin && x < r.X+r.W+margin && y > r.Y-margin && y < r.Y+r.H+margin {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func mouse(typ input.DispatchMouseEventType, x, y float64) chromedp.Action[chromedp.Void] {
@@ -258,14 +382,15 @@ func TestBrowserResumesBehindNetsim(t *testing.T) {
 	v := waitResumeView(t, ctx, "quick play", func(v resumeView) bool { return v.Mode == "playing" && v.You != 0 })
 	matchID, you := v.MatchID, v.You
 	feed := watchFeed(t, base, matchID)
-	tg := joinTarget(t, "ws"+strings.TrimPrefix(base, "http")+"/ws", matchID)
+	tg := joinTarget(t, "ws"+strings.TrimPrefix(base, "http")+"/ws", matchID, testArena(t), game.PlayerID(you))
 	them := int(tg.w.You)
 
-	// Kill the target: aim the mouse at it and hold the button.
+	// Kill the target: once it stands in the open near the player, aim the
+	// mouse at it and hold the button.
 	deadline := time.Now().Add(60 * time.Second)
-	for !tg.live.Load() {
+	for !tg.live.Load() || !tg.near.Load() {
 		if time.Now().After(deadline) {
-			t.Fatal("the match never went live")
+			t.Fatalf("the target never came into the line of fire (live %v)", tg.live.Load())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -280,7 +405,7 @@ func TestBrowserResumesBehindNetsim(t *testing.T) {
 		}
 		_, kills, _, _, _ = v.rows(you)
 		_, _, tx, ty, alive := v.rows(them)
-		if kills > 0 || !alive {
+		if kills > 0 || !alive || !tg.near.Load() {
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}

@@ -162,6 +162,7 @@ func TestHoldExpires(t *testing.T) {
 		t.Fatalf("released early: %d leaves, released %d", n, released.n.Load())
 	}
 	h.step(1)
+	h.sleeping() // released is called once the tick is published
 	var leave game.Event
 	for _, e := range h.rec.allEvents() {
 		if e.Kind == game.EventLeave && e.Player == a {
@@ -226,6 +227,7 @@ func TestHoldEnds(t *testing.T) {
 		h.step(1)
 		h.m.Leave(a)
 		h.step(1)
+		h.sleeping() // released is called once the tick is published
 		if released.n.Load() != 1 || leavesOf(h.rec.allEvents(), a) != 1 {
 			t.Fatalf("released %d, leaves %d", released.n.Load(), leavesOf(h.rec.allEvents(), a))
 		}
@@ -323,6 +325,7 @@ func TestResumeRacesTheWindow(t *testing.T) {
 				t.Fatalf("late Resume: %v, want ErrNotSeated", err)
 			}
 			h.step(10)
+			h.sleeping()
 			wantReleased := int32(0)
 			if !tc.ok {
 				wantReleased = 1
