@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/gobwas/ws"
-
 	"github.com/skirmish-game/skirmish/game/match"
 )
 
@@ -87,7 +85,7 @@ func (c *conn) heldFor() time.Duration {
 	switch {
 	case mode == closeSilent:
 		return window
-	case mode == closeReply && code == CloseCode(ws.StatusGoingAway):
+	case mode == closeReply && code == CloseGoingAway: // the client's, not the server's shutdown
 		return min(window, unloadGrace)
 	case mode == closeReply:
 		return 0

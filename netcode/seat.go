@@ -43,10 +43,10 @@ type seat struct {
 	mu        sync.Mutex
 	match     *match.Match // nil once released
 	state     seatState
-	pipe      *conn             // the connection playing the seat; nil while held or released
-	live      secret            // the newest token's secret, handed out in the last welcome
-	prev      secret            // the token the last resume showed, until its pipe confirms (prevOK)
-	prevOK    bool              //
+	pipe      *conn  // the connection playing the seat; nil while held or released
+	live      secret // the newest token's secret, handed out in the last welcome
+	prev      secret // the token the last resume showed, until its pipe confirms (prevOK)
+	prevOK    bool
 	spent     [spentKept]secret // secrets of tokens used for resumes, a ring (zero: none yet)
 	spentNext int               // the ring's oldest slot, written next
 }
