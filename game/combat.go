@@ -121,11 +121,12 @@ func (w *World) hit(p *player, owner PlayerID) {
 	}
 }
 
-// stepRespawns counts down dead players and brings them back.
+// stepRespawns counts down dead players and brings them back. A held
+// player's countdown waits for them (hold.go).
 func (w *World) stepRespawns() {
 	for i := range w.players {
 		p := &w.players[i]
-		if p.alive {
+		if p.alive || p.held {
 			continue
 		}
 		p.respawn--

@@ -83,6 +83,7 @@ func (w *World) Hash() uint64 {
 		h.int(p.protect)
 		h.int(p.reload)
 		h.u64(uint64(p.life))
+		h.bool(p.held)
 		h.input(p.next)
 		h.bool(p.hasNext)
 		h.input(p.last)

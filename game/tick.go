@@ -16,6 +16,13 @@ const (
 	// CommandEnd ends the match now with Reason (a server shutdown, an
 	// abandoned match). Ending an ended match does nothing.
 	CommandEnd CommandKind = 3
+	// CommandDisconnect holds Player's seat: their connection dropped
+	// without a leave. See World.disconnect (hold.go).
+	CommandDisconnect CommandKind = 4
+	// CommandReconnect gives a held Player back their seat; for a player
+	// who is not held it only restarts their input, as a new connection
+	// does. See World.reconnect (hold.go).
+	CommandReconnect CommandKind = 5
 )
 
 // Command is one change to the match from outside the simulation: who plays,
@@ -23,7 +30,7 @@ const (
 // reused slice.
 type Command struct {
 	Kind   CommandKind
-	Player PlayerID  // CommandLeave
+	Player PlayerID  // CommandLeave, CommandDisconnect, CommandReconnect
 	Name   string    // CommandJoin: already validated by the caller (see netcode's hello rules)
 	Reason EndReason // CommandEnd
 }

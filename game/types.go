@@ -110,6 +110,10 @@ const (
 	FlagAlive     PlayerFlags = 1 << 0 // in the arena; dead players wait to respawn
 	FlagProtected PlayerFlags = 1 << 1 // spawn protection: takes no damage
 	FlagBot       PlayerFlags = 1 << 2 // a server bot
+	// FlagDisconnected: a human whose connection dropped; their seat is
+	// held for them and they do not act until they are back
+	// (CommandDisconnect).
+	FlagDisconnected PlayerFlags = 1 << 3
 )
 
 // PlayerState is one player as seen in a snapshot.
@@ -200,9 +204,14 @@ const (
 	EventPhase   EventKind = 5 // Value is the new Phase
 	EventScore   EventKind = 6 // Player's score (kills) is now Value
 	EventEnd     EventKind = 7 // match over; Player is the winner (0 for none); Value is the EndReason
+	// EventDisconnect: Player's connection dropped; their seat is held
+	// (CommandDisconnect).
+	EventDisconnect EventKind = 8
+	// EventReconnect: a held Player is back (CommandReconnect).
+	EventReconnect EventKind = 9
 )
 
-var eventNames = [...]string{"", "join", "leave", "kill", "respawn", "phase", "score", "end"}
+var eventNames = [...]string{"", "join", "leave", "kill", "respawn", "phase", "score", "end", "disconnect", "reconnect"}
 
 // String returns the lower-case name used in the spectator feed.
 func (k EventKind) String() string {

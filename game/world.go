@@ -55,6 +55,7 @@ type player struct {
 	protect int    // ticks of spawn protection left
 	reload  int    // ticks until the next shot is allowed
 	life    uint32 // counts spawns (and the countdown's move): history of another life is not this one's
+	held    bool   // the player's connection dropped and their seat is held (hold.go)
 
 	next    Input // input to apply on the next Step
 	hasNext bool
@@ -235,10 +236,10 @@ func (w *World) removePlayer(id PlayerID) {
 }
 
 // setInput sets the input applied to player id in this Step (the last one
-// set wins). Inputs for unknown players and for bots are ignored.
+// set wins). Inputs for unknown players, bots and held players are ignored.
 func (w *World) setInput(id PlayerID, in Input) {
 	i := w.index(id)
-	if i < 0 || w.players[i].bot {
+	if i < 0 || w.players[i].bot || w.players[i].held {
 		return
 	}
 	w.players[i].next, w.players[i].hasNext = in, true
@@ -256,6 +257,10 @@ func (w *World) command(c *Command) {
 		if w.phase != PhaseEnded {
 			w.end(c.Reason)
 		}
+	case CommandDisconnect:
+		w.disconnect(c.Player)
+	case CommandReconnect:
+		w.reconnect(c.Player)
 	}
 }
 
@@ -319,6 +324,9 @@ func (w *World) Snapshot(dst *Snapshot) {
 		}
 		if p.bot {
 			flags |= FlagBot
+		}
+		if p.held {
+			flags |= FlagDisconnected
 		}
 		dst.Players = append(dst.Players, PlayerState{
 			ID: p.id, Name: p.name,

@@ -278,7 +278,15 @@ func (d *Decoder) hello(n int, h *Hello) (err error) {
 	if h.Match, err = d.str("match"); err != nil {
 		return err
 	}
-	return d.skip("hello", n-3)
+	// resume came later in version 1: a hello without it joins afresh.
+	h.Resume = ""
+	if n < 4 {
+		return nil
+	}
+	if h.Resume, err = d.str("resume"); err != nil {
+		return err
+	}
+	return d.skip("hello", n-4)
 }
 
 func (d *Decoder) input(n int, in *game.Input) error {

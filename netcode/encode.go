@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/vmihailenco/msgpack/v5"
@@ -75,10 +76,17 @@ func (e *Encoder) player(id game.PlayerID) { e.uint(uint64(id)) }
 
 // EncodeHello encodes a hello.
 func (e *Encoder) EncodeHello(h Hello) []byte {
-	e.start(TypeHello, 3)
+	n := 3
+	if h.Resume != "" {
+		n++ // a hello without a token stays the original three elements
+	}
+	e.start(TypeHello, n)
 	e.uint(h.Version)
 	e.str(h.Name)
 	e.str(h.Match)
+	if h.Resume != "" {
+		e.str(h.Resume)
+	}
 	return e.payload()
 }
 
@@ -106,7 +114,11 @@ func (e *Encoder) EncodePing(p Ping) []byte {
 
 // EncodeWelcome encodes a welcome.
 func (e *Encoder) EncodeWelcome(w *Welcome) []byte {
-	e.start(TypeWelcome, 8)
+	n := 8
+	if w.Resume != "" {
+		n += 2 // resume and reconnectWindow; without a token, the original eight
+	}
+	e.start(TypeWelcome, n)
 	e.uint(w.Version)
 	e.str(w.Player)
 	e.str(w.Match)
@@ -123,6 +135,10 @@ func (e *Encoder) EncodeWelcome(w *Welcome) []byte {
 		e.uint(uint64(r.Flags))
 		e.nonNeg(r.Kills)
 		e.nonNeg(r.Deaths)
+	}
+	if w.Resume != "" {
+		e.str(w.Resume)
+		e.uint(uint64(max(w.ReconnectWindow, 0) / time.Millisecond))
 	}
 	return e.payload()
 }

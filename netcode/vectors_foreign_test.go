@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -181,6 +182,11 @@ func wvForeignCases() []wvForeign {
 	}
 	welcomeMsg := &Welcome{Version: 1, Player: "p-1", Match: "m-1", You: 1, TickRate: 30, SnapshotRate: 20, Map: "arena",
 		Roster: []RosterEntry{{ID: 1, Name: "ada", Flags: game.FlagAlive, Kills: 3, Deaths: 1}}}
+	// resume "t-1", reconnectWindow 10 s: the welcome's last fields, after
+	// which anything is ignorable.
+	resumeFields := []string{wvStr("t-1"), "cd 2710"}
+	resumedMsg := *welcomeMsg
+	resumedMsg.Resume, resumedMsg.ReconnectWindow = "t-1", 10*time.Second
 
 	// x 16 = 2 units, y -16, aim 0x4000 = π/2, health 100, alive, ackSeq 7,
 	// inputSlack -5, inputsSkipped 2, inputsAwaited 1; projectile at (1, 1)
@@ -242,7 +248,7 @@ func wvForeignCases() []wvForeign {
 		bad("pong/trailing-"+v.name, wvArr(with(pongFields, v.hex)...))
 	}
 
-	ok("welcome/trailing", welcome(nil, mix), welcomeMsg)
+	ok("welcome/trailing", welcome(nil, with(resumeFields, mix...)), &resumedMsg)
 	ok("welcome/roster-entry-trailing", welcome(mix, nil), welcomeMsg)
 	ok("snapshot/trailing", snapshot(nil, nil, mix), snapshotMsg)
 	ok("snapshot/player-trailing", snapshot(mix, nil, nil), snapshotMsg)
@@ -250,8 +256,12 @@ func wvForeignCases() []wvForeign {
 	ok("events/trailing", events(nil, mix), eventsMsg)
 	ok("events/event-trailing", events(mix, nil), eventsMsg)
 	ok("error/trailing", wvArr(with(errorFields, mix...)...), errorMsg)
-	bad("welcome/trailing-too-deep", welcome(nil, deep))
+	bad("welcome/trailing-too-deep", welcome(nil, with(resumeFields, deep...)))
 	bad("welcome/roster-entry-trailing-too-deep", welcome(deep, nil))
+	ok("welcome/resume-without-window", welcome(nil, resumeFields[:1]), &Welcome{Version: 1, Player: "p-1", Match: "m-1", You: 1,
+		TickRate: 30, SnapshotRate: 20, Map: "arena", Roster: welcomeMsg.Roster, Resume: "t-1"})
+	bad("welcome/resume-nil", welcome(nil, []string{"c0", "cd 2710"}))
+	bad("welcome/reconnect-window-negative", welcome(nil, []string{wvStr("t-1"), "ff"}))
 	bad("snapshot/trailing-too-deep", snapshot(nil, nil, deep))
 	bad("snapshot/player-trailing-too-deep", snapshot(deep, nil, nil))
 	bad("snapshot/projectile-trailing-too-deep", snapshot(nil, deep, nil))
@@ -316,7 +326,7 @@ func wvForeignCases() []wvForeign {
 		out = append(out, wvForeign{name: name, dir: toServer, hex: hex, err: "malformed"})
 	}
 	ping := ClientMessage{Type: TypePing, Ping: Ping{T: 1.5}}
-	cok("hello/trailing", wvArr(with([]string{"01", "01", wvStr("ada"), wvStr("")}, mix...)...),
+	cok("hello/trailing", wvArr(with([]string{"01", "01", wvStr("ada"), wvStr(""), wvStr("")}, mix...)...),
 		ClientMessage{Type: TypeHello, Hello: Hello{Version: 1, Name: "ada"}})
 	// viewTime and shotId came later in version 1: a client that does not
 	// send them (5 elements) has no view and names no shot (0), and plays.

@@ -4,7 +4,7 @@
 import type { NetReadings } from "./render/netoverlay";
 
 /** A mode of the page. */
-export type Mode = "lobby" | "connecting" | "playing" | "watching" | "disconnected";
+export type Mode = "lobby" | "connecting" | "playing" | "reconnecting" | "watching" | "disconnected";
 
 /** A player as the debug view shows it: latest authoritative state, world units. */
 export interface DebugPlayer {
@@ -46,6 +46,10 @@ export interface DebugView {
   net: NetReadings | null;
   /** The overlay is on. */
   netOverlay: boolean;
+  /** Seats resumed after a dropped connection in this view (not counting a reload's). */
+  reconnects: number;
+  /** ms from the last drop to the welcome that resumed the seat (page clock); null before any. */
+  resumeMs: number | null;
   /**
    * The last DRAWN_FRAMES rendered frames of the game view, oldest first: a
    * test measures motion as drawn (frozen frames, jumps) from them. The page
@@ -58,12 +62,17 @@ export interface DebugView {
 export type PublicDebugView = Readonly<Omit<DebugView, "drawn">> & {
   /** Copies of the kept frames drawn after local time t (ms), oldest first. */
   framesSince(t: number): DebugFrame[];
+  /** Where world point (x, y) is in the viewport (CSS px), as last drawn; null when nothing is. */
+  clientXY(x: number, y: number): [number, number] | null;
 };
+
+/** Hooks the running view sets for window.skirmish's functions. */
+export const debugHooks: { worldToClient: ((x: number, y: number) => [number, number]) | null } = { worldToClient: null };
 
 function fresh(mode: Mode): DebugView {
   return {
     mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0, events: 0, closeCode: 0, closeReason: "",
-    net: null, netOverlay: false, drawn: [],
+    net: null, netOverlay: false, reconnects: 0, resumeMs: null, drawn: [],
   };
 }
 
@@ -95,6 +104,7 @@ export function installDebug(w: Window): void {
         net: debug.net && Object.freeze({ ...debug.net }),
         framesSince: (t: number): DebugFrame[] =>
           drawn.filter((f) => f.t > t).map((f) => ({ ...f, players: f.players.map((p) => ({ ...p })) })),
+        clientXY: (x: number, y: number): [number, number] | null => debugHooks.worldToClient?.(x, y) ?? null,
       });
     },
   });

@@ -32,6 +32,7 @@ type serveConfig struct {
 	MaxRewind       time.Duration
 	MaxMatches      int
 	MaxConnections  int
+	ReconnectWindow time.Duration // 0: holding off
 	Origins         []string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -49,6 +50,7 @@ var (
 	timeLimits       = durationRange{10 * time.Second, 2 * time.Hour}
 	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
 	maxRewinds       = durationRange{0, seconds(game.MaxRewindLimit)}
+	reconnectWindows = durationRange{0, time.Hour}
 )
 
 // Defaults that belong to the server itself rather than to a package.
@@ -134,6 +136,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.DurationVar(&cfg.MaxRewind, "max-rewind", seconds(game.DefaultMaxRewind), fmt.Sprintf("lag compensation: how far back a shot is judged where its shooter saw the others; older views are clamped (%s to %s; 0 turns it off)", maxRewinds.min, maxRewinds.max))
 	fs.IntVar(&cfg.MaxMatches, "max-matches", match.DefaultMaxMatches, fmt.Sprintf("most matches at once (%v)", matchCounts))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", netcode.DefaultMaxConnections, fmt.Sprintf("most player WebSocket connections at once; more are refused with 503 (%v)", connectionCounts))
+	fs.DurationVar(&cfg.ReconnectWindow, "reconnect-window", netcode.DefaultReconnectWindow, fmt.Sprintf("how long a player's seat is held after their connection drops without a leave, for them to resume it (%s to %s; 0 turns holding off)", reconnectWindows.min, reconnectWindows.max))
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -185,6 +188,7 @@ func (c serveConfig) validate() error {
 	check(maxRewinds.contains(c.MaxRewind), "--max-rewind %s: want %s to %s", c.MaxRewind, maxRewinds.min, maxRewinds.max)
 	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
 	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
+	check(reconnectWindows.contains(c.ReconnectWindow), "--reconnect-window %s: want %s (off) to %s", c.ReconnectWindow, reconnectWindows.min, reconnectWindows.max)
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)
 	}

@@ -225,7 +225,7 @@ func TestSummarize(t *testing.T) {
 	var out bytes.Buffer
 	printSummary(&out, got)
 	for _, line := range []string{
-		"players    2 connected, 1 failed, 1 dropped, over 2 matches, 1 rejoins after a match ended (6.0s)",
+		"players    2 connected, 1 failed, 1 dropped, 0 resumed after a drop, over 2 matches, 1 rejoins after a match ended (6.0s)",
 		"per player 15.00 snapshots/s, 22.50 inputs/s, 3000 bytes/s received",
 		"rtt        p50 50.00 ms, p99 99.00 ms (100 samples)",
 		"first connect error: dial: refused",

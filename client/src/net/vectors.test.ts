@@ -81,7 +81,7 @@ function encodeExpected(expected: unknown): Uint8Array {
   switch (m.type) {
     case "hello":
       assert.equal(m.version, PROTOCOL_VERSION, "hello version");
-      return encodeHello(m.name as string, m.match as string);
+      return encodeHello(m.name as string, m.match as string, (m.resume as string | undefined) ?? "");
     case "input":
       return encodeInput({
         seq: m.seq as number,
