@@ -93,7 +93,11 @@ func TestTwoPlayersMoveShootAndKill(t *testing.T) {
 	var lastAck uint32
 	alice.waitFor(t, "alice to move right", waitLong, func() bool {
 		me, _ := alice.last.Player(w.You)
-		if me.AckSeq < lastAck || me.AckSeq > as.seq {
+		// ackSeq is the newest input slot consumed (PROTOCOL.md §1.4): it
+		// never goes back. It may pass the inputs sent, when a slot's tick
+		// came before its input (a slow sender gets stand-ins), so there is
+		// no upper bound to check here.
+		if me.AckSeq < lastAck {
 			t.Fatalf("ackSeq went from %d to %d with %d inputs sent", lastAck, me.AckSeq, as.seq)
 		}
 		lastAck = me.AckSeq
