@@ -20,8 +20,13 @@ var heartbeat = []byte(": hb\n\n")
 
 // ServeEvents serves GET /api/matches/{id}/events: the match's spectator feed
 // as Server-Sent Events (PROTOCOL.md §2). It returns when the match ends, the
-// client goes away, the spectator falls behind, or the server shuts down. It
-// is safe for concurrent use.
+// client goes away, the spectator falls behind, or the server shuts down.
+//
+// HEAD gets the status and headers a GET would get, and returns at once: it
+// neither subscribes nor starts a feed, so it is never counted as a
+// spectator (writes to a HEAD response are discarded, so a HEAD that
+// streamed would never notice its client was gone). It is safe for
+// concurrent use.
 func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
@@ -30,13 +35,18 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 
 	id := r.PathValue("id")
-	f, err := s.feed(id)
-	switch {
-	case errors.Is(err, ErrShuttingDown):
-		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	if r.Method == http.MethodHead {
+		if _, err := s.lookup(id); err != nil {
+			s.refuse(w, id, err)
+			return
+		}
+		streamHeaders(w, r)
+		w.WriteHeader(http.StatusOK)
 		return
-	case err != nil:
-		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
+	}
+	f, err := s.feed(id)
+	if err != nil {
+		s.refuse(w, id, err)
 		return
 	}
 
@@ -50,13 +60,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.unsubscribe(sn.sub)
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	if r.ProtoMajor == 1 {
-		h.Set("Connection", "keep-alive") // a hop-by-hop header: HTTP/2 forbids it
-	}
+	streamHeaders(w, r)
 	w.WriteHeader(http.StatusOK)
 
 	out := stream{w: w, rc: http.NewResponseController(w), timeout: s.cfg.WriteTimeout}
@@ -107,6 +111,27 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 				return // the feed ended: end was the last event written
 			}
 		}
+	}
+}
+
+// streamHeaders sets the headers of an event stream (PROTOCOL.md §2).
+func streamHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "keep-alive") // a hop-by-hop header: HTTP/2 forbids it
+	}
+}
+
+// refuse answers a request for match id's stream that cannot be served.
+func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
+	switch {
+	case errors.Is(err, ErrShuttingDown):
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	default:
+		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
 	}
 }
 

@@ -210,6 +210,33 @@ func (s *Server) enter() bool {
 	return true
 }
 
+// lookup returns the running match id without starting a feed (HEAD), or
+// an error wrapping game.ErrNotFound or ErrShuttingDown.
+func (s *Server) lookup(id string) (*game.Match, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, ErrShuttingDown
+	}
+	return s.running(id)
+}
+
+// running returns match id if it is still running, or an error wrapping
+// game.ErrNotFound.
+func (s *Server) running(id string) (*game.Match, error) {
+	m, ok := s.cfg.Registry.Find(id)
+	if !ok {
+		return nil, fmt.Errorf("spectate: match %q: %w", id, game.ErrNotFound)
+	}
+	select {
+	case <-m.Done():
+		return nil, fmt.Errorf("spectate: match %q is over: %w", id, game.ErrNotFound)
+	default:
+	}
+	return m, nil
+}
+
 // feed returns match id's feed, creating it (and starting its goroutine) on
 // the match's first spectator.
 func (s *Server) feed(id string) (*feed, error) {
@@ -221,14 +248,9 @@ func (s *Server) feed(id string) (*feed, error) {
 	if f := s.feeds[id]; f != nil {
 		return f, nil
 	}
-	m, ok := s.cfg.Registry.Find(id)
-	if !ok {
-		return nil, fmt.Errorf("spectate: match %q: %w", id, game.ErrNotFound)
-	}
-	select {
-	case <-m.Done():
-		return nil, fmt.Errorf("spectate: match %q is over: %w", id, game.ErrNotFound)
-	default:
+	m, err := s.running(id)
+	if err != nil {
+		return nil, err
 	}
 	info := m.Info()
 	tickRate := info.TickRate
