@@ -22,6 +22,14 @@ var _ source = (*game.Match)(nil)
 
 var _ game.Observer = (*feed)(nil)
 
+// outRecord is an event in the frame being built: its id, tick and bytes
+// out[start:end].
+type outRecord struct {
+	id         uint64
+	tick       uint32
+	start, end int
+}
+
 // pendingEvent is a game event waiting for the feed goroutine, with the one
 // fact from its tick's snapshot the wire needs and the event lacks: the time
 // left in the phase a `phase` event announces.
@@ -48,15 +56,6 @@ func (b *batch) reset() {
 	b.hasState, b.publishState, b.overflow, b.stopped = false, false, false, false
 }
 
-// subscriber is one spectator's bounded queue of encoded events. The feed
-// goroutine is the only sender and the only closer (both under feed.mu).
-type subscriber struct {
-	q       chan []byte
-	dropped atomic.Bool // set before q is closed when the spectator fell behind: its handler must stop at once
-	idx     int         // position in feed.subs, -1 when not there; guarded by feed.mu
-	waiting bool        // in feed.waiting; guarded by feed.mu
-}
-
 // feedOptions are the per-feed settings derived from Config and the match.
 type feedOptions struct {
 	matchID    string
@@ -64,8 +63,10 @@ type feedOptions struct {
 	tickRate   int
 	interval   uint32 // ticks between state events
 	history    int
-	queueSize  int
-	maxPending int // most events held between two flushes before the feed resets
+	queueSize  int           // frames
+	maxPending int           // most events held between two flushes before the feed resets
+	maxLag     time.Duration // a spectator further behind live is dropped; 0: no limit
+	clock      Clock
 	counters   *counters
 }
 
@@ -73,7 +74,8 @@ type feedOptions struct {
 // by every spectator of that match. It is a game.Observer: OnTick and OnStop
 // run on the match goroutine and only copy and signal; the feed's own
 // goroutine (run) encodes each event once, keeps it in the history ring and
-// offers the same bytes to every subscriber's queue.
+// offers each flush's events as one shared frame to every subscriber's
+// queue, dropping a subscriber that is more than maxLag behind.
 //
 // All methods are safe for concurrent use; OnTick and OnStop follow the
 // game.Observer contract.
@@ -96,7 +98,6 @@ type feed struct {
 
 	// Touched only by the feed goroutine.
 	work batch
-	buf  []byte // encoding scratch
 
 	// Guarded by mu: shared by the feed goroutine and subscribing handlers, so
 	// that a subscription and its history hand-off are atomic with respect to
@@ -105,6 +106,8 @@ type feed struct {
 	lastID   uint64 // id of the newest published event; 0 before any
 	floor    uint64 // smallest Last-Event-ID that can resume: every event after it is in hist
 	hist     ring
+	out      []byte      // the frame being built: events published since the last emit
+	outRecs  []outRecord // where each of those events is in out
 	subs     []*subscriber
 	waiting  []*subscriber // arrived before the first state; get a snapshot at the next flush
 	latest   game.Snapshot // the state as of lastID
@@ -295,7 +298,7 @@ func (f *feed) flush(why finish) bool {
 	w := &f.work
 	defer w.reset()
 
-	now := time.Now()
+	now := f.opt.clock.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.finished {
@@ -343,10 +346,12 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 			// bring the player back.
 			delete(f.names, ev.Player)
 		}
+		start := len(f.out)
 		var ok bool
-		f.buf, ok = appendEvent(f.buf[:0], f.lastID+1, &ev.Event, ev.ticksLeft, f.opt.tickRate)
-		if ok {
-			f.publishLocked(ev.Tick, now)
+		if f.out, ok = appendEvent(f.out, f.lastID+1, &ev.Event, ev.ticksLeft, f.opt.tickRate); ok {
+			f.publishLocked(ev.Tick, start)
+		} else {
+			f.out = f.out[:start]
 		}
 	}
 	if w.hasState {
@@ -354,48 +359,66 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 		f.hasState, f.snapOK = true, false
 		f.names.learn(&f.latest)
 		if w.publishState {
-			f.buf = appendState(f.buf[:0], f.lastID+1, &f.latest, f.opt.tickRate, f.names)
-			f.publishLocked(f.latest.Tick, now)
+			start := len(f.out)
+			f.out = appendState(f.out, f.lastID+1, &f.latest, f.opt.tickRate, f.names)
+			f.publishLocked(f.latest.Tick, start)
 		}
 	}
-	f.promoteLocked(false)
+	f.emitLocked(now)
+	f.promoteLocked(false, now)
 	if end != nil {
 		f.finishLocked(game.EndReason(end.Value), end.Player, end.Tick, now)
 	}
 }
 
-// publishLocked gives the event encoded in f.buf (with id lastID+1) its id,
-// keeps it in the history and offers it to every subscriber. The bytes are
-// copied once, to their exact size, and then shared; they are returned.
-func (f *feed) publishLocked(tick uint32, now time.Time) []byte {
-	data := bytes.Clone(f.buf)
+// publishLocked gives the event encoded at f.out[start:] (with id
+// lastID+1) its id; emitLocked sends it.
+func (f *feed) publishLocked(tick uint32, start int) {
 	f.lastID++
 	f.snapOK = false
-	if old, ok := f.hist.push(record{id: f.lastID, tick: tick, at: now, data: data}); ok {
-		f.floor = old.id
-	}
+	f.outRecs = append(f.outRecs, outRecord{id: f.lastID, tick: tick, start: start, end: len(f.out)})
 	f.opt.counters.events.Add(1)
-	f.offerLocked(data)
-	return data
 }
 
-// offerLocked hands data to every subscriber without blocking. A subscriber
-// whose queue is full is dropped: its handler stops, and the client can
-// reconnect with Last-Event-ID to resume from the history.
-func (f *feed) offerLocked(data []byte) {
-	for i := 0; i < len(f.subs); {
-		sub := f.subs[i]
-		select {
-		case sub.q <- data:
-			i++
-		default:
-			sub.dropped.Store(true)
-			f.removeLocked(sub)
-			close(sub.q)
-			f.opt.counters.dropped.Add(1)
-			// removeLocked moved the last subscriber into slot i: look at it next.
+// emitLocked turns the events published since the last emit into one frame:
+// copied once, to its exact size, kept in the history (each record a slice of
+// the frame) and offered to every subscriber. It returns nil when there was
+// nothing to emit.
+func (f *feed) emitLocked(now time.Time) *frame {
+	if len(f.out) == 0 {
+		return nil
+	}
+	fr := &frame{data: bytes.Clone(f.out), at: now}
+	for _, r := range f.outRecs {
+		if old, ok := f.hist.push(record{id: r.id, tick: r.tick, at: now, data: fr.data[r.start:r.end]}); ok {
+			f.floor = old.id
 		}
 	}
+	f.out, f.outRecs = f.out[:0], f.outRecs[:0]
+	f.offerLocked(fr, now)
+	return fr
+}
+
+// offerLocked queues fr for every subscriber without blocking. A subscriber
+// is dropped (its handler stops; the client can resume with Last-Event-ID)
+// when its oldest unwritten frame is more than maxLag old, or when its queue
+// is full.
+func (f *feed) offerLocked(fr *frame, now time.Time) {
+	for i := 0; i < len(f.subs); {
+		sub := f.subs[i]
+		if f.opt.maxLag > 0 && sub.lag(now) > f.opt.maxLag || !sub.push(fr) {
+			f.dropLocked(sub)
+			continue // dropLocked moved the last subscriber into slot i: look at it next
+		}
+		i++
+	}
+}
+
+// dropLocked lets sub go because it fell behind.
+func (f *feed) dropLocked(sub *subscriber) {
+	f.removeLocked(sub)
+	sub.drop()
+	f.opt.counters.dropped.Add(1)
 }
 
 // removeLocked takes sub out of f.subs (order is not kept).
@@ -418,16 +441,16 @@ func (f *feed) addLocked(sub *subscriber) {
 }
 
 // promoteLocked gives every waiting subscriber its first snapshot (as of
-// lastID) and starts offering it events. Without a state yet it waits, unless
+// lastID) and starts offering it frames. Without a state yet it waits, unless
 // the feed is ending: then the (empty) snapshot is still the best first event.
-func (f *feed) promoteLocked(ending bool) {
+func (f *feed) promoteLocked(ending bool, now time.Time) {
 	if len(f.waiting) == 0 || (!f.hasState && !ending) {
 		return
 	}
-	snap := f.snapshotLocked(f.lastID)
+	fr := &frame{data: f.snapshotLocked(f.lastID), at: now}
 	for _, sub := range f.waiting {
 		sub.waiting = false
-		sub.q <- snap // the queue is empty and has room for at least one
+		sub.push(fr) // the queue is empty and has room for at least one
 		f.addLocked(sub)
 	}
 	clear(f.waiting)
@@ -437,14 +460,16 @@ func (f *feed) promoteLocked(ending bool) {
 // finishLocked publishes `end` and closes every queue; spectators drain what
 // is queued and their streams end.
 func (f *feed) finishLocked(reason game.EndReason, winner game.PlayerID, tick uint32, now time.Time) {
-	f.promoteLocked(true)
-	f.buf = appendEnd(f.buf[:0], f.lastID+1, tick, reason, winner, &f.latest, f.names)
-	f.endData, f.endID = f.publishLocked(tick, now), f.lastID
+	f.promoteLocked(true, now)
+	start := len(f.out) // 0: every flush emits before it finishes
+	f.out = appendEnd(f.out, f.lastID+1, tick, reason, winner, &f.latest, f.names)
+	f.publishLocked(tick, start)
+	f.endData, f.endID = f.emitLocked(now).data[start:], f.lastID
 	f.finished = true
 	f.closed.Store(true)
 	for _, sub := range f.subs {
 		sub.idx = -1
-		close(sub.q)
+		sub.close()
 	}
 	clear(f.subs)
 	f.subs = f.subs[:0]
@@ -457,11 +482,7 @@ func (f *feed) finishLocked(reason game.EndReason, winner game.PlayerID, tick ui
 // increasing, so an old Last-Event-ID can never resume across the gap.
 func (f *feed) resetLocked() {
 	for len(f.subs) > 0 {
-		sub := f.subs[len(f.subs)-1]
-		sub.dropped.Store(true)
-		f.removeLocked(sub)
-		close(sub.q)
-		f.opt.counters.dropped.Add(1)
+		f.dropLocked(f.subs[len(f.subs)-1])
 	}
 	f.hist.reset()
 	f.floor = f.lastID + 1
@@ -496,7 +517,7 @@ type subscription struct {
 func (f *feed) subscribe(last uint64, resume bool) subscription {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	sub := &subscriber{q: make(chan []byte, f.opt.queueSize), idx: -1}
+	sub := newSubscriber(f.opt.queueSize)
 	var backlog [][]byte
 	switch {
 	case resume && (f.hasState || f.finished) && f.floor <= last && last <= f.lastID:
@@ -516,7 +537,7 @@ func (f *feed) subscribe(last uint64, resume bool) subscription {
 		backlog = [][]byte{f.snapshotLocked(f.lastID)}
 	}
 	if f.finished {
-		close(sub.q)
+		sub.close()
 	} else {
 		f.addLocked(sub)
 	}

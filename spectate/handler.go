@@ -62,16 +62,23 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 
 	streamHeaders(w, r)
 	w.WriteHeader(http.StatusOK)
+	if s.cfg.SendBuffer > 0 {
+		setSendBuffer(r, s.cfg.SendBuffer)
+	}
 
-	out := stream{w: w, rc: http.NewResponseController(w), timeout: s.cfg.WriteTimeout}
+	sub := sn.sub
+	out := stream{w: w, rc: http.NewResponseController(w), sub: sub, timeout: s.cfg.WriteTimeout}
+	// The feed aborts a write in progress when it drops the spectator.
+	sub.attach(func() { _ = out.rc.SetWriteDeadline(aLongTimeAgo) })
+	defer sub.detach()
 	if err := out.send(retryLine(s.cfg.Retry)); err != nil {
-		s.writeFailed(id, sn.sub, err)
+		s.writeFailed(id, sub, err)
 		return
 	}
 	for len(sn.backlog) > 0 {
 		n := min(len(sn.backlog), writeBatch)
 		if err := out.send(sn.backlog[:n]...); err != nil {
-			s.writeFailed(id, sn.sub, err)
+			s.writeFailed(id, sub, err)
 			return
 		}
 		sn.backlog = sn.backlog[n:]
@@ -79,37 +86,46 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 
 	hb := time.NewTimer(s.cfg.Heartbeat)
 	defer hb.Stop()
-	batch := make([][]byte, 0, writeBatch)
+	frames := make([]*frame, 0, writeBatch)
+	chunks := make([][]byte, 0, writeBatch)
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-hb.C:
 			if err := out.send(heartbeat); err != nil {
-				s.writeFailed(id, sn.sub, err)
+				s.writeFailed(id, sub, err)
 				return
 			}
 			hb.Reset(s.cfg.Heartbeat)
-		case data, ok := <-sn.sub.q:
-			open := ok
-			batch = batch[:0]
-			if ok {
-				batch, open = drain(sn.sub.q, append(batch, data))
-			}
-			if sn.sub.dropped.Load() {
+			continue
+		case <-sub.ready:
+		}
+		for more := true; more; {
+			var closed, dropped bool
+			frames, closed, dropped = sub.take(frames[:0])
+			if dropped {
 				s.log.Info("spectate: dropped a spectator that fell behind", "match", id)
 				return
 			}
-			if len(batch) > 0 {
-				if err := out.send(batch...); err != nil {
-					s.writeFailed(id, sn.sub, err)
+			if len(frames) > 0 {
+				chunks = chunks[:0]
+				for _, fr := range frames {
+					chunks = append(chunks, fr.data)
+				}
+				clear(frames) // written frames may be collected
+				err := out.send(chunks...)
+				clear(chunks)
+				if err != nil {
+					s.writeFailed(id, sub, err)
 					return
 				}
 				hb.Reset(s.cfg.Heartbeat)
 			}
-			if !open {
-				return // the feed ended: end was the last event written
+			if closed {
+				return // the feed ended: end was the last frame written
 			}
+			more = sub.written()
 		}
 	}
 }
@@ -135,41 +151,32 @@ func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
 	}
 }
 
-// drain appends to batch whatever q holds right now, up to cap(batch). open
-// is false if q was found closed.
-func drain(q <-chan []byte, batch [][]byte) (_ [][]byte, open bool) {
-	for len(batch) < cap(batch) {
-		select {
-		case data, ok := <-q:
-			if !ok {
-				return batch, false
-			}
-			batch = append(batch, data)
-		default:
-			return batch, true
-		}
-	}
-	return batch, true
-}
-
 // writeFailed accounts for a stream that ended on a failed write. A stuck
 // client (deadline) is the interesting case, counted as dropped unless its
-// feed already dropped it for overflowing; a vanished one is routine.
+// feed already dropped it (and aborted the write); a vanished one is routine.
 func (s *Server) writeFailed(match string, sub *subscriber, err error) {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		if !sub.dropped.Load() {
-			s.stats.dropped.Add(1)
-		}
+	switch {
+	case errors.Is(err, errDropped) || sub.isDropped():
+		s.log.Info("spectate: dropped a spectator that fell behind", "match", match)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.stats.dropped.Add(1)
 		s.log.Info("spectate: dropped a stuck spectator", "match", match, "err", err)
-		return
+	default:
+		s.log.Debug("spectate: spectator write failed", "match", match, "err", err)
 	}
-	s.log.Debug("spectate: spectator write failed", "match", match, "err", err)
 }
+
+// errDropped ends a stream whose spectator the feed dropped.
+var errDropped = errors.New("spectate: spectator dropped")
+
+// aLongTimeAgo is a deadline in the past: it makes a blocked write fail now.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // stream writes SSE chunks to one response with a deadline on every write.
 type stream struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
+	sub     *subscriber
 	timeout time.Duration
 }
 
@@ -190,12 +197,18 @@ func (st *stream) send(chunks ...[]byte) error {
 }
 
 // deadline bounds the next write, so a client that stops reading is dropped
-// instead of holding its handler (and its queue) forever. It is extended before
-// every write, which also lifts any server-wide WriteTimeout that would cut a
-// long-lived stream.
+// instead of holding its handler (and its queue) forever. It is extended
+// before every write, which also lifts any server-wide WriteTimeout that would
+// cut a long-lived stream. It fails with errDropped once the feed has dropped
+// the spectator (see subscriber.arm).
 func (st *stream) deadline() error {
-	err := st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
-	if errors.Is(err, http.ErrNotSupported) {
+	ok, err := st.sub.arm(func() error {
+		return st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
+	})
+	switch {
+	case !ok:
+		return errDropped
+	case errors.Is(err, http.ErrNotSupported):
 		return nil // e.g. a ResponseWriter wrapper without Unwrap: no per-write bound
 	}
 	return err

@@ -32,8 +32,9 @@ type Config struct {
 	// History is how many events each match's feed keeps for Last-Event-ID
 	// resume; 0 means 1024.
 	History int
-	// QueueSize is how many events may wait for one spectator's connection
-	// before that spectator is dropped; 0 means 256.
+	// QueueSize is how many writes (each the events one feed flush
+	// published) may wait for one spectator's connection before that
+	// spectator is dropped; 0 means 256.
 	QueueSize int
 	// Heartbeat is how long a stream may be idle before a ": hb" comment is
 	// sent (keeping proxies from timing it out); 0 means 15s.
@@ -42,10 +43,32 @@ type Config struct {
 	Retry time.Duration
 	// WriteTimeout is the most time one write to a spectator may take; a
 	// spectator whose socket stays stuck longer is dropped. 0 means 10s.
+	// MaxLag usually drops a stuck spectator first; this bounds a write
+	// when no more events come (the match ended).
 	WriteTimeout time.Duration
+	// MaxLag is how far behind live a spectator may fall: one whose oldest
+	// event not yet taken by its socket is older than this is dropped. 0
+	// means 5s.
+	MaxLag time.Duration
+	// SendBuffer is the kernel send buffer (SO_SNDBUF) of each stream's
+	// socket in bytes; 0 means 64 KiB, negative leaves the OS default. It
+	// needs ConnContext installed on the http.Server.
+	SendBuffer int
+	// Clock stamps published events and measures lag; nil means the system
+	// clock. Tests pass a manual clock.
+	Clock Clock
 	// Logger receives connection-level logs; nil means slog.Default().
 	Logger *slog.Logger
 }
+
+// Clock is where a Server reads the time (game/clock.Manual satisfies it).
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
 
 // Defaults for Config's zero values.
 const (
@@ -55,6 +78,8 @@ const (
 	DefaultHeartbeat    = 15 * time.Second
 	DefaultRetry        = 2 * time.Second
 	DefaultWriteTimeout = 10 * time.Second
+	DefaultMaxLag       = 5 * time.Second
+	DefaultSendBuffer   = 64 << 10
 )
 
 // maxPending bounds the events a match may hand a feed between two flushes.
@@ -108,6 +133,7 @@ func NewServer(cfg Config) (*Server, error) {
 		{"Heartbeat", cfg.Heartbeat < 0},
 		{"Retry", cfg.Retry < 0},
 		{"WriteTimeout", cfg.WriteTimeout < 0},
+		{"MaxLag", cfg.MaxLag < 0},
 	} {
 		if c.neg {
 			return nil, fmt.Errorf("spectate: Config.%s must not be negative", c.name)
@@ -130,6 +156,15 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.MaxLag == 0 {
+		cfg.MaxLag = DefaultMaxLag
+	}
+	if cfg.SendBuffer == 0 {
+		cfg.SendBuffer = DefaultSendBuffer
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -265,6 +300,8 @@ func (s *Server) feed(id string) (*feed, error) {
 		history:    s.cfg.History,
 		queueSize:  s.cfg.QueueSize,
 		maxPending: maxPending,
+		maxLag:     s.cfg.MaxLag,
+		clock:      s.cfg.Clock,
 		counters:   &s.stats,
 	})
 	s.feeds[id] = f

@@ -96,6 +96,8 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
+		// Lets the spectator streams bound their sockets' send buffers.
+		ConnContext: spectate.ConnContext,
 		// Idle keep-alive connections (lobby polling /api/matches) are not
 		// kept forever; streams and WebSockets are not idle, so unaffected.
 		IdleTimeout: 2 * time.Minute,
