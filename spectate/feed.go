@@ -68,6 +68,13 @@ type feedOptions struct {
 	maxLag     time.Duration // a spectator further behind live is dropped; 0: no limit
 	clock      Clock
 	counters   *counters
+
+	historyBytes int           // most bytes in this feed's history; 0: no limit
+	histTotal    *atomic.Int64 // bytes in all feeds' histories (shared); nil: not shared
+	maxHistTotal int64         // most bytes in all histories together; 0: no limit
+	idleGrace    time.Duration // how long the feed outlives its last spectator
+	release      func(*feed) bool
+	startID      uint64 // the id a released predecessor feed of the match reached
 }
 
 // feed turns one match's tick output into a numbered SSE event stream shared
@@ -102,27 +109,29 @@ type feed struct {
 	// Guarded by mu: shared by the feed goroutine and subscribing handlers, so
 	// that a subscription and its history hand-off are atomic with respect to
 	// publishing (no gap, no duplicate).
-	mu       sync.Mutex
-	lastID   uint64 // id of the newest published event; 0 before any
-	floor    uint64 // smallest Last-Event-ID that can resume: every event after it is in hist
-	hist     ring
-	out      []byte      // the frame being built: events published since the last emit
-	outRecs  []outRecord // where each of those events is in out
-	subs     []*subscriber
-	waiting  []*subscriber // arrived before the first state; get a snapshot at the next flush
-	latest   game.Snapshot // the state as of lastID
-	hasState bool
-	names    roster
-	finished bool   // end published, every queue closed
-	endData  []byte // the end event, for spectators who arrive after it
-	endID    uint64
-	snap     []byte // cached snapshot event with id snapID; valid while snapOK (until latest or lastID changes)
-	snapID   uint64
-	snapOK   bool
+	mu        sync.Mutex
+	lastID    uint64 // id of the newest published event; 0 before any
+	floor     uint64 // smallest Last-Event-ID that can resume: every event after it is in hist
+	hist      ring
+	out       []byte      // the frame being built: events published since the last emit
+	outRecs   []outRecord // where each of those events is in out
+	subs      []*subscriber
+	waiting   []*subscriber // arrived before the first state; get a snapshot at the next flush
+	latest    game.Snapshot // the state as of lastID
+	hasState  bool
+	names     roster
+	finished  bool      // end published, every queue closed
+	released  bool      // nobody watched for idleGrace: the feed is gone (see Server.release)
+	idleSince time.Time // when the last spectator left (or the feed started without one); zero while watched
+	endData   []byte    // the end event, for spectators who arrive after it
+	endID     uint64
+	snap      []byte // cached snapshot event with id snapID; valid while snapOK (until latest or lastID changes)
+	snapID    uint64
+	snapOK    bool
 }
 
 func newFeed(opt feedOptions) *feed {
-	return &feed{
+	f := &feed{
 		opt: opt,
 		meta: matchMeta{
 			matchJSON: quoteJSON(opt.matchID),
@@ -134,6 +143,13 @@ func newFeed(opt feedOptions) *feed {
 		hist:  newRing(opt.history),
 		names: make(roster),
 	}
+	if opt.startID > 0 {
+		// Ids continue those of the match's released feed, and nothing at
+		// or before them can resume here: this feed never published them.
+		f.lastID, f.floor = opt.startID, opt.startID+1
+	}
+	f.idleSince = opt.clock.Now() // until its first spectator subscribes
+	return f
 }
 
 // OnTick implements game.Observer. It runs on the match goroutine and never
@@ -260,15 +276,22 @@ const (
 
 // run is the feed goroutine. It returns when the match has stopped or ctx
 // is cancelled, after publishing `end` and closing every subscriber queue.
+//
+// It also returns when nobody has watched for idleGrace and opt.release
+// agrees; the history is freed on the way out.
 func (f *feed) run(ctx context.Context, src source) {
 	unsubscribe := src.Subscribe(f)
 	defer unsubscribe()
+	defer f.freeHistory()
 	close(f.ready)
 	done := src.Done()
 	for {
 		select {
 		case <-f.wake:
 			if f.flush(flushWake) {
+				return
+			}
+			if f.opt.release != nil && f.idle(f.opt.clock.Now()) && f.opt.release(f) {
 				return
 			}
 		case <-done:
@@ -390,13 +413,76 @@ func (f *feed) emitLocked(now time.Time) *frame {
 	}
 	fr := &frame{data: bytes.Clone(f.out), at: now}
 	for _, r := range f.outRecs {
-		if old, ok := f.hist.push(record{id: r.id, tick: r.tick, at: now, data: fr.data[r.start:r.end]}); ok {
+		rec := record{id: r.id, tick: r.tick, at: now, data: fr.data[r.start:r.end]}
+		if old, ok := f.hist.push(rec); ok {
 			f.floor = old.id
+			f.countHistory(-len(old.data))
 		}
+		f.countHistory(len(rec.data))
 	}
+	f.trimHistoryLocked(now)
 	f.out, f.outRecs = f.out[:0], f.outRecs[:0]
 	f.offerLocked(fr, now)
 	return fr
+}
+
+// trimHistoryLocked forgets the oldest events while the history is over its
+// byte budget, all feeds' histories are over theirs, or the oldest event is
+// more than maxLag old: a resume from before it would start further behind
+// live than a stream may be. Resuming from a forgotten id gets a snapshot.
+func (f *feed) trimHistoryLocked(now time.Time) {
+	for {
+		old, ok := f.hist.oldest()
+		if !ok {
+			return
+		}
+		over := f.opt.historyBytes > 0 && f.hist.bytes > f.opt.historyBytes ||
+			f.opt.maxHistTotal > 0 && f.opt.histTotal.Load() > f.opt.maxHistTotal ||
+			f.opt.maxLag > 0 && now.Sub(old.at) > f.opt.maxLag
+		if !over {
+			return
+		}
+		f.hist.pop()
+		f.floor = old.id
+		f.countHistory(-len(old.data))
+	}
+}
+
+// countHistory adds n to the server-wide count of history bytes.
+func (f *feed) countHistory(n int) {
+	if f.opt.histTotal != nil {
+		f.opt.histTotal.Add(int64(n))
+	}
+}
+
+// freeHistory forgets the history of a feed that has stopped. A handler that
+// found the feed just before it stopped can no longer resume from it: it gets
+// a snapshot (and, after the match's end, the end event).
+func (f *feed) freeHistory() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.countHistory(-f.hist.reset())
+	f.floor = f.lastID + 1
+	f.snapOK = false
+}
+
+// idle reports whether nobody has watched the feed for idleGrace at now.
+func (f *feed) idle(now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.idleLocked(now)
+}
+
+func (f *feed) idleLocked(now time.Time) bool {
+	return len(f.subs)+len(f.waiting) == 0 && !f.finished && !f.idleSince.IsZero() &&
+		now.Sub(f.idleSince) >= f.opt.idleGrace
+}
+
+// noteLeftLocked starts the idle clock when the last spectator has gone.
+func (f *feed) noteLeftLocked() {
+	if len(f.subs)+len(f.waiting) == 0 && f.idleSince.IsZero() {
+		f.idleSince = f.opt.clock.Now()
+	}
 }
 
 // offerLocked queues fr for every subscriber without blocking. A subscriber
@@ -419,6 +505,7 @@ func (f *feed) dropLocked(sub *subscriber) {
 	f.removeLocked(sub)
 	sub.drop()
 	f.opt.counters.dropped.Add(1)
+	f.noteLeftLocked()
 }
 
 // removeLocked takes sub out of f.subs (order is not kept).
@@ -438,6 +525,7 @@ func (f *feed) removeLocked(sub *subscriber) {
 func (f *feed) addLocked(sub *subscriber) {
 	sub.idx = len(f.subs)
 	f.subs = append(f.subs, sub)
+	f.idleSince = time.Time{}
 }
 
 // promoteLocked gives every waiting subscriber its first snapshot (as of
@@ -484,7 +572,7 @@ func (f *feed) resetLocked() {
 	for len(f.subs) > 0 {
 		f.dropLocked(f.subs[len(f.subs)-1])
 	}
-	f.hist.reset()
+	f.countHistory(-f.hist.reset())
 	f.floor = f.lastID + 1
 	f.snapOK = false
 	f.opt.counters.resets.Add(1)
@@ -504,9 +592,10 @@ func (f *feed) snapshotLocked(id uint64) []byte {
 
 // subscription is what a new spectator starts with.
 type subscription struct {
-	sub     *subscriber // nil when over
-	backlog [][]byte    // events to write before reading sub.q
-	over    bool        // the match has ended and the client has already seen everything
+	sub      *subscriber // nil when over or released
+	backlog  [][]byte    // events to write before the queued frames
+	over     bool        // the match has ended and the client has already seen everything
+	released bool        // the feed was released just now: ask the server for the match's feed again
 }
 
 // subscribe adds a spectator. With resume set and last still resumable, the
@@ -517,6 +606,9 @@ type subscription struct {
 func (f *feed) subscribe(last uint64, resume bool) subscription {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.released {
+		return subscription{released: true}
+	}
 	sub := newSubscriber(f.opt.queueSize)
 	var backlog [][]byte
 	switch {
@@ -532,6 +624,7 @@ func (f *feed) subscribe(last uint64, resume bool) subscription {
 	case !f.hasState:
 		sub.waiting = true
 		f.waiting = append(f.waiting, sub)
+		f.idleSince = time.Time{}
 		return subscription{sub: sub}
 	default:
 		backlog = [][]byte{f.snapshotLocked(f.lastID)}
@@ -556,9 +649,10 @@ func (f *feed) unsubscribe(sub *subscriber) {
 			}
 		}
 		sub.waiting = false
-		return
+	} else {
+		f.removeLocked(sub)
 	}
-	f.removeLocked(sub)
+	f.noteLeftLocked()
 }
 
 // spectators returns how many spectators are subscribed.

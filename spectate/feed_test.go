@@ -17,12 +17,13 @@ import (
 // interleaving is deterministic.
 
 type feedSpec struct {
-	interval   uint32
-	history    int
-	queue      int
-	maxPending int
-	maxLag     time.Duration
-	clock      Clock // nil: a manual clock that stays at testEpoch
+	interval     uint32
+	history      int
+	queue        int
+	maxPending   int
+	maxLag       time.Duration
+	historyBytes int
+	clock        Clock // nil: a manual clock that stays at testEpoch
 }
 
 var testEpoch = time.Unix(1_700_000_000, 0)
@@ -47,7 +48,7 @@ func newTestFeed(t *testing.T, sp feedSpec) *feed {
 	return newFeed(feedOptions{
 		matchID: "m1", mapID: "arena", tickRate: 30, interval: sp.interval,
 		history: sp.history, queueSize: sp.queue, maxPending: sp.maxPending, maxLag: sp.maxLag,
-		clock: sp.clock, counters: new(counters),
+		clock: sp.clock, counters: new(counters), historyBytes: sp.historyBytes,
 	})
 }
 

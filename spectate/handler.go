@@ -44,21 +44,33 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	f, err := s.feed(id)
-	if err != nil {
-		s.refuse(w, id, err)
-		return
-	}
-
 	last, resume := lastEventID(r)
-	sn := f.subscribe(last, resume)
+	var sn subscription
+	for try := 0; ; try++ {
+		f, err := s.feed(id)
+		if err != nil {
+			s.refuse(w, id, err)
+			return
+		}
+		if sn = f.subscribe(last, resume); !sn.released {
+			if sn.sub != nil {
+				defer f.unsubscribe(sn.sub)
+			}
+			break
+		}
+		// The feed was released as we came: the next call starts a new one,
+		// unless that keeps happening (a pathological grace).
+		if try == 2 {
+			s.refuse(w, id, errRetry)
+			return
+		}
+	}
 	if sn.over {
 		// The client saw the match's end already; 204 tells EventSource to
 		// stop reconnecting.
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	defer f.unsubscribe(sn.sub)
 
 	streamHeaders(w, r)
 	w.WriteHeader(http.StatusOK)
@@ -141,11 +153,17 @@ func streamHeaders(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// errRetry is a stream refused for a passing reason; the client retries.
+var errRetry = errors.New("spectate: try again")
+
 // refuse answers a request for match id's stream that cannot be served.
 func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
 	switch {
 	case errors.Is(err, ErrShuttingDown):
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	case errors.Is(err, errRetry):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "server_full", "the match's feed is restarting; try again")
 	default:
 		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
 	}

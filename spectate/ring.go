@@ -3,10 +3,11 @@ package spectate
 import "time"
 
 // record is one published event as kept for resume. data is the event's
-// complete SSE wire form, shared (never modified) with every subscriber queue
-// it was offered to. tick and at are kept so a later spectator delay
-// (SourceTV-style) can hold events back by game or wall time without
-// re-encoding anything.
+// complete SSE wire form, a slice of the frame it was published in, shared
+// (never modified) with every subscriber queue that frame was offered to.
+// tick and at are kept so a later spectator delay (SourceTV-style) can hold
+// events back by game or wall time without re-encoding anything; at also
+// ages events out of the history (see feed.trimHistoryLocked).
 type record struct {
 	id   uint64
 	tick uint32
@@ -14,13 +15,15 @@ type record struct {
 	data []byte
 }
 
-// ring is the bounded history of a feed: the newest len(buf) events, whose
-// ids are contiguous (each one more than the last). It is not safe for
+// ring is the bounded history of a feed: at most len(buf) events, the
+// newest, whose ids are contiguous (each one more than the last). It counts
+// the bytes it holds so the feed can bound them too. It is not safe for
 // concurrent use; the feed guards it.
 type ring struct {
 	buf   []record
 	start int // index of the oldest record
 	n     int // records held
+	bytes int // total len(data) of the records held
 }
 
 func newRing(size int) ring { return ring{buf: make([]record, size)} }
@@ -28,15 +31,34 @@ func newRing(size int) ring { return ring{buf: make([]record, size)} }
 // push appends rec, whose id must be one more than the newest record's. When
 // the ring is full the oldest record is evicted and returned.
 func (r *ring) push(rec record) (evicted record, ok bool) {
-	if r.n < len(r.buf) {
-		r.buf[(r.start+r.n)%len(r.buf)] = rec
-		r.n++
+	if r.n == len(r.buf) {
+		evicted, ok = r.pop()
+	}
+	r.buf[(r.start+r.n)%len(r.buf)] = rec
+	r.n++
+	r.bytes += len(rec.data)
+	return evicted, ok
+}
+
+// oldest returns the oldest record without removing it.
+func (r *ring) oldest() (record, bool) {
+	if r.n == 0 {
 		return record{}, false
 	}
-	evicted = r.buf[r.start]
-	r.buf[r.start] = rec
+	return r.buf[r.start], true
+}
+
+// pop removes and returns the oldest record.
+func (r *ring) pop() (record, bool) {
+	if r.n == 0 {
+		return record{}, false
+	}
+	rec := r.buf[r.start]
+	r.buf[r.start] = record{} // drop the reference to the frame
 	r.start = (r.start + 1) % len(r.buf)
-	return evicted, true
+	r.n--
+	r.bytes -= len(rec.data)
+	return rec, true
 }
 
 // since appends to dst the data of every record with an id greater than id,
@@ -58,8 +80,10 @@ func (r *ring) since(id uint64, dst [][]byte) [][]byte {
 }
 
 // reset forgets every record (dropping the references so the data can be
-// collected).
-func (r *ring) reset() {
+// collected) and returns the bytes freed.
+func (r *ring) reset() (freed int) {
+	freed = r.bytes
 	clear(r.buf)
-	r.start, r.n = 0, 0
+	r.start, r.n, r.bytes = 0, 0, 0
+	return freed
 }

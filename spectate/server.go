@@ -2,12 +2,14 @@
 // per match and the JSON match list (docs/PROTOCOL.md §2 and §3).
 //
 // Each watched match has one feed, a game.Observer created on the match's
-// first spectator and kept until the match stops, so its history of events
-// accumulates for Last-Event-ID resume. The match goroutine only copies into
-// the feed; the feed's own goroutine encodes every event once and shares the
-// bytes with all spectators' bounded queues; each spectator's HTTP handler
-// writes its queue to the socket. A slow spectator is dropped and can resume;
-// it never slows the match or the other spectators.
+// first spectator and released IdleGrace after its last one leaves; its
+// history of recent events (bounded by count, bytes and MaxLag) serves
+// Last-Event-ID resume. The match goroutine only copies into the feed; the
+// feed's own goroutine encodes every event once and shares the bytes, one
+// frame per flush, with all spectators' bounded queues; each spectator's
+// HTTP handler writes its queue to the socket. A spectator more than MaxLag
+// behind live is dropped and can resume; it never slows the match or the
+// other spectators.
 package spectate
 
 import (
@@ -16,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
@@ -32,6 +35,16 @@ type Config struct {
 	// History is how many events each match's feed keeps for Last-Event-ID
 	// resume; 0 means 1024.
 	History int
+	// HistoryBytes bounds the bytes of one feed's history; 0 means 512 KiB.
+	HistoryBytes int
+	// MaxHistoryBytes bounds the bytes of all feeds' histories together: a
+	// feed that publishes while the total is over it forgets its own oldest
+	// events. 0 means 64 MiB.
+	MaxHistoryBytes int
+	// IdleGrace is how long a feed outlives its last spectator (so that a
+	// reconnect resumes) before it is released: its goroutine stops, it
+	// unsubscribes from the match and its history is freed. 0 means 5s.
+	IdleGrace time.Duration
 	// QueueSize is how many writes (each the events one feed flush
 	// published) may wait for one spectator's connection before that
 	// spectator is dropped; 0 means 256.
@@ -80,6 +93,9 @@ const (
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultMaxLag       = 5 * time.Second
 	DefaultSendBuffer   = 64 << 10
+	DefaultHistoryBytes = 512 << 10
+	DefaultMaxHistory   = 64 << 20 // MaxHistoryBytes
+	DefaultIdleGrace    = 5 * time.Second
 )
 
 // maxPending bounds the events a match may hand a feed between two flushes.
@@ -100,6 +116,7 @@ type Stats struct {
 	Events     uint64 // events published by all feeds since the server started
 	Dropped    uint64 // spectators disconnected because they could not keep up
 	Resets     uint64 // feeds that lost their history because their goroutine was starved
+	History    int64  // bytes held by all feeds' histories
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -114,7 +131,12 @@ type Server struct {
 	mu     sync.Mutex
 	closed bool
 	feeds  map[string]*feed
-	wg     sync.WaitGroup // feed goroutines and running handlers
+	// lastIDs holds the last id of each running match's released feed, so
+	// that the match's next feed continues its ids (a Last-Event-ID never
+	// names two events).
+	lastIDs map[string]uint64
+	wg      sync.WaitGroup // feed goroutines and running handlers
+	history atomic.Int64   // bytes in all feeds' histories
 }
 
 // NewServer validates cfg, applies defaults and returns a Server. Feeds are
@@ -134,6 +156,9 @@ func NewServer(cfg Config) (*Server, error) {
 		{"Retry", cfg.Retry < 0},
 		{"WriteTimeout", cfg.WriteTimeout < 0},
 		{"MaxLag", cfg.MaxLag < 0},
+		{"HistoryBytes", cfg.HistoryBytes < 0},
+		{"MaxHistoryBytes", cfg.MaxHistoryBytes < 0},
+		{"IdleGrace", cfg.IdleGrace < 0},
 	} {
 		if c.neg {
 			return nil, fmt.Errorf("spectate: Config.%s must not be negative", c.name)
@@ -160,6 +185,15 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxLag == 0 {
 		cfg.MaxLag = DefaultMaxLag
 	}
+	if cfg.HistoryBytes == 0 {
+		cfg.HistoryBytes = DefaultHistoryBytes
+	}
+	if cfg.MaxHistoryBytes == 0 {
+		cfg.MaxHistoryBytes = DefaultMaxHistory
+	}
+	if cfg.IdleGrace == 0 {
+		cfg.IdleGrace = DefaultIdleGrace
+	}
 	if cfg.SendBuffer == 0 {
 		cfg.SendBuffer = DefaultSendBuffer
 	}
@@ -171,11 +205,12 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		ctx:    ctx,
-		cancel: cancel,
-		feeds:  make(map[string]*feed),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		ctx:     ctx,
+		cancel:  cancel,
+		feeds:   make(map[string]*feed),
+		lastIDs: make(map[string]uint64),
 	}, nil
 }
 
@@ -226,6 +261,7 @@ func (s *Server) Stats() Stats {
 		Events:  s.stats.events.Load(),
 		Dropped: s.stats.dropped.Load(),
 		Resets:  s.stats.resets.Load(),
+		History: s.history.Load(),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()
@@ -293,17 +329,24 @@ func (s *Server) feed(id string) (*feed, error) {
 		tickRate = defaultTickRate
 	}
 	f := newFeed(feedOptions{
-		matchID:    id,
-		mapID:      info.Map,
-		tickRate:   tickRate,
-		interval:   stateInterval(tickRate, s.cfg.Rate),
-		history:    s.cfg.History,
-		queueSize:  s.cfg.QueueSize,
-		maxPending: maxPending,
-		maxLag:     s.cfg.MaxLag,
-		clock:      s.cfg.Clock,
-		counters:   &s.stats,
+		matchID:      id,
+		mapID:        info.Map,
+		tickRate:     tickRate,
+		interval:     stateInterval(tickRate, s.cfg.Rate),
+		history:      s.cfg.History,
+		queueSize:    s.cfg.QueueSize,
+		maxPending:   maxPending,
+		maxLag:       s.cfg.MaxLag,
+		clock:        s.cfg.Clock,
+		counters:     &s.stats,
+		historyBytes: s.cfg.HistoryBytes,
+		histTotal:    &s.history,
+		maxHistTotal: int64(s.cfg.MaxHistoryBytes),
+		idleGrace:    s.cfg.IdleGrace,
+		release:      s.release,
+		startID:      s.lastIDs[id],
 	})
+	delete(s.lastIDs, id)
 	s.feeds[id] = f
 	s.wg.Add(1)
 	go func() {
@@ -311,11 +354,39 @@ func (s *Server) feed(id string) (*feed, error) {
 		f.run(s.ctx, m)
 		s.mu.Lock()
 		if s.feeds[id] == f {
-			delete(s.feeds, id)
+			delete(s.feeds, id) // the match is over (a released feed is gone already)
 		}
 		s.mu.Unlock()
 	}()
 	return f, nil
+}
+
+// release is a feed's way out when nobody has watched it for IdleGrace: it
+// takes the feed out of the server (under both locks, so no spectator can
+// subscribe to it after this) and keeps its last id for the match's next
+// feed. It reports false if a spectator came back meanwhile.
+func (s *Server) release(f *feed) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.idleLocked(f.opt.clock.Now()) {
+		return false
+	}
+	f.released = true
+	f.closed.Store(true) // OnTick stops copying at once
+	id := f.opt.matchID
+	if s.feeds[id] == f {
+		delete(s.feeds, id)
+	}
+	for old := range s.lastIDs { // matches that stopped need none
+		if _, err := s.running(old); err != nil {
+			delete(s.lastIDs, old)
+		}
+	}
+	s.lastIDs[id] = f.lastID
+	s.log.Debug("spectate: released an unwatched feed", "match", id, "last_id", f.lastID)
+	return true
 }
 
 // stateInterval is the number of ticks between state events: the smallest
