@@ -74,7 +74,10 @@ type feedOptions struct {
 	maxHistTotal int64         // most bytes in all histories together; 0: no limit
 	idleGrace    time.Duration // how long the feed outlives its last spectator
 	release      func(*feed) bool
-	startID      uint64 // the id a released predecessor feed of the match reached
+	startID      uint64         // the id a released predecessor feed of the match reached
+	shed         *atomic.Int32  // the server's shedding level: states are thinned by 2^level; nil: 0
+	seq          *atomic.Uint64 // numbers subscriptions server-wide; nil: all 0
+	resume       *bucket        // paces resume backlogs; nil: unpaced
 }
 
 // feed turns one match's tick output into a numbered SSE event stream shared
@@ -161,7 +164,7 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	if f.closed.Load() {
 		return
 	}
-	due := !f.stateSeen || s.Tick-f.lastState >= f.opt.interval
+	due := !f.stateSeen || s.Tick-f.lastState >= f.interval()
 	end := false
 	for i := range events {
 		if events[i].Kind == game.EventEnd {
@@ -221,6 +224,18 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	if due || end {
 		f.signal()
 	}
+}
+
+// interval is the number of ticks between states now: the configured one,
+// doubled per shedding level while the server sheds spectator work, but
+// never beyond a second's worth of ticks (or the configured interval, if
+// that is longer).
+func (f *feed) interval() uint32 {
+	if f.opt.shed == nil {
+		return f.opt.interval
+	}
+	level := min(max(f.opt.shed.Load(), 0), maxShedLevel)
+	return min(f.opt.interval<<level, max(f.opt.interval, uint32(f.opt.tickRate)))
 }
 
 // endFromState rebuilds the end event of a match that ended before the feed
@@ -502,10 +517,44 @@ func (f *feed) offerLocked(fr *frame, now time.Time) {
 
 // dropLocked lets sub go because it fell behind.
 func (f *feed) dropLocked(sub *subscriber) {
-	f.removeLocked(sub)
-	sub.drop()
+	f.letGoLocked(sub, 0)
 	f.opt.counters.dropped.Add(1)
+}
+
+func (f *feed) letGoLocked(sub *subscriber, retry time.Duration) {
+	f.removeLocked(sub)
+	sub.drop(retry)
 	f.noteLeftLocked()
+}
+
+// appendSeqs appends the subscription numbers of f's spectators to dst.
+func (f *feed) appendSeqs(dst []uint64) []uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, sub := range f.subs {
+		dst = append(dst, sub.seq)
+	}
+	return dst
+}
+
+// shedFrom drops the spectators whose subscription number is at least
+// cutoff (see Server.shedNewest) and returns how many.
+func (f *feed) shedFrom(cutoff uint64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for i := 0; i < len(f.subs); {
+		if sub := f.subs[i]; sub.seq >= cutoff {
+			// Told to come back later, at a random moment, a shed wave
+			// does not return as one herd after EventSource's 2 s.
+			f.letGoLocked(sub, retryLater()) // moves the last subscriber into slot i
+			f.opt.counters.shed.Add(1)
+			n++
+			continue
+		}
+		i++
+	}
+	return n
 }
 
 // removeLocked takes sub out of f.subs (order is not kept).
@@ -610,13 +659,29 @@ func (f *feed) subscribe(last uint64, resume bool) subscription {
 		return subscription{released: true}
 	}
 	sub := newSubscriber(f.opt.queueSize)
+	if f.opt.seq != nil {
+		sub.seq = f.opt.seq.Add(1)
+	}
 	var backlog [][]byte
-	switch {
-	case resume && (f.hasState || f.finished) && f.floor <= last && last <= f.lastID:
+	resumable := resume && (f.hasState || f.finished) && f.floor <= last && last <= f.lastID
+	if resumable {
 		backlog = f.hist.since(last, nil)
 		if f.finished && len(backlog) == 0 {
 			return subscription{over: true}
 		}
+		n := 0
+		for _, b := range backlog {
+			n += len(b)
+		}
+		if !f.opt.resume.take(f.opt.clock.Now(), n) {
+			// A storm of resumes would replay megabytes at once: past the
+			// budget, a resume starts from a snapshot, shared by all.
+			backlog, resumable = nil, false
+			f.opt.counters.paced.Add(1)
+		}
+	}
+	switch {
+	case resumable:
 	case f.finished:
 		// The snapshot takes the id before end's, so the two read as one
 		// contiguous stream.
@@ -667,4 +732,7 @@ type counters struct {
 	events  atomic.Uint64
 	dropped atomic.Uint64
 	resets  atomic.Uint64
+	refused atomic.Uint64
+	shed    atomic.Uint64
+	paced   atomic.Uint64
 }

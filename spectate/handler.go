@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,8 +37,12 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 
 	id := r.PathValue("id")
+	if _, err := s.lookup(id); err != nil {
+		s.refuse(w, id, err)
+		return
+	}
 	if r.Method == http.MethodHead {
-		if _, err := s.lookup(id); err != nil {
+		if err := s.admissible(); err != nil {
 			s.refuse(w, id, err)
 			return
 		}
@@ -44,6 +50,11 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	if err := s.admit(); err != nil {
+		s.refuse(w, id, err)
+		return
+	}
+	defer s.leave()
 	last, resume := lastEventID(r)
 	var sn subscription
 	for try := 0; ; try++ {
@@ -79,18 +90,18 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	}
 
 	sub := sn.sub
-	out := stream{w: w, rc: http.NewResponseController(w), sub: sub, timeout: s.cfg.WriteTimeout}
+	out := stream{w: w, rc: http.NewResponseController(w), sub: sub, timeout: s.cfg.WriteTimeout, meter: &s.writing}
 	// The feed aborts a write in progress when it drops the spectator.
 	sub.attach(func() { _ = out.rc.SetWriteDeadline(aLongTimeAgo) })
 	defer sub.detach()
 	if err := out.send(retryLine(s.cfg.Retry)); err != nil {
-		s.writeFailed(id, sub, err)
+		s.writeFailed(id, sub, err, &out)
 		return
 	}
 	for len(sn.backlog) > 0 {
 		n := min(len(sn.backlog), writeBatch)
 		if err := out.send(sn.backlog[:n]...); err != nil {
-			s.writeFailed(id, sub, err)
+			s.writeFailed(id, sub, err, &out)
 			return
 		}
 		sn.backlog = sn.backlog[n:]
@@ -106,7 +117,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-hb.C:
 			if err := out.send(heartbeat); err != nil {
-				s.writeFailed(id, sub, err)
+				s.writeFailed(id, sub, err, &out)
 				return
 			}
 			hb.Reset(s.cfg.Heartbeat)
@@ -117,7 +128,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			var closed, dropped bool
 			frames, closed, dropped = sub.take(frames[:0])
 			if dropped {
-				s.log.Info("spectate: dropped a spectator that fell behind", "match", id)
+				s.dropped(id, sub, &out)
 				return
 			}
 			if len(frames) > 0 {
@@ -129,7 +140,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 				err := out.send(chunks...)
 				clear(chunks)
 				if err != nil {
-					s.writeFailed(id, sub, err)
+					s.writeFailed(id, sub, err, &out)
 					return
 				}
 				hb.Reset(s.cfg.Heartbeat)
@@ -161,6 +172,10 @@ func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
 	switch {
 	case errors.Is(err, ErrShuttingDown):
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	case errors.Is(err, ErrServerFull):
+		s.stats.refused.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryLater()/time.Second)))
+		writeError(w, http.StatusServiceUnavailable, "server_full", strings.TrimPrefix(err.Error(), ErrServerFull.Error()+": "))
 	case errors.Is(err, errRetry):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "server_full", "the match's feed is restarting; try again")
@@ -172,16 +187,31 @@ func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
 // writeFailed accounts for a stream that ended on a failed write. A stuck
 // client (deadline) is the interesting case, counted as dropped unless its
 // feed already dropped it (and aborted the write); a vanished one is routine.
-func (s *Server) writeFailed(match string, sub *subscriber, err error) {
+func (s *Server) writeFailed(match string, sub *subscriber, err error, out *stream) {
 	switch {
 	case errors.Is(err, errDropped) || sub.isDropped():
-		s.log.Info("spectate: dropped a spectator that fell behind", "match", match)
+		s.dropped(match, sub, out)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.stats.dropped.Add(1)
 		s.log.Info("spectate: dropped a stuck spectator", "match", match, "err", err)
 	default:
 		s.log.Debug("spectate: spectator write failed", "match", match, "err", err)
 	}
+}
+
+// dropped ends the stream of a spectator its feed let go. One shed to spare
+// the matches is told when to come back (an SSE retry field), if out can
+// still take it; one that fell behind is not written to again.
+func (s *Server) dropped(match string, sub *subscriber, out *stream) {
+	retry := sub.retryHint()
+	if retry == 0 {
+		s.log.Info("spectate: dropped a spectator that fell behind", "match", match)
+		return
+	}
+	if out != nil {
+		out.last(retryLine(retry))
+	}
+	s.log.Debug("spectate: shed a spectator", "match", match, "retry", retry)
 }
 
 // errDropped ends a stream whose spectator the feed dropped.
@@ -196,10 +226,13 @@ type stream struct {
 	rc      *http.ResponseController
 	sub     *subscriber
 	timeout time.Duration
+	meter   *atomic.Int64 // nanoseconds spent in send, server-wide (load.go)
 }
 
 // send writes chunks and flushes them to the client.
 func (st *stream) send(chunks ...[]byte) error {
+	start := time.Now()
+	defer func() { st.meter.Add(int64(min(time.Since(start), meterCap))) }()
 	for _, c := range chunks {
 		if err := st.deadline(); err != nil {
 			return err
@@ -213,6 +246,26 @@ func (st *stream) send(chunks ...[]byte) error {
 	}
 	return st.rc.Flush()
 }
+
+// last writes chunk after the spectator was dropped (so deadline refuses),
+// with a short deadline of its own: best effort.
+func (st *stream) last(chunk []byte) {
+	if st.rc.SetWriteDeadline(time.Now().Add(lastWriteTimeout)) != nil {
+		return
+	}
+	if _, err := st.w.Write(chunk); err == nil {
+		_ = st.rc.Flush()
+	}
+}
+
+// meterCap is the most one send adds to the write meter. A write returns
+// once the kernel has copied the bytes, so a healthy one costs microseconds
+// of CPU; one that takes longer is mostly waiting for a full socket (a stuck
+// client), which costs no CPU and must not look like load.
+const meterCap = 2 * time.Millisecond
+
+// lastWriteTimeout bounds stream.last.
+const lastWriteTimeout = time.Second
 
 // deadline bounds the next write, so a client that stops reading is dropped
 // instead of holding its handler (and its queue) forever. It is extended

@@ -9,7 +9,9 @@
 // frame per flush, with all spectators' bounded queues; each spectator's
 // HTTP handler writes its queue to the socket. A spectator more than MaxLag
 // behind live is dropped and can resume; it never slows the match or the
-// other spectators.
+// other spectators. Overload is shed from spectators, never from the tick:
+// streams are capped (MaxSpectators), resumes paced (ResumeRate), and while
+// the matches run late the server takes spectator work away (load.go).
 package spectate
 
 import (
@@ -17,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +70,19 @@ type Config struct {
 	// socket in bytes; 0 means 64 KiB, negative leaves the OS default. It
 	// needs ConnContext installed on the http.Server.
 	SendBuffer int
+	// MaxSpectators caps the event streams served at once; more are refused
+	// with 503 server_full. 0 means 10000; negative means none at all (a
+	// host with no file descriptors to spare).
+	MaxSpectators int
+	// ResumeRate bounds the bytes of Last-Event-ID backlogs replayed per
+	// second, server-wide (a token bucket holding one second's worth); a
+	// resume whose backlog does not fit gets a fresh snapshot instead. 0
+	// means 4 MiB/s; negative means unpaced.
+	ResumeRate int
+	// LoadInterval is how often the server checks whether matches run late
+	// and sheds spectator work if so (see load.go); 0 means 250ms, negative
+	// turns the check off.
+	LoadInterval time.Duration
 	// Clock stamps published events and measures lag; nil means the system
 	// clock. Tests pass a manual clock.
 	Clock Clock
@@ -85,18 +101,29 @@ func (systemClock) Now() time.Time { return time.Now() }
 
 // Defaults for Config's zero values.
 const (
-	DefaultRate         = 10
-	DefaultHistory      = 1024
-	DefaultQueueSize    = 256
-	DefaultHeartbeat    = 15 * time.Second
-	DefaultRetry        = 2 * time.Second
-	DefaultWriteTimeout = 10 * time.Second
-	DefaultMaxLag       = 5 * time.Second
-	DefaultSendBuffer   = 64 << 10
-	DefaultHistoryBytes = 512 << 10
-	DefaultMaxHistory   = 64 << 20 // MaxHistoryBytes
-	DefaultIdleGrace    = 5 * time.Second
+	DefaultRate          = 10
+	DefaultHistory       = 1024
+	DefaultQueueSize     = 256
+	DefaultHeartbeat     = 15 * time.Second
+	DefaultRetry         = 2 * time.Second
+	DefaultWriteTimeout  = 10 * time.Second
+	DefaultMaxLag        = 5 * time.Second
+	DefaultSendBuffer    = 64 << 10
+	DefaultHistoryBytes  = 512 << 10
+	DefaultMaxHistory    = 64 << 20 // MaxHistoryBytes
+	DefaultIdleGrace     = 5 * time.Second
+	DefaultMaxSpectators = 10000
+	DefaultResumeRate    = 4 << 20
+	DefaultLoadInterval  = 250 * time.Millisecond
 )
+
+// retryLater is when a refused or shed spectator should try again: a whole
+// number of seconds, uniformly random in 5–15 s, so that clients refused
+// together do not come back together ("full jitter", as in AWS's
+// "Exponential Backoff And Jitter").
+func retryLater() time.Duration {
+	return time.Duration(5+rand.IntN(11)) * time.Second
+}
 
 // maxPending bounds the events a match may hand a feed between two flushes.
 // The feed goroutine flushes several times a second, so reaching this means it
@@ -106,8 +133,13 @@ const maxPending = 4096
 // defaultTickRate is assumed for a match that reports no tick rate.
 const defaultTickRate = 30
 
-// ErrShuttingDown is the cause of a refused spectator while the server stops.
-var ErrShuttingDown = errors.New("spectate: server shutting down")
+// Why a spectator's stream is refused.
+var (
+	ErrShuttingDown = errors.New("spectate: server shutting down")
+	// ErrServerFull: MaxSpectators streams are open, or the matches run late
+	// and new streams wait (see load.go).
+	ErrServerFull = errors.New("spectate: server full")
+)
 
 // Stats are running totals for metrics.
 type Stats struct {
@@ -117,6 +149,11 @@ type Stats struct {
 	Dropped    uint64 // spectators disconnected because they could not keep up
 	Resets     uint64 // feeds that lost their history because their goroutine was starved
 	History    int64  // bytes held by all feeds' histories
+	Streams    int    // event streams being served (spectators, and handlers about to be)
+	Refused    uint64 // streams refused with server_full
+	Shed       uint64 // spectators dropped because the matches ran late
+	Paced      uint64 // resumes that got a snapshot because the resume budget was spent
+	Level      int    // the shedding level now (load.go): 0 is normal
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -128,15 +165,23 @@ type Server struct {
 	cancel context.CancelFunc
 	stats  counters
 
-	mu     sync.Mutex
-	closed bool
-	feeds  map[string]*feed
+	mu      sync.Mutex
+	closed  bool
+	streams int  // admitted streams (see admit)
+	loadRun bool // the load goroutine is running
+	feeds   map[string]*feed
 	// lastIDs holds the last id of each running match's released feed, so
 	// that the match's next feed continues its ids (a Last-Event-ID never
 	// names two events).
 	lastIDs map[string]uint64
-	wg      sync.WaitGroup // feed goroutines and running handlers
+	wg      sync.WaitGroup // feed goroutines, running handlers and the load goroutine
 	history atomic.Int64   // bytes in all feeds' histories
+	level   atomic.Int32   // the shedding level (load.go); feeds read it every tick
+	seq     atomic.Uint64  // subscription order, for shedding the newest first
+	resume  *bucket        // paces resume backlogs; nil: unpaced
+
+	loadChecks atomic.Uint64 // checkLoad calls so far (tests wait on it)
+	writing    atomic.Int64  // nanoseconds handlers have spent writing to spectators
 }
 
 // NewServer validates cfg, applies defaults and returns a Server. Feeds are
@@ -194,6 +239,18 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.IdleGrace == 0 {
 		cfg.IdleGrace = DefaultIdleGrace
 	}
+	switch {
+	case cfg.MaxSpectators == 0:
+		cfg.MaxSpectators = DefaultMaxSpectators
+	case cfg.MaxSpectators < 0:
+		cfg.MaxSpectators = 0
+	}
+	if cfg.ResumeRate == 0 {
+		cfg.ResumeRate = DefaultResumeRate
+	}
+	if cfg.LoadInterval == 0 {
+		cfg.LoadInterval = DefaultLoadInterval
+	}
 	if cfg.SendBuffer == 0 {
 		cfg.SendBuffer = DefaultSendBuffer
 	}
@@ -211,6 +268,7 @@ func NewServer(cfg Config) (*Server, error) {
 		cancel:  cancel,
 		feeds:   make(map[string]*feed),
 		lastIDs: make(map[string]uint64),
+		resume:  newBucket(cfg.ResumeRate, cfg.Clock.Now()),
 	}, nil
 }
 
@@ -255,6 +313,7 @@ func (s *Server) Stats() Stats {
 	for _, f := range s.feeds {
 		feeds = append(feeds, f)
 	}
+	streams := s.streams
 	s.mu.Unlock()
 	st := Stats{
 		Feeds:   len(feeds),
@@ -262,6 +321,11 @@ func (s *Server) Stats() Stats {
 		Dropped: s.stats.dropped.Load(),
 		Resets:  s.stats.resets.Load(),
 		History: s.history.Load(),
+		Streams: streams,
+		Refused: s.stats.refused.Load(),
+		Shed:    s.stats.shed.Load(),
+		Paced:   s.stats.paced.Load(),
+		Level:   int(s.level.Load()),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()
@@ -279,6 +343,45 @@ func (s *Server) enter() bool {
 	}
 	s.wg.Add(1)
 	return true
+}
+
+// admit takes a place for one stream, or says why there is none: the
+// server is shutting down, MaxSpectators streams are open, or the matches
+// run late (load.go). A nil result must be paired with leave.
+func (s *Server) admit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.admissibleLocked(); err != nil {
+		return err
+	}
+	s.streams++
+	return nil
+}
+
+// admissible is admit without taking the place (for HEAD).
+func (s *Server) admissible() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.admissibleLocked()
+}
+
+func (s *Server) admissibleLocked() error {
+	switch {
+	case s.closed:
+		return ErrShuttingDown
+	case s.streams >= s.cfg.MaxSpectators:
+		return fmt.Errorf("%w: the server serves its maximum of %d spectators", ErrServerFull, s.cfg.MaxSpectators)
+	case s.level.Load() > 0:
+		return fmt.Errorf("%w: the matches are running late, so no new spectators for now", ErrServerFull)
+	}
+	return nil
+}
+
+// leave gives back an admitted stream's place.
+func (s *Server) leave() {
+	s.mu.Lock()
+	s.streams--
+	s.mu.Unlock()
 }
 
 // lookup returns the running match id without starting a feed (HEAD), or
@@ -345,9 +448,17 @@ func (s *Server) feed(id string) (*feed, error) {
 		idleGrace:    s.cfg.IdleGrace,
 		release:      s.release,
 		startID:      s.lastIDs[id],
+		shed:         &s.level,
+		seq:          &s.seq,
+		resume:       s.resume,
 	})
 	delete(s.lastIDs, id)
 	s.feeds[id] = f
+	if !s.loadRun && s.cfg.LoadInterval > 0 {
+		s.loadRun = true
+		s.wg.Add(1)
+		go s.watchLoad()
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

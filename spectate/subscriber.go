@@ -27,10 +27,13 @@ type subscriber struct {
 	mu      sync.Mutex
 	ring    []*frame // queued frames: ring[head], ring[head+1], … (n of them)
 	head, n int
-	busy    time.Time // at of the oldest frame taken and not yet written; zero when idle
-	closed  bool      // no frame will follow; the handler stops when the queue is empty
-	dropped bool      // the feed let it go: the handler stops at once
-	abort   func()    // makes the handler's write in progress fail; nil unless streaming
+	busy    time.Time     // at of the oldest frame taken and not yet written; zero when idle
+	closed  bool          // no frame will follow; the handler stops when the queue is empty
+	dropped bool          // the feed let it go: the handler stops at once
+	retry   time.Duration // with dropped: the reconnect delay to tell the client, if its socket can take it (0: none)
+	abort   func()        // makes the handler's write in progress fail; nil unless streaming
+
+	seq uint64 // subscription order, server-wide (set before it is shared)
 
 	// Guarded by feed.mu.
 	idx     int  // position in feed.subs, -1 when not there
@@ -117,10 +120,11 @@ func (s *subscriber) close() {
 }
 
 // drop lets the spectator go: its handler stops at once, a write in progress
-// fails, and the queued frames are released.
-func (s *subscriber) drop() {
+// fails, and the queued frames are released. A non-zero retry is the
+// reconnect delay the handler tells the client on its way out.
+func (s *subscriber) drop(retry time.Duration) {
 	s.mu.Lock()
-	s.dropped, s.closed = true, true
+	s.dropped, s.closed, s.retry = true, true, retry
 	clear(s.ring)
 	s.n = 0
 	if s.abort != nil {
@@ -135,6 +139,13 @@ func (s *subscriber) isDropped() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.dropped
+}
+
+// retryHint is the reconnect delay to tell a dropped spectator; 0 for none.
+func (s *subscriber) retryHint() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retry
 }
 
 // attach installs abort, which makes the handler's write in progress fail
