@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/skirmish-game/skirmish/spectate"
 )
 
 // serveConfig is everything `skirmish serve` can be told. Every field has a
@@ -26,6 +28,7 @@ type serveConfig struct {
 	ScoreLimit      int
 	MaxMatches      int
 	MaxConnections  int
+	MaxSpectators   int
 	Origins         []string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -59,6 +62,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.IntVar(&cfg.ScoreLimit, "score-limit", 20, "kills that end a match (1-1000)")
 	fs.IntVar(&cfg.MaxMatches, "max-matches", 256, "most matches at once (1-100000)")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 10000, "most player WebSocket connections at once; more are refused with 503 (1-1000000)")
+	fs.IntVar(&cfg.MaxSpectators, "max-spectators", spectate.DefaultMaxSpectators, "most spectator event streams at once; more are refused with 503, and fewer are allowed if the open-file limit cannot hold them beside the players (1-1000000)")
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -124,6 +128,7 @@ func (c serveConfig) validate() error {
 	check(c.ScoreLimit >= 1 && c.ScoreLimit <= 1000, "--score-limit %d: want 1 to 1000", c.ScoreLimit)
 	check(c.MaxMatches >= 1 && c.MaxMatches <= 100000, "--max-matches %d: want 1 to 100000", c.MaxMatches)
 	check(c.MaxConnections >= 1 && c.MaxConnections <= 1000000, "--max-connections %d: want 1 to 1000000", c.MaxConnections)
+	check(c.MaxSpectators >= 1 && c.MaxSpectators <= 1000000, "--max-spectators %d: want 1 to 1000000", c.MaxSpectators)
 	check(c.LogFormat == "text" || c.LogFormat == "json", "--log-format %q: want text or json", c.LogFormat)
 	check(c.ShutdownTimeout >= time.Second && c.ShutdownTimeout <= 5*time.Minute, "--shutdown-timeout %s: want 1s to 5m", c.ShutdownTimeout)
 	for _, o := range c.Origins {

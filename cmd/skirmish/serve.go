@@ -71,19 +71,30 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	limit, known := openFileLimit()
+	fds, err := descriptorBudget(limit, known, cfg.MaxConnections, cfg.MaxSpectators)
+	if err != nil {
+		return nil, err
+	}
+	logBudget(log, fds, cfg)
+	maxSpectators := fds.Spectators
+	if maxSpectators == 0 {
+		maxSpectators = -1 // none: every stream is refused
+	}
 	players, err := netcode.NewServer(netcode.Config{
 		Registry:       registry,
 		SnapshotRate:   cfg.SnapshotRate,
 		AllowedOrigins: cfg.Origins,
-		MaxConnections: cfg.MaxConnections,
+		MaxConnections: fds.Players,
 		Logger:         log.With("part", "netcode"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("netcode: %w", err)
 	}
 	spectators, err := spectate.NewServer(spectate.Config{
-		Registry: registry,
-		Rate:     cfg.SpectatorRate,
+		Registry:      registry,
+		Rate:          cfg.SpectatorRate,
+		MaxSpectators: maxSpectators,
 		// A spectator stuck mid-write holds its stream until this deadline,
 		// also on SIGTERM: keep it well inside the shutdown timeout.
 		WriteTimeout: min(spectate.DefaultWriteTimeout, cfg.ShutdownTimeout/2),
@@ -104,6 +115,21 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// logBudget says what the descriptor limit allows, loudly when it is less
+// than the flags ask for.
+func logBudget(log *slog.Logger, b fdBudget, cfg serveConfig) {
+	args := []any{"rlimit_nofile", b.Limit, "reserve", fdReserve, "max_players_connections", b.Players,
+		"max_spectators", b.Spectators}
+	switch {
+	case b.Limit == 0:
+		log.Info("connection caps (the open-file limit is unknown)", args...)
+	case b.Players < cfg.MaxConnections || b.Spectators < cfg.MaxSpectators:
+		log.Warn("the open-file limit lowers the connection caps below the flags; raise it (ulimit -n) or lower --max-connections", args...)
+	default:
+		log.Info("connection caps", args...)
+	}
 }
 
 // route is one path of the HTTP surface and the methods it serves.
