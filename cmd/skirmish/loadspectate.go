@@ -53,6 +53,16 @@ type spectateSummary struct {
 	Errors             int64  `json:"errors"`
 	FirstError         string `json:"first_error,omitempty"`
 	FirstRefusal       string `json:"first_refusal,omitempty"`
+	// Storm is there when --resume-storm was given.
+	Storm *stormSummary `json:"storm,omitempty"`
+}
+
+// stormSummary is what a resume storm cost: every open stream broke at once
+// and resumed from the first event id it had seen.
+type stormSummary struct {
+	Streams     int64 `json:"streams"`      // streams broken by the storm
+	WithBacklog int64 `json:"with_backlog"` // resumes that got their missed events (the rest: a snapshot)
+	Bytes10s    int64 `json:"bytes_10s"`    // bytes all spectators received in the 10 s after the storm
 }
 
 // spectators is one run's spectators and their shared counters.
@@ -61,6 +71,13 @@ type spectators struct {
 	tls     bool
 	picker  *matchPicker
 	started time.Time // the first spectator's connect
+
+	// storm is cancelled at the resume storm (never, without one): every
+	// open stream breaks and resumes from the first id it saw.
+	storm                      context.Context
+	stormStreams, stormBacklog atomic.Int64
+	stormBytes                 atomic.Int64 // bytes received in the 10 s after the storm
+	stormed                    bool
 
 	events, bytes               atomic.Int64
 	drops, refusals, errs       atomic.Int64
@@ -95,11 +112,34 @@ func newSpectators(wsURL string, n int) *spectators {
 }
 
 // run starts the spectators over ramp and keeps them watching until ctx is
-// done; it returns when every one has stopped.
-func (s *spectators) run(ctx context.Context, ramp time.Duration) {
+// done; it returns when every one has stopped. A storm > 0 breaks every open
+// stream at once that long after the ramp (see stormSummary).
+func (s *spectators) run(ctx context.Context, ramp, storm time.Duration) {
 	n := len(s.connected)
 	s.started = time.Now()
 	var wg sync.WaitGroup
+	stormCtx, breakAll := context.WithCancel(context.Background())
+	defer breakAll()
+	s.storm = stormCtx
+	if storm > 0 {
+		s.stormed = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(ramp + storm):
+			case <-ctx.Done():
+				return
+			}
+			before := s.bytes.Load()
+			breakAll()
+			select {
+			case <-time.After(10 * time.Second):
+			case <-ctx.Done():
+			}
+			s.stormBytes.Store(s.bytes.Load() - before)
+		}()
+	}
 	for i := range n {
 		delay := ramp * time.Duration(i) / time.Duration(n)
 		wg.Add(1)
@@ -120,7 +160,8 @@ func (s *spectators) run(ctx context.Context, ramp time.Duration) {
 type outcome int
 
 const (
-	streamDropped  outcome = iota // 200, then the stream ended without end
+	streamStormed  outcome = iota // broken by the resume storm
+	streamDropped                 // 200, then the stream ended without end
 	streamEnded                   // the match's end event arrived, or 204
 	streamNotFound                // 404: the match is gone
 	streamRefused                 // 503
@@ -132,17 +173,22 @@ func (s *spectators) watch(ctx context.Context, i int) {
 	rng := rand.New(rand.NewPCG(uint64(i), 0x5bec7))
 	match := s.picker.pick(ctx, i)
 	var lastID string
+	stormResume := false
 	for ctx.Err() == nil {
 		if match == "" {
 			match = s.picker.pick(ctx, rng.IntN(1<<30))
 			continue
 		}
-		res := s.stream(ctx, i, match, lastID)
+		res := s.stream(ctx, i, match, lastID, stormResume)
+		stormResume = res.outcome == streamStormed
 		if ctx.Err() != nil {
 			return
 		}
 		wait := time.Duration(0)
 		switch res.outcome {
+		case streamStormed:
+			lastID = res.lastID // the first id it saw: resume at once from there
+			continue
 		case streamDropped:
 			s.drops.Add(1)
 			lastID, wait = res.lastID, res.retry
@@ -181,7 +227,7 @@ func (s *spectators) noteFirst(dst *string, err error) {
 
 type streamResult struct {
 	outcome outcome
-	lastID  string
+	lastID  string        // the last event id seen (a storm: the first)
 	retry   time.Duration // wait before the next attempt
 	err     error
 }
@@ -189,8 +235,9 @@ type streamResult struct {
 // defaultRetry is EventSource's reconnect delay until the stream says otherwise.
 const defaultRetry = 2 * time.Second
 
-// stream opens one SSE stream and reads it to its end.
-func (s *spectators) stream(ctx context.Context, i int, match, lastID string) streamResult {
+// stream opens one SSE stream and reads it to its end; stormResume says it
+// is the resume right after the storm broke the previous one.
+func (s *spectators) stream(ctx context.Context, i int, match, lastID string, stormResume bool) streamResult {
 	res := streamResult{outcome: streamFailed, lastID: lastID, retry: defaultRetry}
 	d := net.Dialer{Timeout: 10 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", s.host)
@@ -204,6 +251,7 @@ func (s *spectators) stream(ctx context.Context, i int, match, lastID string) st
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	defer conn.Close()
+	var stormed atomic.Bool
 
 	req := "GET /api/matches/" + url.PathEscape(match) + "/events HTTP/1.1\r\nHost: " + s.host +
 		"\r\nAccept: text/event-stream\r\n"
@@ -255,9 +303,14 @@ func (s *spectators) stream(ctx context.Context, i int, match, lastID string) st
 	if lastID != "" {
 		s.resumes.Add(1)
 	}
+	if s.storm.Err() == nil { // only streams open at the storm break
+		stopStorm := context.AfterFunc(s.storm, func() { stormed.Store(true); conn.Close() })
+		defer stopStorm()
+	}
 
 	body := bufio.NewReaderSize(resp.Body, 16<<10)
 	first := true
+	firstID := ""
 	for {
 		line, err := body.ReadSlice('\n')
 		s.bytes.Add(int64(len(line)))
@@ -269,6 +322,13 @@ func (s *spectators) stream(ctx context.Context, i int, match, lastID string) st
 				s.bytes.Add(int64(len(line)))
 			}
 			continue
+		case err != nil && stormed.Load():
+			s.stormStreams.Add(1)
+			res.outcome, res.lastID = streamStormed, firstID
+			if res.lastID == "" {
+				res.lastID = lastID
+			}
+			return res
 		case err != nil:
 			res.outcome = streamDropped
 			if ctx.Err() == nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -282,6 +342,9 @@ func (s *spectators) stream(ctx context.Context, i int, match, lastID string) st
 			name := bytes.TrimSpace(line[len("event: "):])
 			if first && lastID != "" && !bytes.Equal(name, []byte("snapshot")) {
 				s.resumedWithBacklog.Add(1)
+				if stormResume {
+					s.stormBacklog.Add(1)
+				}
 			}
 			first = false
 			if bytes.Equal(name, []byte("end")) {
@@ -290,6 +353,9 @@ func (s *spectators) stream(ctx context.Context, i int, match, lastID string) st
 			}
 		case bytes.HasPrefix(line, []byte("id: ")):
 			res.lastID = string(bytes.TrimSpace(line[len("id: "):]))
+			if firstID == "" {
+				firstID = res.lastID
+			}
 		case bytes.HasPrefix(line, []byte("retry: ")):
 			if ms, err := strconv.Atoi(string(bytes.TrimSpace(line[len("retry: "):]))); err == nil && ms > 0 {
 				res.retry = time.Duration(ms) * time.Millisecond
@@ -331,6 +397,9 @@ func (s *spectators) summary(end time.Time) *spectateSummary {
 	}
 	if secs := time.Duration(s.streamNanos.Load()).Seconds(); secs > 0 {
 		sum.EventsPerStreamSecond = round2(float64(s.events.Load()) / secs)
+	}
+	if s.stormed {
+		sum.Storm = &stormSummary{Streams: s.stormStreams.Load(), WithBacklog: s.stormBacklog.Load(), Bytes10s: s.stormBytes.Load()}
 	}
 	return sum
 }

@@ -33,6 +33,10 @@ type loadConfig struct {
 	// connects, starting when the players' ramp is over.
 	Spectators    int
 	SpectatorRamp time.Duration
+	// ResumeStorm, if positive, breaks every open spectator stream at once
+	// that long after the spectators' ramp; each resumes at once from the
+	// first event id it saw, as after a network outage.
+	ResumeStorm time.Duration
 }
 
 func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
@@ -47,6 +51,7 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 	fs.BoolVar(&c.JSON, "json", false, "print the summary as one JSON object")
 	fs.IntVar(&c.Spectators, "spectators", 0, "SSE spectators to open beside the players, spread over their matches (0-100000)")
 	fs.DurationVar(&c.SpectatorRamp, "spectator-ramp", 10*time.Second, "spread the spectators' connects over this long, after the players' ramp")
+	fs.DurationVar(&c.ResumeStorm, "resume-storm", 0, "this long after the spectators' ramp, break every spectator stream at once and resume each from the first event id it saw (0: no storm)")
 	fs.Usage = func() {
 		fmt.Fprintf(usage, "Usage: skirmish loadtest --url ws://HOST:PORT/ws --players N [--spectators N] --duration 30s [--json]\n\n")
 		fs.PrintDefaults()
@@ -72,6 +77,9 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 	}
 	if c.SpectatorRamp < 0 || c.Spectators > 0 && c.SpectatorRamp >= c.Duration {
 		errs = append(errs, fmt.Errorf("--spectator-ramp %s: want 0 or more, shorter than --duration", c.SpectatorRamp))
+	}
+	if c.ResumeStorm < 0 || c.ResumeStorm > 0 && (c.Spectators == 0 || c.SpectatorRamp+c.ResumeStorm >= c.Duration) {
+		errs = append(errs, fmt.Errorf("--resume-storm %s: want 0, or with --spectators a time that falls within --duration after --spectator-ramp", c.ResumeStorm))
 	}
 	return c, errors.Join(errs...)
 }
@@ -188,7 +196,7 @@ func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSumma
 			case <-specCtx.Done():
 				return
 			}
-			specs.run(specCtx, cfg.SpectatorRamp)
+			specs.run(specCtx, cfg.SpectatorRamp, cfg.ResumeStorm)
 		}()
 	} else {
 		close(specsDone)
@@ -428,6 +436,10 @@ func printSummary(w io.Writer, s loadSummary) {
 			sp.Connected, sp.Spectators, sp.OpenAtEnd, sp.EventsPerSecond, sp.EventsPerStreamSecond, sp.BytesPerSecond)
 		fmt.Fprintf(w, "           %d dropped, %d refused, %d resumes (%d with backlog), %d matches ended, %d errors\n",
 			sp.Drops, sp.Refusals, sp.Resumes, sp.ResumedWithBacklog, sp.MatchesEnded, sp.Errors)
+		if st := sp.Storm; st != nil {
+			fmt.Fprintf(w, "storm      %d streams broken and resumed (%d with their backlog); %d bytes in the 10 s after\n",
+				st.Streams, st.WithBacklog, st.Bytes10s)
+		}
 		if sp.FirstRefusal != "" {
 			fmt.Fprintf(w, "first refusal: %s\n", sp.FirstRefusal)
 		}
