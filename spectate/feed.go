@@ -134,6 +134,9 @@ type feed struct {
 }
 
 func newFeed(opt feedOptions) *feed {
+	if opt.clock == nil {
+		opt.clock = systemClock{}
+	}
 	f := &feed{
 		opt: opt,
 		meta: matchMeta{
@@ -507,7 +510,7 @@ func (f *feed) noteLeftLocked() {
 func (f *feed) offerLocked(fr *frame, now time.Time) {
 	for i := 0; i < len(f.subs); {
 		sub := f.subs[i]
-		if f.opt.maxLag > 0 && sub.lag(now) > f.opt.maxLag || !sub.push(fr) {
+		if !sub.offer(fr, now, f.opt.maxLag) {
 			f.dropLocked(sub)
 			continue // dropLocked moved the last subscriber into slot i: look at it next
 		}

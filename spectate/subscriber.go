@@ -53,8 +53,17 @@ func (s *subscriber) signal() {
 
 // push queues fr; it reports false, queueing nothing, if the queue is full.
 func (s *subscriber) push(fr *frame) bool {
+	return s.offer(fr, time.Time{}, 0)
+}
+
+// offer queues fr unless the queue is full or, with maxLag > 0, the
+// spectator's oldest unwritten frame (queued, or taken and still being
+// written) is more than maxLag old at now: then it reports false and queues
+// nothing. Lag is measured against live (each frame's publish time), not
+// against the socket.
+func (s *subscriber) offer(fr *frame, now time.Time, maxLag time.Duration) bool {
 	s.mu.Lock()
-	if s.n == len(s.ring) {
+	if s.n == len(s.ring) || maxLag > 0 && s.lagLocked(now) > maxLag {
 		s.mu.Unlock()
 		return false
 	}
@@ -65,11 +74,8 @@ func (s *subscriber) push(fr *frame) bool {
 	return true
 }
 
-// lag is how old the spectator's oldest unwritten frame is at now; 0 if it
-// has none.
-func (s *subscriber) lag(now time.Time) time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// lagLocked is how old the oldest unwritten frame is at now; 0 if none.
+func (s *subscriber) lagLocked(now time.Time) time.Duration {
 	oldest := s.busy
 	if oldest.IsZero() && s.n > 0 {
 		oldest = s.ring[s.head].at
