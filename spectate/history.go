@@ -87,3 +87,43 @@ func (r *ring) reset() (freed int) {
 	r.start, r.n, r.bytes = 0, 0, 0
 	return freed
 }
+
+// trimHistoryLocked forgets the oldest events while the history is over its
+// byte budget, all feeds' histories are over theirs, or the oldest event is
+// more than maxLag old: a resume from before it would start further behind
+// live than a stream may be. Resuming from a forgotten id gets a snapshot.
+func (f *feed) trimHistoryLocked(now time.Time) {
+	for {
+		old, ok := f.hist.oldest()
+		if !ok {
+			return
+		}
+		over := f.opt.historyBytes > 0 && f.hist.bytes > f.opt.historyBytes ||
+			f.opt.maxHistTotal > 0 && f.opt.histTotal.Load() > f.opt.maxHistTotal ||
+			f.opt.maxLag > 0 && now.Sub(old.at) > f.opt.maxLag
+		if !over {
+			return
+		}
+		f.hist.pop()
+		f.floor = old.id
+		f.countHistory(-len(old.data))
+	}
+}
+
+// countHistory adds n to the server-wide count of history bytes.
+func (f *feed) countHistory(n int) {
+	if f.opt.histTotal != nil {
+		f.opt.histTotal.Add(int64(n))
+	}
+}
+
+// freeHistory forgets the history of a feed that has stopped. A handler that
+// found the feed just before it stopped can no longer resume from it: it gets
+// a snapshot (and, after the match's end, the end event).
+func (f *feed) freeHistory() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.countHistory(-f.hist.reset())
+	f.floor = f.lastID + 1
+	f.snapOK = false
+}
