@@ -58,4 +58,10 @@ export interface View {
   net?: NetReadings | null;
   /** The HUD's hint for toggling the overlay (e.g. "N: network"); omitted or "" shows none. */
   netHint?: string;
+  /**
+   * The world point the camera follows on a map larger than the view box
+   * (render/camera.ts): your player as drawn, or the player a spectator
+   * follows. Omitted or null shows the whole map.
+   */
+  focus?: { x: number; y: number } | null;
 }

@@ -104,7 +104,7 @@ export class WatchSession {
     this.latest = s;
     this.latestAt = now;
     debug.snapshots++;
-    debug.players = s.players.map((p) => ({ id: p.id, name: p.name, x: p.x, y: p.y, alive: p.alive, kills: p.kills }));
+    debug.players = s.players.map((p) => ({ id: p.id, name: p.name, x: p.x, y: p.y, aim: p.aim, alive: p.alive, kills: p.kills }));
     for (const p of s.players) this.model.learn(p.id, p.name, p.bot);
     this.model.phase = s.phase;
     this.model.setScores(s.players);
