@@ -56,7 +56,7 @@ export interface View {
   respawnIn: number | null;
   /** The network overlay's figures while it is shown; omitted or null hides it. */
   net?: NetReadings | null;
-  /** The HUD's hint for toggling the overlay (e.g. "N: network"); omitted or "" shows none. */
+  /** The HUD's hint in the bottom-right corner (e.g. "N: network"); omitted or "" shows none. */
   netHint?: string;
   /**
    * The world point the camera follows on a map larger than the view box
