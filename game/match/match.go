@@ -52,6 +52,9 @@ type Config struct {
 	InputBuffer int              // most queued inputs per player; 0 means DefaultInputBuffer
 	EndedLinger time.Duration    // how long an ended match keeps running (scoreboard); 0 means DefaultEndedLinger, negative means none
 	Logger      *slog.Logger     // nil means slog.Default()
+	// Private marks a match that players join by its id only: quick play
+	// never offers it (Registry.CreatePrivate).
+	Private bool
 	// TickTimer, if not nil, is told how long each tick took on Clock (the
 	// Step, the observers and the replies), on the match goroutine, right
 	// after the tick; it must be safe for concurrent use by many matches
@@ -78,7 +81,7 @@ type Info struct {
 	Overruns   uint64        // ticks dropped because the match fell too far behind
 	Dropped    uint64        // inputs refused because the inbox was full
 	Tick       uint32        // the last tick stepped
-	Private    bool          // created by Registry.CreatePrivate: joined by its id only, never by quick play
+	Private    bool          // Config.Private
 }
 
 // Match runs one World on its own goroutine. All methods are safe for

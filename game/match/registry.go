@@ -63,7 +63,6 @@ type regEntry struct {
 	cancel     context.CancelCauseFunc // nil until started
 	emptySince time.Time               // zero while the match has humans
 	removed    bool                    // reaped: no longer findable, Run is stopping
-	private    bool                    // not offered by QuickPlay (CreatePrivate)
 }
 
 // NewRegistry returns an empty registry.
@@ -220,7 +219,7 @@ func (r *Registry) createLocked(private bool) (*Match, error) {
 		return nil, fmt.Errorf("match: NewID returned %q, which is empty or already in use", id)
 	}
 	cfg := r.cfg.Match
-	cfg.ID = id
+	cfg.ID, cfg.Private = id, private
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	cfg.World.Seed ^= int64(h.Sum64())
@@ -228,7 +227,7 @@ func (r *Registry) createLocked(private bool) (*Match, error) {
 	if err != nil {
 		return nil, fmt.Errorf("match: create match: %w", err)
 	}
-	e := &regEntry{m: m, private: private}
+	e := &regEntry{m: m}
 	r.matches[id] = e
 	if r.ctx != nil {
 		r.startLocked(e)
@@ -262,7 +261,7 @@ func (r *Registry) QuickPlay() (*Match, error) {
 	var best *regEntry
 	bestHumans := -1
 	for _, e := range r.sortedLocked() {
-		if e.removed || e.private {
+		if e.removed || e.m.cfg.Private {
 			continue
 		}
 		humans, open := e.m.openSeats()
@@ -281,18 +280,16 @@ func (r *Registry) QuickPlay() (*Match, error) {
 // (Info.Private), ordered by id.
 func (r *Registry) List() []Info {
 	r.mu.Lock()
-	var es []*regEntry
+	var ms []*Match
 	for _, e := range r.sortedLocked() {
 		if !e.removed {
-			es = append(es, e)
+			ms = append(ms, e.m)
 		}
 	}
 	r.mu.Unlock()
-	out := make([]Info, 0, len(es))
-	for _, e := range es {
-		info := e.m.Info()
-		info.Private = e.private
-		out = append(out, info)
+	out := make([]Info, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Info())
 	}
 	return out
 }

@@ -302,6 +302,7 @@ func (m *Match) updateInfo() {
 		TickRate:   cfg.TickRate,
 		TimeLeft:   time.Duration(w.PhaseTicksLeft()) * m.dt,
 		Tick:       w.Tick(),
+		Private:    m.cfg.Private,
 	}
 	m.infoMu.Lock()
 	m.info = info
