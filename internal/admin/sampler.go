@@ -179,7 +179,7 @@ func (s *Sampler) subscribe() (history []Sample, next <-chan Sample, cancel func
 }
 
 // tickBuckets is the number of finite buckets of tick durations: bucket k
-// holds durations up to 1 µs × 2^(k/4), so k = 95 is about 13.5 s and a
+// holds durations up to 1 µs × 2^(k/4), so k = 95 is about 14.1 s and a
 // quantile is known within 19% (one bucket); the last bucket holds the rest.
 const tickBuckets = 96
 
