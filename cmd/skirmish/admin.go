@@ -123,7 +123,7 @@ func (s *server) newAdmin(sampler *admin.Sampler) (*http.Server, error) {
 		Kick:         s.players.Kick,
 		Spectators:   s.spectators.Spectators,
 		Drain:        s.drainer.drain,
-		DrainTimeout: s.cfg.TimeLimit + adminDrainSlack,
+		DrainTimeout: min(s.cfg.TimeLimit+adminDrainSlack, admin.MaxDrainTimeout),
 		Token:        s.cfg.AdminToken,
 		Metrics:      nil,
 		Dashboard:    dash,

@@ -596,6 +596,10 @@ func TestAdminStream(t *testing.T) {
 		if !strings.Contains(string(body), "dashboard.js") {
 			t.Fatalf("the dashboard page does not load its script: %.300s", body)
 		}
+		if r, body := a.call(t, "GET", "/dashboard/nope.js", testAdminToken, "", nil); r.StatusCode != http.StatusNotFound ||
+			!strings.Contains(string(body), `"error":"not_found"`) {
+			t.Fatalf("a missing dashboard file: %d %s, want a JSON 404", r.StatusCode, body)
+		}
 	case http.StatusServiceUnavailable: // built without the client (go test before make client)
 		t.Log("dashboard not built")
 	default:
@@ -605,3 +609,13 @@ func TestAdminStream(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The drain's default deadline follows --time-limit, within the API's
+// bound: the longest time limit still makes a server.
+func TestAdminDrainDefaultWithinBound(t *testing.T) {
+	cfg := testServeConfig(t)
+	cfg.AdminAddr, cfg.TimeLimit = "127.0.0.1:0", timeLimits.max
+	if _, err := newServer(cfg, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("--time-limit %s with an admin listener: %v", cfg.TimeLimit, err)
+	}
+}

@@ -173,6 +173,15 @@ func (s *Server) dashboard() http.HandlerFunc {
 	}
 	files := http.StripPrefix("/dashboard/", http.FileServerFS(s.cfg.Dashboard))
 	return func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/dashboard/")
+		if name == "" {
+			name = "index.html"
+		}
+		if _, err := fs.Stat(s.cfg.Dashboard, name); err != nil {
+			// The file server's own 404 would be plain text.
+			httpapi.WriteError(w, http.StatusNotFound, "not_found", "the dashboard has no file "+r.URL.Path)
+			return
+		}
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
