@@ -336,12 +336,16 @@ type listEntry struct {
 	TimeLeft   float64 `json:"timeLeft"`
 }
 
-// ServeList serves GET /api/matches: every running match with its spectator
-// count, ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
+// ServeList serves GET /api/matches: every running match but the private
+// ones (joined by a link the host hands out) with its spectator count,
+// ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
 func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
 	infos := s.cfg.Registry.List()
 	list := make([]listEntry, 0, len(infos)) // an empty list is [], not null
 	for _, m := range infos {
+		if m.Private {
+			continue
+		}
 		list = append(list, listEntry{
 			ID:         m.ID,
 			Map:        m.Map,

@@ -41,6 +41,9 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	AdminAddr       string // "": no admin listener (admin.go)
+	AdminTokenFile  string
+	AdminToken      string // from SKIRMISH_ADMIN_TOKEN or the file; "" only on loopback
 }
 
 // The host-facing settings only the server's flags limit (the packages
@@ -150,6 +153,8 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", "", "address of the admin listener (/metrics, pprof, the admin API and dashboard), e.g. 127.0.0.1:9090; empty: none. Its token comes from "+adminTokenEnv+" or --admin-token-file; an address that is not loopback needs one")
+	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the admin listener's bearer token (instead of "+adminTokenEnv+")")
 	setUsage(fs, usage, "Usage: skirmish serve [flags]", envName)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -170,6 +175,9 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 		return cfg, err
 	}
 	cfg.LogLevel = level
+	if cfg.AdminToken, err = adminToken(getenv(adminTokenEnv), cfg.AdminTokenFile); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.validate()
 }
 
@@ -204,6 +212,9 @@ func (c serveConfig) validate() error {
 		errs = append(errs, err)
 	}
 	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
+	if err := c.checkAdmin(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, o := range c.Origins {
 		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.
 		scheme, host, hasScheme := strings.Cut(o, "://")
