@@ -49,6 +49,10 @@ type Config struct {
 	InputBuffer int              // most queued inputs per player; 0 means DefaultInputBuffer
 	EndedLinger time.Duration    // how long an ended match keeps running (scoreboard); 0 means DefaultEndedLinger, negative means none
 	Logger      *slog.Logger     // nil means slog.Default()
+	// Ticks is told how long each tick took and how many ticks were
+	// dropped (metrics.go); nil means nobody is told. Every match of a
+	// Registry shares the template's.
+	Ticks TickObserver
 }
 
 // JoinResult is what a successful Join returns.
@@ -70,6 +74,11 @@ type Info struct {
 	Overruns   uint64        // ticks dropped because the match fell too far behind
 	Dropped    uint64        // inputs refused because the inbox was full
 	Tick       uint32        // the last tick stepped
+	Held       int           // seats held for a player whose connection dropped (counted in Humans)
+	// TickedAt is when the last tick was stepped, on the match clock (the
+	// match's creation before its first tick): a match whose TickedAt
+	// stops moving is wedged.
+	TickedAt time.Time
 }
 
 // Match runs one World on its own goroutine. All methods are safe for

@@ -264,6 +264,23 @@ func (r *Registry) QuickPlay() (*Match, error) {
 	return r.createLocked()
 }
 
+// Len returns how many matches are running or queued to run: the ones List
+// lists, without summarising them.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.matches {
+		if !e.removed {
+			n++
+		}
+	}
+	return n
+}
+
+// MaxMatches returns the most matches the registry runs at once.
+func (r *Registry) MaxMatches() int { return r.cfg.MaxMatches }
+
 // List returns a summary of every running match, ordered by id.
 func (r *Registry) List() []Info {
 	r.mu.Lock()
