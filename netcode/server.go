@@ -561,6 +561,16 @@ func (s *Server) detach(h *hub, c *conn) {
 	}
 }
 
+// Drain stops taking connections: new upgrades get 503 shutting_down, as
+// during Shutdown, while the connections open go on until their matches
+// end or Shutdown closes them. It is safe to call more than once, and
+// from any goroutine.
+func (s *Server) Drain() {
+	s.mu.Lock()
+	s.draining = true
+	s.mu.Unlock()
+}
+
 // Shutdown stops taking connections (new upgrades get 503), closes every
 // connection with 1001 after flushing what is queued for it, and waits for
 // all connection goroutines to return. If ctx ends first, the remaining

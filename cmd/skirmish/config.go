@@ -41,6 +41,13 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	MetricsOnMain   bool // serve /metrics on --addr too
+	Agones          bool // talk to the Agones SDK server (agones.go)
+	// AgonesSDK is the Agones SDK server's REST base URL, from
+	// AGONES_SDK_HTTP_PORT (the port Agones gives the game server's
+	// environment); http://localhost:9358 without it.
+	AgonesSDK      string
+	ExitAfterMatch bool // drain and exit once the last match has ended
 }
 
 // The host-facing settings only the server's flags limit (the packages
@@ -150,6 +157,9 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
+	fs.BoolVar(&cfg.MetricsOnMain, "metrics-on-main", false, "also serve Prometheus metrics on /metrics of --addr, the public listener (the admin listener always serves them)")
+	fs.BoolVar(&cfg.Agones, "agones", false, "run as an Agones game server: Ready, Health and labels to the SDK server on localhost:$AGONES_SDK_HTTP_PORT (default 9358), Shutdown after the drain")
+	fs.BoolVar(&cfg.ExitAfterMatch, "exit-after-match", false, "drain and exit once the last match has ended (one match per server process, as under Agones)")
 	setUsage(fs, usage, "Usage: skirmish serve [flags]", envName)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -170,6 +180,9 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 		return cfg, err
 	}
 	cfg.LogLevel = level
+	if cfg.AgonesSDK, err = agonesSDKURL(getenv(agonesPortEnv)); err != nil && cfg.Agones {
+		return cfg, err
+	}
 	return cfg, cfg.validate()
 }
 

@@ -278,6 +278,9 @@ func (r *Registry) Len() int {
 	return n
 }
 
+// Clock returns the clock of the registry and its matches.
+func (r *Registry) Clock() Clock { return r.cfg.Match.Clock }
+
 // MaxMatches returns the most matches the registry runs at once.
 func (r *Registry) MaxMatches() int { return r.cfg.MaxMatches }
 
