@@ -102,4 +102,3 @@ func TestReadyzAtTheCaps(t *testing.T) {
 		})
 	}
 }
-
