@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +130,11 @@ func TestMetricsScrape(t *testing.T) {
 		}
 		if f.GetHelp() == "" {
 			t.Errorf("%s has no help", name)
+		}
+	}
+	for name := range before {
+		if _, ok := wantMetrics[name]; strings.HasPrefix(name, "skirmish_") && !ok {
+			t.Errorf("%s is served but not in wantMetrics (and so maybe not in docs/ADMIN.md)", name)
 		}
 	}
 	for _, name := range []string{"go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total", "process_open_fds"} {
@@ -259,6 +266,36 @@ func TestCloseLabel(t *testing.T) {
 	} {
 		if got := closeLabel(code); got != want {
 			t.Errorf("closeLabel(%d) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+// docs/ADMIN.md's table of metrics lists exactly the server's own metrics.
+func TestAdminDocListsMetrics(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/ADMIN.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Metrics\n")
+	if !ok {
+		t.Fatal("docs/ADMIN.md has no Metrics section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(skirmish_[a-z_]+)` \\| ([a-z]+) \\|").FindAllStringSubmatch(section, -1) {
+		listed[m[1]] = true
+		if want, ok := wantMetrics[m[1]]; ok && !strings.EqualFold(m[2], want.String()) {
+			t.Errorf("docs/ADMIN.md says %s is a %s, it is a %v", m[1], m[2], want)
+		}
+	}
+	for name := range wantMetrics {
+		if !listed[name] {
+			t.Errorf("docs/ADMIN.md does not list %s", name)
+		}
+	}
+	for name := range listed {
+		if _, ok := wantMetrics[name]; !ok {
+			t.Errorf("docs/ADMIN.md lists %s, which the server does not serve", name)
 		}
 	}
 }
