@@ -255,8 +255,9 @@ type Stats struct {
 	// Closes counts the connections that have ended, by the close code
 	// they ended with: the server's, or the peer's when the peer closed
 	// first. Code 0 is a connection that ended without a closing handshake
-	// (the peer vanished). Only valid codes (1000–1014, 3000–4999) appear,
-	// so there are at most a few thousand keys. The map is the caller's.
+	// (the peer vanished), 1005 a peer's close without a code. Only codes a
+	// close frame may carry appear (1000–1014, 3000–4999), so there are at
+	// most a few thousand keys. The map is the caller's.
 	Closes map[CloseCode]uint64
 }
 
