@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gobwas/ws"
 )
 
 // rttRecorder is an RTTObserver that keeps every sample.
@@ -61,8 +63,12 @@ func TestServerMeasuresRTT(t *testing.T) {
 		t.Fatalf("stats %+v: want pings, pongs, and frames received with their bytes (a client frame has at least 6)", st)
 	}
 
-	if err := p.c.Close(); err != nil {
+	// A whole closing handshake, so the server reads the 1000 for sure.
+	if err := p.c.SendFrame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusNormalClosure, "bye")); err != nil {
 		t.Fatal(err)
+	}
+	if code := p.closed(t, waitLong); code != CloseNormal {
+		t.Fatalf("the server answered the close with %d", code)
 	}
 	waitServer(t, e.srv, "the close counted", func() bool { return e.srv.Stats().Closes[CloseNormal] == 1 })
 }
