@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -412,4 +413,18 @@ func hasEnd(evs []game.Event) bool {
 		}
 	}
 	return false
+}
+
+// The SDK server makes every key agones.dev/sdk-<key>: that must be a valid
+// Kubernetes label key (one prefix, a name of at most 63 characters of
+// [A-Za-z0-9-_.] that starts and ends alphanumeric), or the label is refused.
+func TestAgonesLabelKeysAreValid(t *testing.T) {
+	name := regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
+	for _, key := range []string{agonesLabelPlayers, agonesLabelMatches} {
+		full := "agones.dev/sdk-" + key
+		prefix, n, ok := strings.Cut(full, "/")
+		if !ok || strings.Contains(n, "/") || prefix != "agones.dev" || len(n) > 63 || !name.MatchString(n) {
+			t.Errorf("label key %q is not a valid Kubernetes label key", full)
+		}
+	}
 }
