@@ -12,6 +12,7 @@ import (
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/netcode"
 )
 
 // --exit-after-match: nothing happens while no match has run; once one has
@@ -31,7 +32,7 @@ func TestWatchLastMatch(t *testing.T) {
 		reg, err := match.NewRegistry(match.RegistryConfig{
 			Match: match.Config{
 				World: game.WorldConfig{Map: m, TickRate: 30, BotFill: 2, TimeLimit: 1},
-				Clock: clk, EndedLinger: 100 * time.Millisecond, Logger: log,
+				Clock: clk, EndedLinger: 3 * lastMatchPoll, Logger: log, // the watch sees it ended
 			},
 			NewID: func() string { return "only" },
 		})
@@ -41,7 +42,12 @@ func TestWatchLastMatch(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() { _ = reg.Run(ctx) }()
-		s := &server{registry: reg, clock: clk, log: log}
+		players, err := netcode.NewServer(netcode.Config{Registry: reg, Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &server{registry: reg, players: players, clock: clk, log: log, maxConnections: 10}
+		s.started.Store(true)
 		var exits atomic.Int32
 		watched := make(chan struct{})
 		go func() { defer close(watched); s.watchLastMatch(ctx, func() { exits.Add(1) }) }()
@@ -57,13 +63,29 @@ func TestWatchLastMatch(t *testing.T) {
 		if _, err := reg.Create(); err != nil {
 			t.Fatal(err)
 		}
-		// The match counts down, plays its one tick, ends and lingers out.
+		// The match counts down, plays its one tick, ends (from then on the
+		// server is not ready) and lingers out (then it exits).
+		sawClosing := false
+		var endedAt time.Time
 		for start := clk.Now(); exits.Load() == 0; {
 			if clk.Now().Sub(start) > 10*time.Minute {
 				t.Fatal("no exit within 10 minutes of match time")
 			}
+			if endedAt.IsZero() && reg.Len() == 1 && reg.List()[0].Phase == game.PhaseEnded {
+				endedAt = clk.Now()
+			}
 			clk.Advance(time.Second / 30)
 			synctest.Wait()
+			// A poll after the end, the server takes no new players.
+			if !endedAt.IsZero() && clk.Now().Sub(endedAt) > lastMatchPoll && exits.Load() == 0 {
+				if nr, ok := s.readiness(); ok || nr.reason != "draining" {
+					t.Fatalf("a match ended %v ago but readiness is %v %q", clk.Now().Sub(endedAt), ok, nr.reason)
+				}
+				sawClosing = true
+			}
+		}
+		if !sawClosing {
+			t.Fatal("the ended match lingered out before the watch looked: no not-ready moment seen")
 		}
 		<-watched
 		if reg.Len() != 0 || exits.Load() != 1 {

@@ -359,13 +359,25 @@ const lastMatchPoll = time.Second
 
 // watchLastMatch calls exit once a match has run and none is left (ended
 // and lingered out, or reaped empty): the single-match-per-server pattern.
-// It returns when it has, or when ctx ends.
+// From the moment a match has ended the server takes no new players
+// (readiness off, netcode refuses them), so nobody starts a match on a
+// server about to go; the players of the ended match keep its scoreboard
+// until it lingers out. It returns when it has called exit, or when ctx
+// ends.
 func (s *server) watchLastMatch(ctx context.Context, exit func()) {
-	seen := false
+	seen, closing := false, false
 	for {
-		if n := s.registry.Len(); n > 0 {
+		list := s.registry.List()
+		if len(list) > 0 {
 			seen = true
-		} else if seen {
+		}
+		if !closing && slices.ContainsFunc(list, func(m match.Info) bool { return m.Phase == game.PhaseEnded }) {
+			closing = true
+			s.draining.Store(true)
+			s.players.Drain()
+			s.log.Info("a match has ended: no new players (--exit-after-match)")
+		}
+		if seen && len(list) == 0 {
 			s.log.Info("the last match has ended; draining (--exit-after-match)")
 			exit()
 			return
