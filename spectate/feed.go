@@ -418,7 +418,7 @@ func (f *feed) emitLocked(now time.Time) *frame {
 	if len(f.out) == 0 {
 		return nil
 	}
-	fr := &frame{data: bytes.Clone(f.out), at: now}
+	fr := &frame{data: bytes.Clone(f.out), at: now, events: len(f.outRecs)}
 	for _, r := range f.outRecs {
 		rec := record{id: r.id, tick: r.tick, at: now, data: fr.data[r.start:r.end]}
 		if old, ok := f.hist.push(rec); ok {
@@ -486,4 +486,18 @@ type counters struct {
 	refused atomic.Uint64
 	shed    atomic.Uint64
 	paced   atomic.Uint64
+	// Written to spectators by the handlers: events (one per event per
+	// spectator) and their bytes.
+	sent      atomic.Uint64
+	sentBytes atomic.Uint64
+}
+
+// wrote counts events and their bytes written to a spectator.
+func (c *counters) wrote(events int, chunks [][]byte) {
+	n := 0
+	for _, b := range chunks {
+		n += len(b)
+	}
+	c.sent.Add(uint64(events))
+	c.sentBytes.Add(uint64(n))
 }

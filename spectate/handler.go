@@ -104,6 +104,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			s.writeFailed(id, sub, err, &out)
 			return
 		}
+		s.stats.wrote(n, sn.backlog[:n]) // one event each
 		sn.backlog = sn.backlog[n:]
 	}
 
@@ -133,11 +134,16 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			}
 			if len(frames) > 0 {
 				chunks = chunks[:0]
+				events := 0
 				for _, fr := range frames {
 					chunks = append(chunks, fr.data)
+					events += fr.events
 				}
 				clear(frames) // written frames may be collected
 				err := out.send(chunks...)
+				if err == nil {
+					s.stats.wrote(events, chunks)
+				}
 				clear(chunks)
 				if err != nil {
 					s.writeFailed(id, sub, err, &out)

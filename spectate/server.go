@@ -152,6 +152,8 @@ type Stats struct {
 	Shed       uint64 // spectators dropped because the matches ran late
 	Paced      uint64 // resumes that got a snapshot because the resume budget was spent
 	Level      int    // the shedding level now (load.go): 0 is normal
+	Sent       uint64 // events written to spectators, one per event per spectator (the first snapshot and resume backlogs included)
+	BytesSent  uint64 // bytes of those events
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -314,16 +316,18 @@ func (s *Server) Stats() Stats {
 	streams := s.streams
 	s.mu.Unlock()
 	st := Stats{
-		Feeds:   len(feeds),
-		Events:  s.stats.events.Load(),
-		Dropped: s.stats.dropped.Load(),
-		Resets:  s.stats.resets.Load(),
-		History: s.history.Load(),
-		Streams: streams,
-		Refused: s.stats.refused.Load(),
-		Shed:    s.stats.shed.Load(),
-		Paced:   s.stats.paced.Load(),
-		Level:   int(s.level.Load()),
+		Feeds:     len(feeds),
+		Events:    s.stats.events.Load(),
+		Dropped:   s.stats.dropped.Load(),
+		Resets:    s.stats.resets.Load(),
+		History:   s.history.Load(),
+		Streams:   streams,
+		Refused:   s.stats.refused.Load(),
+		Shed:      s.stats.shed.Load(),
+		Paced:     s.stats.paced.Load(),
+		Level:     int(s.level.Load()),
+		Sent:      s.stats.sent.Load(),
+		BytesSent: s.stats.sentBytes.Load(),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()

@@ -10,8 +10,9 @@ import (
 // and written with one write. at is when the feed published it: a
 // spectator's lag is measured from it.
 type frame struct {
-	data []byte
-	at   time.Time
+	data   []byte
+	at     time.Time
+	events int // SSE events in data
 }
 
 // subscriber is one spectator's bounded queue of frames. The feed goroutine

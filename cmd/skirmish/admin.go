@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/client"
+	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/internal/admin"
 )
 
@@ -111,8 +112,8 @@ func (d *drainer) drain(timeout time.Duration) time.Time {
 }
 
 // newAdmin builds the admin listener's handler and its sampler, or nil
-// when there is no admin listener. Metrics is nil until the Prometheus
-// registry is wired in: /metrics then answers 404 metrics_not_built.
+// when there is no admin listener. Its /metrics serves the server's
+// Prometheus registry (metrics.go).
 func (s *server) newAdmin(sampler *admin.Sampler) (*http.Server, error) {
 	dash, err := client.Dashboard()
 	if err != nil {
@@ -125,7 +126,7 @@ func (s *server) newAdmin(sampler *admin.Sampler) (*http.Server, error) {
 		Drain:        s.drainer.drain,
 		DrainTimeout: min(s.cfg.TimeLimit+adminDrainSlack, admin.MaxDrainTimeout),
 		Token:        s.cfg.AdminToken,
-		Metrics:      nil,
+		Metrics:      metricsHandler(s.metrics.reg),
 		Dashboard:    dash,
 		Sampler:      sampler,
 		Logger:       s.log.With("part", "admin"),
@@ -141,13 +142,25 @@ func (s *server) newAdmin(sampler *admin.Sampler) (*http.Server, error) {
 	}, nil
 }
 
-// tickTimer is match.Config.TickTimer: ticks' Observe, or none without an
-// admin listener (ticks nil).
-func tickTimer(ticks *admin.TickTimes) func(time.Duration) {
+// tickObservers is match.Config.Ticks: the metrics, and with an admin
+// listener (ticks not nil) the dashboard's tick times too.
+func tickObservers(met *metrics, ticks *admin.TickTimes) match.TickObserver {
 	if ticks == nil {
-		return nil
+		return met
 	}
-	return ticks.Observe
+	return dashboardTicks{met, ticks}
+}
+
+// dashboardTicks tells both the metrics and the dashboard of every tick.
+type dashboardTicks struct {
+	*metrics
+	ticks *admin.TickTimes
+}
+
+// ObserveTick implements match.TickObserver.
+func (d dashboardTicks) ObserveTick(dur time.Duration) {
+	d.metrics.ObserveTick(dur)
+	d.ticks.Observe(dur)
 }
 
 // newSampler is the dashboard's sampler over the server's parts.

@@ -318,7 +318,8 @@ func TestAdminEndMatch(t *testing.T) {
 	a.must(t, "GET", "/admin/matches/"+created.ID, "", http.StatusNotFound, nil)
 }
 
-// TestAdminDrain: a drain turns /healthz to 503 and refuses new matches,
+// TestAdminDrain: a drain turns /readyz to 503 (/healthz stays 200) and
+// refuses new matches,
 // lets the running match play on, and ends the server once that match has
 // ended; serve returns nil.
 func TestAdminDrain(t *testing.T) {
@@ -334,14 +335,19 @@ func TestAdminDrain(t *testing.T) {
 	if again["deadline"] != got["deadline"] {
 		t.Fatalf("a second drain moved the deadline: %v, then %v", got, again)
 	}
-	eventually(t, "/healthz 503", func() bool {
-		resp, err := http.Get(a.base + "/healthz")
+	eventually(t, "/readyz 503", func() bool {
+		resp, err := http.Get(a.base + "/readyz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusServiceUnavailable
 	})
+	if resp, err := http.Get(a.base + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz while draining: %v %v, want 200 (liveness)", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	a.must(t, "POST", "/admin/matches", "", http.StatusServiceUnavailable, nil)
 	// The running match still takes players.
 	q := dialPlayer(t, a.ws, "", "bo")
@@ -467,7 +473,10 @@ func TestAdminStream(t *testing.T) {
 	default:
 		t.Fatalf("GET /dashboard/: %d %s", resp2.StatusCode, body)
 	}
-	a.must(t, "GET", "/metrics", "", http.StatusNotFound, nil) // until the metrics registry is wired in
+	if r, body := a.call(t, "GET", "/metrics", testAdminToken, "", nil); r.StatusCode != http.StatusOK ||
+		!strings.Contains(string(body), "skirmish_tick_duration_seconds") {
+		t.Fatalf("GET /metrics on the admin listener: %d %.200s, want the server's metrics", r.StatusCode, body)
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -34,13 +34,21 @@ type server struct {
 	players    *netcode.Server
 	spectators *spectate.Server
 	http       *http.Server
-	draining   atomic.Bool
 	drainer    *drainer // the admin API's drain (admin.go)
 
 	// The admin listener (admin.go); nil without --admin-addr.
 	admin   *http.Server
 	sampler *admin.Sampler
 	adminLn net.Listener // set before serve
+	metrics *metrics
+	// clock drives the server's own timers (the Agones calls, the
+	// --exit-after-match watch); the matches have theirs. Tests replace
+	// it before serve.
+	clock match.Clock
+	// maxConnections is the effective --max-connections (descriptors.go).
+	maxConnections int
+	started        atomic.Bool // serve has begun: listening, matches running (/readyz)
+	draining       atomic.Bool // SIGTERM (or the last match) came: /readyz says draining
 }
 
 // newServer wires the parts together; nothing runs until serve.
@@ -64,6 +72,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if cfg.AdminAddr != "" {
 		ticks = new(admin.TickTimes)
 	}
+	met := newMetrics()
 	registry, err := match.NewRegistry(match.RegistryConfig{
 		Match: match.Config{
 			World: game.WorldConfig{
@@ -75,9 +84,9 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 				ScoreLimit: cfg.ScoreLimit,
 				MaxRewind:  maxRewindTicks(cfg.MaxRewind, cfg.TickRate),
 			},
-			Clock:     clock.System{},
-			Logger:    log,
-			TickTimer: tickTimer(ticks),
+			Clock:  clock.System{},
+			Logger: log,
+			Ticks:  tickObservers(met, ticks),
 		},
 		NewID:      uuid.NewString,
 		MaxMatches: cfg.MaxMatches,
@@ -101,6 +110,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		AllowedOrigins:  cfg.Origins,
 		MaxConnections:  fds.Players,
 		ReconnectWindow: netcodeReconnectWindow(cfg.ReconnectWindow),
+		RTT:             met,
 		Logger:          log.With("part", "netcode"),
 	})
 	if err != nil {
@@ -110,6 +120,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		Registry:      registry,
 		Rate:          cfg.SpectatorRate,
 		MaxSpectators: maxSpectators,
+		LoadInterval:  cfg.spectatorLoadInterval,
 		// A spectator stuck mid-write holds its stream until this deadline,
 		// also on SIGTERM: keep it well inside the shutdown timeout.
 		WriteTimeout: min(spectate.DefaultWriteTimeout, cfg.ShutdownTimeout/2),
@@ -118,7 +129,11 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spectate: %w", err)
 	}
-	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators, drainer: newDrainer()}
+	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators,
+		drainer: newDrainer(), metrics: met, clock: clock.System{}, maxConnections: fds.Players}
+	if err := met.watch(metricSources{registry: registry, players: players, spectators: spectators, ready: s.ready}); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -173,13 +188,17 @@ type route struct {
 	handler http.Handler
 }
 
-// routes is the whole HTTP surface; docs/PROTOCOL.md describes each route.
+// routes is the whole HTTP surface of the main listener; docs/PROTOCOL.md
+// describes each route (/metrics, with --metrics-on-main: docs/ADMIN.md).
 // Every route declares its methods: any other method gets a JSON 405 with
 // an Allow header, except /ws, where netcode answers anything but a GET
 // upgrade with 400 bad_upgrade (PROTOCOL.md §1.1).
 func (s *server) routes() http.Handler {
 	get := []string{http.MethodGet}
 	mux := http.NewServeMux()
+	if s.cfg.MetricsOnMain {
+		mux.Handle("/metrics", onlyMethods(get, metricsHandler(s.metrics.reg)))
+	}
 	for _, rt := range []route{
 		{"/ws", nil, s.players},
 		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
@@ -188,6 +207,7 @@ func (s *server) routes() http.Handler {
 			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 		})},
 		{"/healthz", get, http.HandlerFunc(s.healthz)},
+		{"/readyz", get, http.HandlerFunc(s.readyz)},
 		{"/assets/", get, noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS())))},
 		{"/", get, noCache(clientHandler())},
 	} {
@@ -241,28 +261,32 @@ func noCache(h http.Handler) http.Handler {
 	})
 }
 
+// healthz is liveness: 200 for as long as the process serves HTTP, during
+// a drain too (readiness is /readyz, readyz.go).
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
-	if s.draining.Load() {
-		httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
-		return
-	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// serve runs until ctx is cancelled (SIGINT/SIGTERM) — or, after the admin
-// API asked for a drain, until every match has ended or the drain's
-// deadline has passed (meanwhile /healthz is 503 and no new match starts) —
-// then shuts down within the shutdown timeout:
+// serve runs until ctx is cancelled (SIGINT/SIGTERM), or with
+// --exit-after-match until the last match has ended, or — after the admin
+// API asked for a drain (readiness off, no new match) — until every match
+// has ended or the drain's deadline has passed; then it drains within the
+// shutdown timeout:
 //
-//  1. /healthz turns 503 and the listener closes (stop accepting);
+//  1. /readyz turns 503 draining, before anything else; the listener stays
+//     open, so /readyz (503) and /healthz (200) answer until the drain is
+//     over, and new players get 503 shutting_down;
 //  2. every match ends with reason "shutdown": its players get the `end`
 //     event and then close 1001, its spectators get the final `end` event;
 //  3. the two front doors close whatever is left (players still saying
 //     hello, spectators of matches that already ended);
-//  4. in-flight HTTP requests finish.
+//  4. with --agones, Shutdown goes to the SDK server (agones.go);
+//  5. the listener closes and in-flight HTTP requests finish.
 //
 // It returns nil when all of that finished in time.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	ctx, exit := context.WithCancel(ctx)
+	defer exit()
 	regCtx, stopMatches := context.WithCancel(context.Background())
 	defer stopMatches()
 	regErr := make(chan error, 1)
@@ -279,9 +303,31 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	} else {
 		adminErr <- nil
 	}
+	s.started.Store(true)
+
+	// The Agones calls and the --exit-after-match watch run on goroutines
+	// of serve's, each stopped and waited for before serve returns.
+	var ag *agones
+	agCtx, stopAgones := context.WithCancel(context.Background())
+	agDone := make(chan struct{})
+	if s.cfg.Agones {
+		ag = newAgones(s.cfg.AgonesSDK, s.registry, s.registry.Clock().Now, s.clock, s.log)
+		go func() { defer close(agDone); ag.run(agCtx) }()
+	} else {
+		close(agDone)
+	}
+	defer func() { stopAgones(); <-agDone }()
+	watchDone := make(chan struct{})
+	if s.cfg.ExitAfterMatch {
+		go func() { defer close(watchDone); s.watchLastMatch(ctx, exit) }()
+	} else {
+		close(watchDone)
+	}
+	defer func() { exit(); <-watchDone }()
+
 	s.log.Info("serving", "addr", ln.Addr().String(), "map", s.cfg.Map, "tick_rate", s.cfg.TickRate,
 		"snapshot_rate", s.cfg.SnapshotRate, "spectator_rate", s.cfg.SpectatorRate,
-		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots)
+		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots, "agones", s.cfg.Agones)
 
 	if err := s.waitForStop(ctx, httpErr); err != nil {
 		stopMatches()
@@ -291,16 +337,12 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("http server: %w", err)
 	}
 
-	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	s.draining.Store(true)
+	s.players.Drain()
+	s.log.Info("draining", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 
-	// http.Server.Shutdown closes the listener at once and then waits for
-	// in-flight requests, which include the SSE streams: so it runs beside
-	// the steps that end those streams.
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- s.http.Shutdown(sctx) }()
 	var errs []error
 	stopMatches()
 	select {
@@ -317,7 +359,19 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	if err := s.spectators.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("spectators: %w", err))
 	}
-	if err := <-httpDone; err != nil {
+	if ag != nil {
+		// Health goes on until here: a drain is no reason for Agones to
+		// think the server unhealthy.
+		stopAgones()
+		<-agDone
+		if err := ag.shutdown(); err != nil {
+			s.log.Error("agones: Shutdown not delivered; Agones will find the server gone", "err", err)
+		}
+	}
+	// Only now does the listener close: http.Server.Shutdown closes it at
+	// once and waits for in-flight requests (the spectator streams ended
+	// above).
+	if err := s.http.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -336,7 +390,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 
 // waitForStop returns nil when the server should shut down: ctx is done
 // (a signal), or a drain the admin API asked for has finished — every match
-// ended, or its deadline passed. A drain turns /healthz to 503 and stops new
+// ended, or its deadline passed. A drain turns /readyz to 503 and stops new
 // matches at once; the rest is the shutdown every stop goes through. It
 // returns the HTTP server's error if that fails first.
 func (s *server) waitForStop(ctx context.Context, httpErr <-chan error) error {
@@ -363,6 +417,42 @@ func (s *server) waitForStop(ctx context.Context, httpErr <-chan error) error {
 		case <-deadline:
 			s.log.Warn("the drain's deadline has passed: ending the matches left", "matches", len(s.registry.List()))
 			return nil
+		}
+	}
+}
+
+// lastMatchPoll is how often --exit-after-match looks at the registry.
+const lastMatchPoll = time.Second
+
+// watchLastMatch calls exit once a match has run and none is left (ended
+// and lingered out, or reaped empty): the single-match-per-server pattern.
+// From the moment a match has ended the server takes no new players
+// (readiness off, netcode refuses them), so nobody starts a match on a
+// server about to go; the players of the ended match keep its scoreboard
+// until it lingers out. It returns when it has called exit, or when ctx
+// ends.
+func (s *server) watchLastMatch(ctx context.Context, exit func()) {
+	seen, closing := false, false
+	for {
+		list := s.registry.List()
+		if len(list) > 0 {
+			seen = true
+		}
+		if !closing && slices.ContainsFunc(list, func(m match.Info) bool { return m.Phase == game.PhaseEnded }) {
+			closing = true
+			s.draining.Store(true)
+			s.players.Drain()
+			s.log.Info("a match has ended: no new players (--exit-after-match)")
+		}
+		if seen && len(list) == 0 {
+			s.log.Info("the last match has ended; draining (--exit-after-match)")
+			exit()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.clock.After(lastMatchPoll):
 		}
 	}
 }

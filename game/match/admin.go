@@ -2,7 +2,6 @@ package match
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -82,15 +81,4 @@ func (m *Match) Players() []game.PlayerState {
 	m.infoMu.Lock()
 	defer m.infoMu.Unlock()
 	return append([]game.PlayerState(nil), m.roster...)
-}
-
-// timedTick runs tick and tells Config.TickTimer how long it took.
-func (m *Match) timedTick(due time.Duration) bool {
-	if m.cfg.TickTimer == nil {
-		return m.tick(due)
-	}
-	start := m.cfg.Clock.Now()
-	over := m.tick(due)
-	m.cfg.TickTimer(m.cfg.Clock.Now().Sub(start))
-	return over
 }

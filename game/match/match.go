@@ -52,14 +52,14 @@ type Config struct {
 	InputBuffer int              // most queued inputs per player; 0 means DefaultInputBuffer
 	EndedLinger time.Duration    // how long an ended match keeps running (scoreboard); 0 means DefaultEndedLinger, negative means none
 	Logger      *slog.Logger     // nil means slog.Default()
+	// Ticks is told how long each tick took and how many ticks were
+	// dropped (cmd/skirmish feeds its metrics and its dashboard); nil means
+	// nobody is told. Every match of a
+	// Registry shares the template's.
+	Ticks TickObserver
 	// Private marks a match that players join by its id only: quick play
 	// never offers it (Registry.CreatePrivate).
 	Private bool
-	// TickTimer, if not nil, is told how long each tick took on Clock (the
-	// Step, the observers and the replies), on the match goroutine, right
-	// after the tick; it must be safe for concurrent use by many matches
-	// and must not block. nil means none.
-	TickTimer func(time.Duration)
 }
 
 // JoinResult is what a successful Join returns.
@@ -82,6 +82,11 @@ type Info struct {
 	Dropped    uint64        // inputs refused because the inbox was full
 	Tick       uint32        // the last tick stepped
 	Private    bool          // Config.Private
+	Held       int           // seats held for a player whose connection dropped (counted in Humans)
+	// TickedAt is when the last tick was stepped, on the match clock (the
+	// match's creation before its first tick): a match whose TickedAt
+	// stops moving is wedged.
+	TickedAt time.Time
 }
 
 // Match runs one World on its own goroutine. All methods are safe for

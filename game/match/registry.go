@@ -276,6 +276,26 @@ func (r *Registry) QuickPlay() (*Match, error) {
 	return r.createLocked(false)
 }
 
+// Len returns how many matches are running or queued to run: the ones List
+// lists, without summarising them.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.matches {
+		if !e.removed {
+			n++
+		}
+	}
+	return n
+}
+
+// Clock returns the clock of the registry and its matches.
+func (r *Registry) Clock() Clock { return r.cfg.Match.Clock }
+
+// MaxMatches returns the most matches the registry runs at once.
+func (r *Registry) MaxMatches() int { return r.cfg.MaxMatches }
+
 // List returns a summary of every running match, private ones included
 // (Info.Private), ordered by id.
 func (r *Registry) List() []Info {

@@ -50,7 +50,13 @@ func (m *Match) Run(ctx context.Context) error {
 			acc -= dt
 			// The tick's due time on the schedule, however late the wake-up:
 			// inputs are measured against it (jitter.go).
-			over := m.timedTick(now.Sub(m.epoch) - acc)
+			start := clk.Now()
+			over := m.tick(now.Sub(m.epoch) - acc)
+			if m.cfg.Ticks != nil {
+				// The tick's whole cost, observers' encoding included: what
+				// must fit in dt for the match to keep its rate.
+				m.cfg.Ticks.ObserveTick(clk.Now().Sub(start))
+			}
 			if over {
 				m.stop(m.world.EndReason())
 				return nil
@@ -63,6 +69,9 @@ func (m *Match) Run(ctx context.Context) error {
 // match time, so a host under sustained overload gets a signal, not a flood.
 func (m *Match) overrun(n uint64) {
 	m.overruns.Add(n)
+	if m.cfg.Ticks != nil {
+		m.cfg.Ticks.TicksDropped(n)
+	}
 	if t := m.world.Tick(); m.lastOverrunLog == 0 || t-m.lastOverrunLog >= uint32(m.cfg.World.TickRate) {
 		m.lastOverrunLog = t
 		m.log.Warn("match fell behind; ticks dropped", "dropped", n, "total", m.overruns.Load())
@@ -303,6 +312,8 @@ func (m *Match) updateInfo() {
 		TimeLeft:   time.Duration(w.PhaseTicksLeft()) * m.dt,
 		Tick:       w.Tick(),
 		Private:    m.cfg.Private,
+		Held:       len(m.holds),
+		TickedAt:   m.cfg.Clock.Now(),
 	}
 	m.infoMu.Lock()
 	m.info = info
