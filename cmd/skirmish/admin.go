@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -182,9 +184,12 @@ func (s *server) runAdmin(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(sampled); s.sampler.Run(sctx) }()
 	served := make(chan error, 1)
 	go func() { served <- s.admin.Serve(ln) }()
-	s.log.Info("admin listener", "addr", ln.Addr().String(), "token", s.cfg.AdminToken != "")
-	if s.cfg.AdminToken == "" {
-		s.log.Warn("the admin listener has no token: anyone on this host can use it")
+	s.log.Info("admin listener", "addr", ln.Addr().String())
+	if s.adminTokenGenerated {
+		// As Jupyter does: no token was configured, so every route still
+		// needs one, made for this run and shown to whoever reads the log.
+		s.log.Warn("the admin listener's token was generated for this run (set "+adminTokenEnv+" or --admin-token-file to choose one)",
+			"token", s.cfg.AdminToken, "dashboard", "http://"+ln.Addr().String()+"/dashboard/?access_token="+s.cfg.AdminToken)
 	}
 	var err error
 	select {
@@ -205,4 +210,15 @@ func (s *server) runAdmin(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	return err
+}
+
+// generatedAdminToken is a fresh random token (256 bits, hex) for an admin
+// listener on loopback that was given none: every admin route needs a token,
+// always.
+func generatedAdminToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating the admin token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
 }

@@ -25,6 +25,7 @@ type adminServer struct {
 	*runningServer
 	admin string // http://host:port of the admin listener
 	ws    string // the players' WebSocket URL
+	token string // the listener's token: testAdminToken, or the one the server generated
 }
 
 // startAdminServer runs a server with an admin listener (token
@@ -66,7 +67,28 @@ func startAdminServer(t *testing.T, tweak func(*serveConfig)) *adminServer {
 		}
 	})
 	return &adminServer{runningServer: rs, admin: "http://" + srv.adminLn.Addr().String(),
-		ws: "ws" + strings.TrimPrefix(rs.base, "http") + "/ws"}
+		ws: "ws" + strings.TrimPrefix(rs.base, "http") + "/ws", token: srv.cfg.AdminToken}
+}
+
+// TestAdminLoopbackWithoutTokenGeneratesOne: on loopback with no token
+// configured every route still needs one; the server makes a fresh one.
+func TestAdminLoopbackWithoutTokenGeneratesOne(t *testing.T) {
+	tokens := map[string]bool{}
+	for range 2 {
+		a := startAdminServer(t, func(c *serveConfig) { c.AdminToken = "" })
+		if len(a.token) != 64 || tokens[a.token] {
+			t.Fatalf("generated token %q: want 64 hex digits, new each run", a.token)
+		}
+		tokens[a.token] = true
+		for _, path := range []string{"/admin/matches", "/metrics", "/dashboard/", "/debug/pprof/"} {
+			if r, _ := a.call(t, "GET", path, "", "", nil); r.StatusCode != http.StatusUnauthorized {
+				t.Errorf("GET %s without a token: %d, want 401", path, r.StatusCode)
+			}
+		}
+		if r, body := a.call(t, "GET", "/admin/matches", a.token, "", nil); r.StatusCode != http.StatusOK {
+			t.Fatalf("GET /admin/matches with the generated token: %d %s", r.StatusCode, body)
+		}
+	}
 }
 
 // call makes an admin request with the token (token "" sends none) and

@@ -40,7 +40,10 @@ type server struct {
 	admin   *http.Server
 	sampler *admin.Sampler
 	adminLn net.Listener // set before serve
-	metrics *metrics
+	// adminTokenGenerated: no token was configured (loopback), so the
+	// server made one and logs it once the listener is up.
+	adminTokenGenerated bool
+	metrics             *metrics
 	// clock drives the server's own timers (the Agones calls, the
 	// --exit-after-match watch); the matches have theirs. Tests replace
 	// it before serve.
@@ -145,6 +148,12 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if cfg.AdminAddr != "" {
+		if s.cfg.AdminToken == "" { // loopback without one (checkAdmin refuses the rest)
+			if s.cfg.AdminToken, err = generatedAdminToken(); err != nil {
+				return nil, fmt.Errorf("admin: %w", err)
+			}
+			s.adminTokenGenerated = true
+		}
 		s.sampler = s.newSampler(ticks)
 		if s.admin, err = s.newAdmin(s.sampler); err != nil {
 			return nil, fmt.Errorf("admin: %w", err)
