@@ -497,4 +497,6 @@ type counters struct {
 	refused atomic.Uint64
 	shed    atomic.Uint64
 	paced   atomic.Uint64
+
+	archiveErrors atomic.Uint64
 }

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
-	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // These tests drive a feed by hand: the test goroutine plays the match

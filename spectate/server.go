@@ -31,6 +31,10 @@ import (
 type Config struct {
 	// Registry is where matches are found. Required.
 	Registry *match.Registry
+	// Archive is where ended matches are read from (GET
+	// /api/matches?state=ended, GET /api/matches/{id}); nil means no
+	// history: the ended list is empty and only running matches are found.
+	Archive Archive
 	// Rate is the most `state` events per second per match; 0 means 10. A
 	// match sends a state every ceil(tickRate/Rate) ticks, so a Rate above
 	// the match's tick rate means one state per tick.
@@ -154,6 +158,9 @@ type Stats struct {
 	Shed       uint64 // spectators dropped because the matches ran late
 	Paced      uint64 // resumes that got a snapshot because the resume budget was spent
 	Level      int    // the shedding level now (load.go): 0 is normal
+	// ArchiveErrors counts requests the match history could not answer
+	// (each logged, answered 503 history_unavailable).
+	ArchiveErrors uint64
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -325,7 +332,9 @@ func (s *Server) Stats() Stats {
 		Refused: s.stats.refused.Load(),
 		Shed:    s.stats.shed.Load(),
 		Paced:   s.stats.paced.Load(),
-		Level:   int(s.level.Load()),
+
+		ArchiveErrors: s.stats.archiveErrors.Load(),
+		Level:         int(s.level.Load()),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()
