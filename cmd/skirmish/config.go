@@ -16,6 +16,7 @@ import (
 	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // serveConfig is everything `skirmish serve` can be told. Every field has a
@@ -41,6 +42,9 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+	DataDir         string          // the SQLite match history's folder (unused with DatabaseURL)
+	DatabaseURL     string          // postgres://…: the match history in PostgreSQL; "" means SQLite in DataDir
+	ReplayRetention store.Retention // how long, and how many bytes of, replay journals are kept
 }
 
 // The host-facing settings only the server's flags limit (the packages
@@ -65,6 +69,9 @@ const (
 	// defaultBotFill keeps a lone player in a four-player match.
 	defaultBotFill         = 4
 	defaultShutdownTimeout = 10 * time.Second
+	// defaultDataDir is where the embedded match history lives, beside
+	// wherever the server is started.
+	defaultDataDir = "./data"
 )
 
 // durationRange is an inclusive range of durations.
@@ -150,6 +157,9 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
+	fs.StringVar(&cfg.DataDir, "data-dir", defaultDataDir, "folder of the match history's SQLite database (created at start; not used with --database-url)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://user:password@host/db: keep the match history in PostgreSQL instead of SQLite (for several servers)")
+	fs.TextVar(&cfg.ReplayRetention, "replay-retention", store.DefaultRetention, "replay journals kept, as AGE/SIZE: older ones, then the oldest past the total size, are dropped (the matches stay); 0 for no bound, e.g. 168h/0")
 	setUsage(fs, usage, "Usage: skirmish serve [flags]", envName)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -203,6 +213,9 @@ func (c serveConfig) validate() error {
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)
 	}
+	check(c.DatabaseURL != "" || c.DataDir != "", "--data-dir: want a folder (or a --database-url)")
+	check(c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://"),
+		"--database-url: want postgres://… (PostgreSQL), or none for SQLite in --data-dir")
 	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
 	for _, o := range c.Origins {
 		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.

@@ -96,6 +96,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		_ = srv.closeHistory(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	return srv.serve(ctx, ln)

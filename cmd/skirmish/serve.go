@@ -22,6 +22,7 @@ import (
 	"github.com/skirmish-game/skirmish/internal/httpapi"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // server is one running Skirmish: the match registry, the players' and the
@@ -32,9 +33,14 @@ type server struct {
 	registry   *match.Registry
 	players    *netcode.Server
 	spectators *spectate.Server
+	history    *store.Store    // ended matches
+	recorder   *store.Recorder // saves each match that ends into history, off the tick
 	http       *http.Server
 	draining   atomic.Bool
 }
+
+// openTimeout bounds connecting to the history's database at start.
+const openTimeout = 30 * time.Second
 
 // newServer wires the parts together; nothing runs until serve.
 func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
@@ -49,6 +55,32 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if m.ID != cfg.Map { // clients fetch /assets/maps/{id}.json: the file must be named by its id
 		return nil, fmt.Errorf("map file %s.json has id %q", cfg.Map, m.ID)
 	}
+	octx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	history, err := store.Open(octx, store.Config{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Retention: cfg.ReplayRetention})
+	if err != nil {
+		return nil, fmt.Errorf("match history: %w", err)
+	}
+	if _, err := history.Prune(octx); err != nil { // an age bound passes while the server is down
+		log.Warn("match history: applying --replay-retention failed", "err", err)
+	}
+	recorder, err := store.NewRecorder(store.RecorderConfig{Store: history, Logger: log.With("part", "store")})
+	if err != nil {
+		history.Close()
+		return nil, err
+	}
+	s, err := wire(cfg, log, m, history, recorder)
+	if err != nil {
+		_ = recorder.Close(context.Background())
+		history.Close()
+		return nil, err
+	}
+	log.Info("match history", "backend", history.Backend(), "replay_retention", cfg.ReplayRetention.String())
+	return s, nil
+}
+
+// wire builds the registry and the front doors around an open history.
+func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, recorder *store.Recorder) (*server, error) {
 	botFill := 0
 	if cfg.Bots {
 		botFill = cfg.BotFill
@@ -69,6 +101,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		},
 		NewID:      uuid.NewString,
 		MaxMatches: cfg.MaxMatches,
+		Observe:    recorder.Observe,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
@@ -96,6 +129,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	}
 	spectators, err := spectate.NewServer(spectate.Config{
 		Registry:      registry,
+		Archive:       history,
 		Rate:          cfg.SpectatorRate,
 		MaxSpectators: maxSpectators,
 		// A spectator stuck mid-write holds its stream until this deadline,
@@ -106,7 +140,8 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spectate: %w", err)
 	}
-	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators}
+	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators,
+		history: history, recorder: recorder}
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -165,6 +200,7 @@ func (s *server) routes() http.Handler {
 	for _, rt := range []route{
 		{"/ws", nil, s.players},
 		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
+		{"/api/matches/{id}", get, http.HandlerFunc(s.spectators.ServeMatch)},
 		{"/api/matches/{id}/events", get, http.HandlerFunc(s.spectators.ServeEvents)},
 		{"/api/", get, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
@@ -223,6 +259,19 @@ func noCache(h http.Handler) http.Handler {
 	})
 }
 
+// closeHistory saves the matches still queued for the history, until ctx is
+// done, and closes it. A server that never served calls it too.
+func (s *server) closeHistory(ctx context.Context) error {
+	var errs []error
+	if err := s.recorder.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("match history: %w", err))
+	}
+	if err := s.history.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("match history: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
@@ -239,7 +288,9 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 //     event and then close 1001, its spectators get the final `end` event;
 //  3. the two front doors close whatever is left (players still saying
 //     hello, spectators of matches that already ended);
-//  4. in-flight HTTP requests finish.
+//  4. in-flight HTTP requests finish;
+//  5. the matches that ended — those the drain ended too — are saved to
+//     the history, which is then closed.
 //
 // It returns nil when all of that finished in time.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
@@ -258,6 +309,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	case err := <-httpErr:
 		stopMatches()
 		<-regErr
+		s.closeHistory(context.Background())
 		return fmt.Errorf("http server: %w", err)
 	}
 
@@ -292,6 +344,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	if err := s.closeHistory(sctx); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

@@ -23,10 +23,12 @@ func testServeConfig(t *testing.T) serveConfig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.DataDir = t.TempDir() // each test its own history
 	return cfg
 }
 
 type runningServer struct {
+	srv    *server
 	base   string
 	stop   context.CancelFunc
 	result chan error
@@ -48,7 +50,7 @@ func startServerFull(t *testing.T, cfg serveConfig) *runningServer {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	rs := &runningServer{base: "http://" + ln.Addr().String(), stop: stop, result: make(chan error, 1)}
+	rs := &runningServer{srv: srv, base: "http://" + ln.Addr().String(), stop: stop, result: make(chan error, 1)}
 	go func() { rs.result <- srv.serve(ctx, ln) }()
 	t.Cleanup(func() {
 		stop()
