@@ -293,13 +293,15 @@ func (s *Store) List(ctx context.Context, after *Cursor, limit int) (recs []Reco
 		return nil, nil, fmt.Errorf("store: list: limit %d: want at least 1", limit)
 	}
 	var rows *sql.Rows
-	// One row more than asked says whether there is a next page.
+	// One row more than asked says whether there is a next page. The row
+	// comparison is one range of the (ended_at, id) index on both
+	// databases; spelt out with OR, PostgreSQL scans instead.
 	if after == nil {
 		rows, err = s.db.QueryContext(ctx, `SELECT `+columns+` FROM matches
 			ORDER BY ended_at DESC, id DESC LIMIT $1`, limit+1)
 	} else {
 		rows, err = s.db.QueryContext(ctx, `SELECT `+columns+` FROM matches
-			WHERE ended_at < $1 OR (ended_at = $1 AND id < $2)
+			WHERE (ended_at, id) < ($1, $2)
 			ORDER BY ended_at DESC, id DESC LIMIT $3`, after.EndedAt.UnixMicro(), after.ID, limit+1)
 	}
 	if err != nil {
