@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/netcode"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // endedEntry is an ended match in the API's list (PROTOCOL.md §3).
@@ -56,7 +58,16 @@ func joinAndStop(t *testing.T, rs *runningServer, name string) string {
 // same data dir lists it, finds it by id, and keeps it across pages.
 func TestServeHistorySurvivesRestart(t *testing.T) {
 	cfg := testServeConfig(t)
-	first := joinAndStop(t, startServerFull(t, cfg), "ann")
+	rs := startServerFull(t, cfg)
+	first := joinAndStop(t, rs, "ann")
+	// serve returned only after the drain's match was saved and the
+	// history closed: a process exiting now loses nothing.
+	if st := rs.srv.recorder.Stats(); st.Saved != 1 || st.Queued != 0 || st.Failed != 0 {
+		t.Fatalf("when serve returned: recorder stats %+v, want the match saved", st)
+	}
+	if _, err := rs.srv.history.Get(context.Background(), first); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("when serve returned the history was still open (Get: %v)", err)
+	}
 	second := joinAndStop(t, startServerFull(t, cfg), "bo")
 
 	base := startServer(t, cfg) // the third server, same data dir
