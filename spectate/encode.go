@@ -285,9 +285,8 @@ func appendEvent(b []byte, id uint64, ev *game.Event, ticksLeft uint32, tickRate
 	return appendTail(b), true
 }
 
-// appendEnd appends the `end` event. The scoreboard lists the players of s
-// in the game's one order (game.RankPlayers: most kills, fewest deaths, then
-// id). It sorts a copy, so s is unchanged.
+// appendEnd appends the `end` event. The scoreboard lists the players of s in
+// game.RankPlayers' order. It sorts a copy, so s is unchanged.
 func appendEnd(b []byte, id uint64, tick uint32, reason game.EndReason, winner game.PlayerID, s *game.Snapshot, names roster) []byte {
 	board := append([]game.PlayerState(nil), s.Players...) // once per match: the allocation is fine
 	game.RankPlayers(board)

@@ -45,6 +45,9 @@ type serveConfig struct {
 	DataDir         string          // the SQLite match history's folder (unused with DatabaseURL)
 	DatabaseURL     string          // postgres://…: the match history in PostgreSQL; "" means SQLite in DataDir
 	ReplayRetention store.Retention // how long, and how many bytes of, replay journals are kept
+	AdminAddr       string // "": no admin listener (admin.go)
+	AdminTokenFile  string
+	AdminToken      string // from SKIRMISH_ADMIN_TOKEN or the file; "" only on loopback
 }
 
 // The host-facing settings only the server's flags limit (the packages
@@ -160,6 +163,8 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&cfg.DataDir, "data-dir", defaultDataDir, "folder of the match history's SQLite database (created at start; not used with --database-url)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://user:password@host/db: keep the match history in PostgreSQL instead of SQLite (for several servers)")
 	fs.TextVar(&cfg.ReplayRetention, "replay-retention", store.DefaultRetention, "replay journals kept, as AGE/SIZE: older ones, then the oldest past the total size, are dropped (the matches stay); 0 for no bound, e.g. 168h/0")
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", "", "address of the admin listener (/metrics, pprof, the admin API and dashboard), e.g. 127.0.0.1:9090; empty: none. Its token comes from "+adminTokenEnv+" or --admin-token-file; an address that is not loopback needs one")
+	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the admin listener's bearer token (instead of "+adminTokenEnv+")")
 	setUsage(fs, usage, "Usage: skirmish serve [flags]", envName)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -180,6 +185,9 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 		return cfg, err
 	}
 	cfg.LogLevel = level
+	if cfg.AdminToken, err = adminToken(getenv(adminTokenEnv), cfg.AdminTokenFile); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.validate()
 }
 
@@ -217,6 +225,9 @@ func (c serveConfig) validate() error {
 	check(c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://"),
 		"--database-url: want postgres://… (PostgreSQL), or none for SQLite in --data-dir")
 	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
+	if err := c.checkAdmin(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, o := range c.Origins {
 		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.
 		scheme, host, hasScheme := strings.Cut(o, "://")

@@ -99,5 +99,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		_ = srv.closeHistory(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.AdminAddr != "" {
+		if srv.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on --admin-addr %s: %w", cfg.AdminAddr, err)
+		}
+	}
 	return srv.serve(ctx, ln)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/internal/admin"
 	"github.com/skirmish-game/skirmish/internal/httpapi"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
@@ -37,6 +38,12 @@ type server struct {
 	recorder   *store.Recorder // saves each match that ends into history, off the tick
 	http       *http.Server
 	draining   atomic.Bool
+	drainer    *drainer // the admin API's drain (admin.go)
+
+	// The admin listener (admin.go); nil without --admin-addr.
+	admin   *http.Server
+	sampler *admin.Sampler
+	adminLn net.Listener // set before serve
 }
 
 // openTimeout bounds connecting to the history's database at start.
@@ -85,6 +92,10 @@ func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, 
 	if cfg.Bots {
 		botFill = cfg.BotFill
 	}
+	var ticks *admin.TickTimes // measured for the admin dashboard only
+	if cfg.AdminAddr != "" {
+		ticks = new(admin.TickTimes)
+	}
 	registry, err := match.NewRegistry(match.RegistryConfig{
 		Match: match.Config{
 			World: game.WorldConfig{
@@ -96,8 +107,9 @@ func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, 
 				ScoreLimit: cfg.ScoreLimit,
 				MaxRewind:  maxRewindTicks(cfg.MaxRewind, cfg.TickRate),
 			},
-			Clock:  clock.System{},
-			Logger: log,
+			Clock:     clock.System{},
+			Logger:    log,
+			TickTimer: tickTimer(ticks),
 		},
 		NewID:      uuid.NewString,
 		MaxMatches: cfg.MaxMatches,
@@ -140,7 +152,7 @@ func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, 
 	if err != nil {
 		return nil, fmt.Errorf("spectate: %w", err)
 	}
-	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators,
+	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators, drainer: newDrainer(),
 		history: history, recorder: recorder}
 	s.http = &http.Server{
 		Handler:           s.routes(),
@@ -151,6 +163,12 @@ func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, 
 		// kept forever; streams and WebSockets are not idle, so unaffected.
 		IdleTimeout: 2 * time.Minute,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.AdminAddr != "" {
+		s.sampler = s.newSampler(ticks)
+		if s.admin, err = s.newAdmin(s.sampler); err != nil {
+			return nil, fmt.Errorf("admin: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -280,8 +298,10 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// serve runs until ctx is cancelled (SIGINT/SIGTERM), then drains within the
-// shutdown timeout:
+// serve runs until ctx is cancelled (SIGINT/SIGTERM) — or, after the admin
+// API asked for a drain, until every match has ended or the drain's
+// deadline has passed (meanwhile /healthz is 503 and no new match starts) —
+// then shuts down within the shutdown timeout:
 //
 //  1. /healthz turns 503 and the listener closes (stop accepting);
 //  2. every match ends with reason "shutdown": its players get the `end`
@@ -300,16 +320,26 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	go func() { regErr <- s.registry.Run(regCtx) }()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(ln) }()
+	// The admin listener outlives the game's: it answers (/metrics, the
+	// dashboard) until the shutdown below has finished.
+	adminCtx, stopAdmin := context.WithCancel(context.Background())
+	defer stopAdmin()
+	adminErr := make(chan error, 1)
+	if s.admin != nil && s.adminLn != nil {
+		go func() { adminErr <- s.runAdmin(adminCtx, s.adminLn) }()
+	} else {
+		adminErr <- nil
+	}
 	s.log.Info("serving", "addr", ln.Addr().String(), "map", s.cfg.Map, "tick_rate", s.cfg.TickRate,
 		"snapshot_rate", s.cfg.SnapshotRate, "spectator_rate", s.cfg.SpectatorRate,
 		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots)
 
-	select {
-	case <-ctx.Done():
-	case err := <-httpErr:
+	if err := s.waitForStop(ctx, httpErr); err != nil {
 		stopMatches()
 		<-regErr
-		s.closeHistory(context.Background())
+		stopAdmin()
+		<-adminErr
+		_ = s.closeHistory(context.Background()) // the http error is the one to report
 		return fmt.Errorf("http server: %w", err)
 	}
 
@@ -345,7 +375,12 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
+	// The matches the drain ended are saved before the process exits.
 	if err := s.closeHistory(sctx); err != nil {
+		errs = append(errs, err)
+	}
+	stopAdmin()
+	if err := <-adminErr; err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -353,4 +388,37 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("stopped cleanly")
 	return nil
+}
+
+// waitForStop returns nil when the server should shut down: ctx is done
+// (a signal), or a drain the admin API asked for has finished — every match
+// ended, or its deadline passed. A drain turns /healthz to 503 and stops new
+// matches at once; the rest is the shutdown every stop goes through. It
+// returns the HTTP server's error if that fails first.
+func (s *server) waitForStop(ctx context.Context, httpErr <-chan error) error {
+	var (
+		drained  <-chan struct{}
+		deadline <-chan time.Time
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-httpErr:
+			return err
+		case timeout := <-s.drainer.req:
+			s.log.Info("draining: no new matches; the server stops when the matches have ended", "timeout", timeout)
+			s.draining.Store(true)
+			drained = s.registry.Drain()
+			t := time.NewTimer(timeout)
+			defer t.Stop()
+			deadline = t.C
+		case <-drained:
+			s.log.Info("drained: every match has ended")
+			return nil
+		case <-deadline:
+			s.log.Warn("the drain's deadline has passed: ending the matches left", "matches", len(s.registry.List()))
+			return nil
+		}
+	}
 }

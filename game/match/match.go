@@ -29,6 +29,9 @@ var (
 	// removes for having had no human for EmptyTimeout; the match then ends
 	// with game.EndAbandoned rather than game.EndShutdown.
 	ErrAbandoned = errors.New("match: abandoned")
+	// ErrEndedByAdmin is the cancellation cause Registry.End gives a match;
+	// the match then ends with game.EndAdmin.
+	ErrEndedByAdmin = errors.New("match: ended by the host")
 )
 
 // Defaults for Config's zero values.
@@ -49,6 +52,14 @@ type Config struct {
 	InputBuffer int              // most queued inputs per player; 0 means DefaultInputBuffer
 	EndedLinger time.Duration    // how long an ended match keeps running (scoreboard); 0 means DefaultEndedLinger, negative means none
 	Logger      *slog.Logger     // nil means slog.Default()
+	// Private marks a match that players join by its id only: quick play
+	// never offers it (Registry.CreatePrivate).
+	Private bool
+	// TickTimer, if not nil, is told how long each tick took on Clock (the
+	// Step, the observers and the replies), on the match goroutine, right
+	// after the tick; it must be safe for concurrent use by many matches
+	// and must not block. nil means none.
+	TickTimer func(time.Duration)
 }
 
 // JoinResult is what a successful Join returns.
@@ -70,6 +81,7 @@ type Info struct {
 	Overruns   uint64        // ticks dropped because the match fell too far behind
 	Dropped    uint64        // inputs refused because the inbox was full
 	Tick       uint32        // the last tick stepped
+	Private    bool          // Config.Private
 }
 
 // Match runs one World on its own goroutine. All methods are safe for
@@ -120,6 +132,7 @@ type Match struct {
 
 	infoMu   sync.Mutex
 	info     Info
+	roster   []game.PlayerState // the players of the last tick published (Players)
 	overruns atomic.Uint64
 
 	started atomic.Bool

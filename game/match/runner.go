@@ -50,7 +50,8 @@ func (m *Match) Run(ctx context.Context) error {
 			acc -= dt
 			// The tick's due time on the schedule, however late the wake-up:
 			// inputs are measured against it (jitter.go).
-			if m.tick(now.Sub(m.epoch) - acc) {
+			over := m.timedTick(now.Sub(m.epoch) - acc)
+			if over {
 				m.stop(m.world.EndReason())
 				return nil
 			}
@@ -121,6 +122,9 @@ func (m *Match) publish() {
 			}
 		}
 	}
+	m.infoMu.Lock()
+	m.roster = append(m.roster[:0], m.snap.Players...) // no allocation once grown
+	m.infoMu.Unlock()
 	events := m.world.Events()
 	m.obsMu.Lock()
 	obs := m.observers
@@ -230,14 +234,17 @@ func (m *Match) replyJoiners() {
 }
 
 // shutdown ends the world when Run's context is cancelled — a server
-// shutdown, or the registry removing an abandoned match (the context's cause
-// is ErrAbandoned) — and delivers the final tick (with the phase and end
+// shutdown, the registry removing an abandoned match (the context's cause
+// is ErrAbandoned) or the host ending it (ErrEndedByAdmin) — and delivers the final tick (with the phase and end
 // events) before stopping. Joins and inputs still in the inbox are not
 // applied: stop fails the joins.
 func (m *Match) shutdown(ctx context.Context) {
 	reason := game.EndShutdown
-	if errors.Is(context.Cause(ctx), ErrAbandoned) {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, ErrAbandoned):
 		reason = game.EndAbandoned
+	case errors.Is(cause, ErrEndedByAdmin):
+		reason = game.EndAdmin
 	}
 	m.world.Step(game.TickInput{Commands: []game.Command{{Kind: game.CommandEnd, Reason: reason}}})
 	m.publish()
@@ -295,6 +302,7 @@ func (m *Match) updateInfo() {
 		TickRate:   cfg.TickRate,
 		TimeLeft:   time.Duration(w.PhaseTicksLeft()) * m.dt,
 		Tick:       w.Tick(),
+		Private:    m.cfg.Private,
 	}
 	m.infoMu.Lock()
 	m.info = info

@@ -24,8 +24,8 @@ func seed(b *testing.B, s *Store, n int) {
 	for i := range n {
 		ended := t0.Add(time.Duration(i) * time.Minute)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO matches
-			(id, map, tick_rate, max_players, tick, started_at, ended_at, reason, winner, scoreboard)
-			VALUES ($1, 'arena', 30, 8, 9000, $2, $3, 'score_limit', 2, $4)`,
+			(id, map, tick_rate, max_players, private, tick, started_at, ended_at, reason, winner, scoreboard)
+			VALUES ($1, 'arena', 30, 8, 0, 9000, $2, $3, 'score_limit', 2, $4)`,
 			fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), ended.Add(-5*time.Minute).UnixMicro(), ended.UnixMicro(), string(board)); err != nil {
 			b.Fatal(err)
 		}

@@ -196,7 +196,8 @@ func (r *Recorder) save(p pending) {
 // (match.RegistryConfig.Observe does) so that it sees the whole match.
 func (r *Recorder) Observe(m *match.Match) match.Observer {
 	info := m.Info()
-	return &recording{r: r, m: m, rec: Record{ID: info.ID, Map: info.Map, TickRate: info.TickRate, MaxPlayers: info.MaxPlayers}}
+	return &recording{r: r, m: m, rec: Record{ID: info.ID, Map: info.Map, TickRate: info.TickRate, MaxPlayers: info.MaxPlayers,
+		Private: info.Private}}
 }
 
 // recording is one match's observer: it notes when the match started, takes

@@ -41,6 +41,7 @@ var migrations = []migration{
 				map         TEXT NOT NULL,
 				tick_rate   INTEGER NOT NULL,
 				max_players INTEGER NOT NULL,
+				private     INTEGER NOT NULL, -- 1: joined by link only, never listed
 				tick        BIGINT NOT NULL,
 				started_at  BIGINT NOT NULL,
 				ended_at    BIGINT NOT NULL,

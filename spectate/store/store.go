@@ -48,6 +48,7 @@ type Record struct {
 	Map        string // the map's id
 	TickRate   int    // ticks per second
 	MaxPlayers int    // seats, humans and bots
+	Private    bool   // joined by link only (match.Config.Private): List leaves it out, Get finds it
 	Tick       uint32 // the tick the match ended on
 	StartedAt  time.Time
 	EndedAt    time.Time // kept to the microsecond, in UTC
@@ -230,10 +231,10 @@ func (s *Store) Save(ctx context.Context, rec Record) error {
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	ended := rec.EndedAt.UnixMicro()
 	res, err := tx.ExecContext(ctx, `INSERT INTO matches
-		(id, map, tick_rate, max_players, tick, started_at, ended_at, reason, winner, scoreboard)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		(id, map, tick_rate, max_players, private, tick, started_at, ended_at, reason, winner, scoreboard)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO NOTHING`,
-		rec.ID, rec.Map, rec.TickRate, rec.MaxPlayers, int64(rec.Tick), rec.StartedAt.UnixMicro(), ended,
+		rec.ID, rec.Map, rec.TickRate, rec.MaxPlayers, boolInt(rec.Private), int64(rec.Tick), rec.StartedAt.UnixMicro(), ended,
 		rec.Reason, rec.Winner, string(board))
 	if err != nil {
 		return fmt.Errorf("store: save %s: %w", rec.ID, err)
@@ -255,6 +256,14 @@ func (s *Store) Save(ctx context.Context, rec Record) error {
 	return nil
 }
 
+// boolInt is a flag as both databases store it (0 or 1 in an INTEGER).
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func nonNil(b []Standing) []Standing {
 	if b == nil {
 		return []Standing{}
@@ -263,7 +272,7 @@ func nonNil(b []Standing) []Standing {
 }
 
 // columns are a match's columns as scan reads them.
-const columns = `id, map, tick_rate, max_players, tick, started_at, ended_at, reason, winner, scoreboard`
+const columns = `id, map, tick_rate, max_players, private, tick, started_at, ended_at, reason, winner, scoreboard`
 
 // Get returns the stored match id, without its journal; ErrNotFound when
 // there is none.
@@ -281,8 +290,8 @@ func (s *Store) Get(ctx context.Context, id string) (Record, error) {
 	return rec, nil
 }
 
-// List returns up to limit stored matches, newest end first (ties by id,
-// descending), after the cursor when after is not nil; next is where the
+// List returns up to limit stored public matches (not Private), newest end
+// first (ties by id, descending), after the cursor when after is not nil; next is where the
 // following page starts, nil on the last page. Journals are not read. limit
 // must be positive.
 func (s *Store) List(ctx context.Context, after *Cursor, limit int) (recs []Record, next *Cursor, err error) {
@@ -298,10 +307,11 @@ func (s *Store) List(ctx context.Context, after *Cursor, limit int) (recs []Reco
 	// databases; spelt out with OR, PostgreSQL scans instead.
 	if after == nil {
 		rows, err = s.db.QueryContext(ctx, `SELECT `+columns+` FROM matches
+			WHERE private = 0
 			ORDER BY ended_at DESC, id DESC LIMIT $1`, limit+1)
 	} else {
 		rows, err = s.db.QueryContext(ctx, `SELECT `+columns+` FROM matches
-			WHERE (ended_at, id) < ($1, $2)
+			WHERE (ended_at, id) < ($1, $2) AND private = 0
 			ORDER BY ended_at DESC, id DESC LIMIT $3`, after.EndedAt.UnixMicro(), after.ID, limit+1)
 	}
 	if err != nil {
@@ -355,14 +365,15 @@ type row interface{ Scan(dest ...any) error }
 func scan(r row) (Record, error) {
 	var (
 		rec            Record
-		tick           int64
+		tick, private  int64
 		started, ended int64
 		board          string
 	)
-	if err := r.Scan(&rec.ID, &rec.Map, &rec.TickRate, &rec.MaxPlayers, &tick, &started, &ended,
+	if err := r.Scan(&rec.ID, &rec.Map, &rec.TickRate, &rec.MaxPlayers, &private, &tick, &started, &ended,
 		&rec.Reason, &rec.Winner, &board); err != nil {
 		return Record{}, err
 	}
+	rec.Private = private != 0
 	rec.Tick = uint32(tick)
 	rec.StartedAt = time.UnixMicro(started).UTC()
 	rec.EndedAt = time.UnixMicro(ended).UTC()

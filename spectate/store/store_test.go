@@ -213,6 +213,18 @@ func TestListPages(t *testing.T) {
 		if err != nil || len(recs) != 1 || recs[0].ID != "new" || next == nil {
 			t.Fatalf("first page of 1: %v %v %v", recs, next, err)
 		}
+		// A private match (joined by link) is kept, found by id, never listed.
+		private := record("private", t0.Add(2*time.Hour))
+		private.Private = true
+		if err := s.Save(ctx, private); err != nil {
+			t.Fatal(err)
+		}
+		if recs, _, err := s.List(ctx, nil, 1); err != nil || recs[0].ID != "new" {
+			t.Fatalf("the list shows %v (%v), want the private match left out", recs, err)
+		}
+		if got, err := s.Get(ctx, "private"); err != nil || !got.Private {
+			t.Fatalf("Get(private) = %+v, %v", got, err)
+		}
 		if _, _, err := s.List(ctx, nil, 0); err == nil {
 			t.Error("limit 0 accepted")
 		}
