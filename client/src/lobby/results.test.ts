@@ -29,6 +29,7 @@ describe("describeResult", () => {
   it("names the winner", () => assert.equal(describeResult(m), "Ann won, 20 kills (score limit)"));
   it("marks a bot winner", () => assert.equal(describeResult({ ...m, winner: 1 }), "Ivy (bot) won, 1 kill (score limit)"));
   it("says when nobody won", () => assert.equal(describeResult({ ...m, winner: 0, reason: "shutdown" }), "No winner (server restart)"));
+  it("says the host ended it", () => assert.equal(describeResult({ ...m, winner: 0, reason: "admin" }), "No winner (ended by the host)"));
   it("keeps an unknown reason readable", () => assert.equal(describeResult({ ...m, winner: 0, reason: "power_cut" }), "No winner (power cut)"));
 });
 

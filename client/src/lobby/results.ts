@@ -17,7 +17,7 @@ export interface EndedMatch {
   map: string;
   startedAt: string; // RFC 3339
   endedAt: string; // RFC 3339
-  reason: string; // time_limit, score_limit, shutdown, abandoned
+  reason: string; // time_limit, score_limit, shutdown, abandoned, admin
   winner: number; // player id; 0 nobody
   scoreboard: ResultPlayer[];
 }
@@ -53,6 +53,7 @@ const REASONS: Record<string, string> = {
   score_limit: "score limit",
   shutdown: "server restart",
   abandoned: "abandoned",
+  admin: "ended by the host",
 };
 
 /** "Ann won, 20 kills (score limit)", "No winner (time ran out)". */
