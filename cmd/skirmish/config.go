@@ -45,7 +45,7 @@ type serveConfig struct {
 	DataDir         string          // the SQLite match history's folder (unused with DatabaseURL)
 	DatabaseURL     string          // postgres://…: the match history in PostgreSQL; "" means SQLite in DataDir
 	ReplayRetention store.Retention // how long, and how many bytes of, replay journals are kept
-	AdminAddr       string // "": no admin listener (admin.go)
+	AdminAddr       string          // "": no admin listener (admin.go)
 	AdminTokenFile  string
 	AdminToken      string // from SKIRMISH_ADMIN_TOKEN or the file; "" only on loopback
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/internal/pgtest"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate/store"
 )
@@ -102,6 +103,32 @@ func TestServeHistorySurvivesRestart(t *testing.T) {
 	getJSON(t, base+"/api/matches/"+first, http.StatusOK, &one)
 	if one.ID != first || one.Reason != "shutdown" {
 		t.Fatalf("GET /api/matches/%s = %+v", first, one)
+	}
+}
+
+// TestServeHistoryPostgres: with --database-url the history is in
+// PostgreSQL (a real server, started for the test) and survives a restart
+// the same way.
+func TestServeHistoryPostgres(t *testing.T) {
+	pg, err := pgtest.Shared()
+	if err != nil {
+		t.Fatalf("PostgreSQL is required for this test: %v", err)
+	}
+	cfg := testServeConfig(t)
+	if cfg.DatabaseURL, err = pg.NewDatabase(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = "/nonexistent/never-created" // unused with a database URL
+	rs := startServerFull(t, cfg)
+	if b := rs.srv.history.Backend(); b != "postgres" {
+		t.Fatalf("history backend %q, want postgres", b)
+	}
+	id := joinAndStop(t, rs, "pg")
+	base := startServer(t, cfg)
+	var one endedEntry
+	getJSON(t, base+"/api/matches/"+id, http.StatusOK, &one)
+	if one.ID != id || one.Reason != "shutdown" || len(one.Scoreboard) == 0 {
+		t.Fatalf("GET /api/matches/%s after a restart = %+v", id, one)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/skirmish-game/skirmish/internal/pgtest"
 )
 
 // benchMatches is how many stored matches the query benchmarks run over.
@@ -94,11 +96,11 @@ func benchConfig(b *testing.B, be backend) Config {
 	if be.name == "sqlite" {
 		return Config{DataDir: b.TempDir()}
 	}
-	s, err := testPostgres()
+	s, err := pgtest.Shared()
 	if err != nil {
 		b.Fatalf("PostgreSQL: %v", err)
 	}
-	u, err := s.newDatabase(context.Background())
+	u, err := s.NewDatabase(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/skirmish-game/skirmish/internal/pgtest"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopPostgres()
+	pgtest.Stop()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -38,11 +40,11 @@ var backends = []backend{
 	{"sqlite", func(t *testing.T) Config { return Config{DataDir: t.TempDir()} }},
 	{"postgres", func(t *testing.T) Config {
 		t.Helper()
-		s, err := testPostgres()
+		s, err := pgtest.Shared()
 		if err != nil {
 			t.Fatalf("PostgreSQL is required for the Postgres half of the suite: %v", err)
 		}
-		u, err := s.newDatabase(context.Background())
+		u, err := s.NewDatabase(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,11 @@
-package store
+// Package pgtest starts a private PostgreSQL server for tests: Debian's
+// postgresql programs (.ci/run installs them), a cluster in a temporary
+// directory, listening on a Unix socket only, so nothing else on the machine
+// is touched and no port can clash; as root (CI) it runs as the postgres user
+// the package creates, since PostgreSQL refuses root. Tests that need it fail
+// without it (they never skip): the Postgres path must not go untested
+// unnoticed. Only tests import it.
+package pgtest
 
 import (
 	"bufio"
@@ -18,16 +25,12 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
-// The PostgreSQL half of the suite runs against a real server: a private
-// postgres started from Debian's postgresql package (.ci/run installs it)
-// in a temporary directory, listening on a Unix socket only, so nothing else
-// on the machine is touched and no port can clash. Without one the tests
-// fail (never skip): the Postgres path must not go untested unnoticed.
-
-// pgServer is the test binary's one PostgreSQL server.
-type pgServer struct {
+// Server is a test binary's one PostgreSQL server. Safe for concurrent use.
+type Server struct {
 	dir  string // data in dir/data, the socket in dir
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the server process has exited
@@ -36,18 +39,19 @@ type pgServer struct {
 
 var (
 	pgOnce sync.Once
-	pg     *pgServer
+	pg     *Server
 	pgErr  error
 )
 
-// testPostgres returns the shared server, starting it on first use.
-func testPostgres() (*pgServer, error) {
+// Shared returns the test binary's server, starting it on first use; call
+// Stop from TestMain after the tests.
+func Shared() (*Server, error) {
 	pgOnce.Do(func() { pg, pgErr = startPostgres() })
 	return pg, pgErr
 }
 
-// stopPostgres stops the shared server if it was started (TestMain).
-func stopPostgres() {
+// Stop stops the shared server if it was started, and removes its files.
+func Stop() {
 	if pg == nil {
 		return
 	}
@@ -89,7 +93,7 @@ func pgVersion(binDir string) int {
 // server on it. PostgreSQL refuses to run as root, so as root (CI) the
 // cluster belongs to the postgres user the Debian package creates and the
 // programs run as that user.
-func startPostgres() (*pgServer, error) {
+func startPostgres() (*Server, error) {
 	bin, err := pgBinDir()
 	if err != nil {
 		return nil, err
@@ -98,7 +102,7 @@ func startPostgres() (*pgServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*pgServer, error) {
+	fail := func(err error) (*Server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
@@ -140,7 +144,7 @@ func startPostgres() (*pgServer, error) {
 	if err := cmd.Start(); err != nil {
 		return fail(fmt.Errorf("start postgres: %w", err))
 	}
-	s := &pgServer{dir: dir, cmd: cmd, done: make(chan struct{})}
+	s := &Server{dir: dir, cmd: cmd, done: make(chan struct{})}
 	ready := make(chan struct{})
 	var logTail strings.Builder
 	go func() {
@@ -172,16 +176,16 @@ func startPostgres() (*pgServer, error) {
 	}
 }
 
-// url returns the URL of database db on the server, over its socket.
-func (s *pgServer) url(db string) string {
+// URL returns the URL of database db on the server, over its socket.
+func (s *Server) URL(db string) string {
 	return "postgres://postgres@/" + db + "?host=" + s.dir + "&port=5432&sslmode=disable"
 }
 
-// newDatabase creates an empty database and returns its URL, so that each
+// NewDatabase creates an empty database and returns its URL, so that each
 // test starts from nothing.
-func (s *pgServer) newDatabase(ctx context.Context) (string, error) {
+func (s *Server) NewDatabase(ctx context.Context) (string, error) {
 	name := fmt.Sprintf("t%d", s.dbs.Add(1))
-	admin, err := sql.Open("pgx", s.url("postgres"))
+	admin, err := sql.Open("pgx", s.URL("postgres"))
 	if err != nil {
 		return "", err
 	}
@@ -189,5 +193,5 @@ func (s *pgServer) newDatabase(ctx context.Context) (string, error) {
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", fmt.Errorf("create database %s: %w", name, err)
 	}
-	return s.url(name), nil
+	return s.URL(name), nil
 }
