@@ -102,6 +102,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.AdminAddr != "" {
 		if srv.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
 			_ = ln.Close()
+			_ = srv.closeHistory(context.Background())
 			return fmt.Errorf("listen on --admin-addr %s: %w", cfg.AdminAddr, err)
 		}
 	}
