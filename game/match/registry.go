@@ -38,6 +38,12 @@ type RegistryConfig struct {
 	MaxMatches   int           // 0 means DefaultMaxMatches
 	EmptyTimeout time.Duration // a match with no humans for this long is removed; 0 means DefaultEmptyTimeout
 	Logger       *slog.Logger  // nil means Match.Logger, then slog.Default()
+	// Observe, when not nil, is asked for an observer of every match the
+	// registry creates, subscribed before the match runs so that it sees
+	// every tick and the stop (the match history's recorder). It is called
+	// with the registry locked: it must not call the Registry. A nil
+	// Observer subscribes nothing.
+	Observe func(m *Match) Observer
 }
 
 // Registry creates, finds and reaps matches. Safe for concurrent use.
@@ -226,6 +232,11 @@ func (r *Registry) createLocked(private bool) (*Match, error) {
 	m, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("match: create match: %w", err)
+	}
+	if r.cfg.Observe != nil {
+		if o := r.cfg.Observe(m); o != nil {
+			m.Subscribe(o) // for the match's whole life: it unsubscribes itself on stop
+		}
 	}
 	e := &regEntry{m: m}
 	r.matches[id] = e
