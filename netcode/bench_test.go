@@ -31,7 +31,7 @@ func BenchmarkEncodeSnapshot(b *testing.B) {
 // connection's reader).
 func BenchmarkDecodeInput(b *testing.B) {
 	enc, dec := NewEncoder(), NewDecoder()
-	msg := append([]byte(nil), enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, MoveY: -0.7071, Aim: 2.5, Buttons: 1})...)
+	msg := append([]byte(nil), enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, MoveY: -0.7071, Aim: 2.5, Buttons: 1}, 1200)...)
 	var m ClientMessage
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()

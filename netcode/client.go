@@ -200,7 +200,7 @@ func (c *Client) hello(opts DialOptions) (Welcome, error) {
 func (c *Client) SendInput(in game.Input) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.enc.EncodeInput(in)
+	c.enc.EncodeInput(in, 0)
 	return c.writeLocked(c.enc.clientFrame(ws.NewMask()))
 }
 
