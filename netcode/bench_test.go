@@ -43,8 +43,10 @@ func BenchmarkDecodeInput(b *testing.B) {
 }
 
 // BenchmarkFanout8 measures one snapshot tick of a hub with 8 players on
-// real loopback TCP connections: per op, OnTick encodes the snapshot once
-// into one shared frame, offers it to the 8 outboxes, and the op ends when
+// real loopback TCP connections: per op, OnTick quantizes the snapshot and
+// queues it, the hub's encoder plans the 8 streams (none acknowledges: all
+// get the complete snapshot, one group), encodes one shared frame and
+// offers it to the 8 outboxes, and the op ends when
 // all 8 writer goroutines have written it to their sockets (observed
 // through Stats.FramesSent). The 8 clients read and discard concurrently,
 // on the same CPUs, so the time includes their share of the machine; it
@@ -54,6 +56,9 @@ func BenchmarkFanout8(b *testing.B) {
 	const players = 8
 	srv, match := benchServer(b)
 	h := newHub(srv, match, 30, 30) // every tick is a snapshot tick
+	srv.wg.Add(1)
+	go h.run()
+	defer h.shut()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,6 +85,9 @@ func BenchmarkFanout8(b *testing.B) {
 		c := newConn(srv, sc, bufio.NewReader(sc), fmt.Sprint("bench-", i))
 		c.out.hold(h)
 		c.out.release([]byte{0x82, 0x00}, 0) // an empty binary frame as the welcome
+		st := &stream{player: game.PlayerID(i + 1)}
+		st.start(c)
+		c.stream.Store(st)
 		h.add(c)
 		conns = append(conns, c)
 		srv.wg.Add(1)

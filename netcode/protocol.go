@@ -123,6 +123,9 @@ type ServerMessage interface {
 // come from the roster and join events).
 type Snapshot struct {
 	game.Snapshot
+	// BaseTick is, for a snapshot the Client made from a delta, the tick of
+	// the picture the delta applied to; 0 for a complete snapshot.
+	BaseTick uint32
 }
 
 // Type implements ServerMessage.

@@ -74,7 +74,7 @@ func TestServerMessageRoundTrip(t *testing.T) {
 	}{
 		{"welcome", func() []byte { return enc.EncodeWelcome(welcome) }, welcome},
 		{"welcome without roster", func() []byte { return enc.EncodeWelcome(&Welcome{Version: 1}) }, &Welcome{Version: 1}},
-		{"snapshot", func() []byte { return enc.EncodeSnapshot(snap) }, &Snapshot{*snap}},
+		{"snapshot", func() []byte { return enc.EncodeSnapshot(snap) }, &Snapshot{Snapshot: *snap}},
 		{"events", func() []byte { return enc.EncodeEvents(42, events) }, &Events{Tick: 42, Events: withTick(events, 42)}},
 		{"pong", func() []byte { return enc.EncodePong(Pong{T: 1234.5678, Tick: math.MaxUint32}) }, &Pong{T: 1234.5678, Tick: math.MaxUint32}},
 		{"error", func() []byte { return enc.EncodeError(ErrorMessage{Code: CodeInvalidInput, Message: "nope"}) },

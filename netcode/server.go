@@ -76,6 +76,11 @@ type Config struct {
 	// (PROTOCOL.md §1.9). 0 means DefaultReconnectWindow; negative turns
 	// holding off (a drop leaves at once, as a leave does).
 	ReconnectWindow time.Duration
+	// MaxSendRate is each player's budget of snapshot and event bytes per
+	// second (PROTOCOL.md §1.10): when a snapshot would exceed it, the
+	// least important entities wait, their priority growing while they do.
+	// 0 means DefaultMaxSendRate; negative means no budget.
+	MaxSendRate int
 }
 
 // Defaults for Config's zero values.
@@ -85,7 +90,11 @@ const (
 	// DefaultReconnectWindow is Config.ReconnectWindow's default: a Wi-Fi
 	// roam or a mobile handover is over well within it.
 	DefaultReconnectWindow = 10 * time.Second
-	defaultSendBuffer      = 64 << 10
+	// DefaultMaxSendRate is Config.MaxSendRate's default, 16 KB/s: five
+	// times what a player of a full arena gets with deltas, so that only a
+	// pathological burst ever meets it.
+	DefaultMaxSendRate = 16000
+	defaultSendBuffer  = 64 << 10
 )
 
 func (c *Config) setDefaults() error {
@@ -142,6 +151,12 @@ func (c *Config) setDefaults() error {
 	if c.ReconnectWindow == 0 {
 		c.ReconnectWindow = DefaultReconnectWindow
 	}
+	switch {
+	case c.MaxSendRate == 0:
+		c.MaxSendRate = DefaultMaxSendRate
+	case c.MaxSendRate < 0:
+		c.MaxSendRate = 0 // no budget
+	}
 	return nil
 }
 
@@ -168,6 +183,9 @@ type Server struct {
 	wg      sync.WaitGroup // every connection goroutine (reader and writer)
 
 	seats *seatTable // every player's seat, live or held, and the recently released (seat.go)
+	// pingRate is how many pings per second (and in a burst) a connection
+	// gets answered: pingRate, or more in tests that sync on pongs.
+	pingRate float64
 
 	stats struct {
 		accepted, rejected            atomic.Uint64
@@ -176,6 +194,11 @@ type Server struct {
 		inputsDropped                 atomic.Uint64
 		held, resumed                 atomic.Uint64
 		connections                   atomic.Int64
+
+		completeSnapshots, deltaSnapshots atomic.Uint64
+		snapshotFrames                    atomic.Uint64
+		acksRefused, baselinesLost        atomic.Uint64
+		budgetHeld, entitiesDeferred      atomic.Uint64
 	}
 }
 
@@ -185,12 +208,13 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		conns:   make(map[*conn]struct{}),
-		hubs:    make(map[*match.Match]*hub),
-		changed: make(chan struct{}),
-		seats:   newSeatTable(),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		conns:    make(map[*conn]struct{}),
+		hubs:     make(map[*match.Match]*hub),
+		changed:  make(chan struct{}),
+		seats:    newSeatTable(),
+		pingRate: pingRate,
 	}
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
@@ -218,6 +242,14 @@ type Stats struct {
 	InputsDropped     uint64 // inputs over the rate limit or refused by a full match inbox
 	Held              uint64 // seats held after their connection dropped without a leave
 	Resumed           uint64 // seats taken back by a hello's resume token
+
+	CompleteSnapshots uint64 // complete snapshots offered to players (one per player per snapshot tick)
+	DeltaSnapshots    uint64 // delta snapshots offered to players
+	SnapshotFrames    uint64 // snapshot frames encoded: one per group of players with the same plan per tick
+	AcksRefused       uint64 // inputs whose ackTick named no frame sent on their connection that is still remembered
+	BaselinesLost     uint64 // acknowledged baselines that left the ring before a newer ack came (the client stopped acking)
+	BudgetHeld        uint64 // complete snapshots held back by a player's send budget
+	EntitiesDeferred  uint64 // entities held back from a delta by a player's send budget
 }
 
 // Stats returns the server's counters. It is safe for concurrent use.
@@ -234,6 +266,13 @@ func (s *Server) Stats() Stats {
 		InputsDropped:     st.inputsDropped.Load(),
 		Held:              st.held.Load(),
 		Resumed:           st.resumed.Load(),
+		CompleteSnapshots: st.completeSnapshots.Load(),
+		DeltaSnapshots:    st.deltaSnapshots.Load(),
+		SnapshotFrames:    st.snapshotFrames.Load(),
+		AcksRefused:       st.acksRefused.Load(),
+		BaselinesLost:     st.baselinesLost.Load(),
+		BudgetHeld:        st.budgetHeld.Load(),
+		EntitiesDeferred:  st.entitiesDeferred.Load(),
 	}
 }
 
@@ -474,6 +513,8 @@ func (s *Server) attach(m *match.Match, c *conn) *hub {
 	}
 	rate := m.Info().TickRate
 	h = newHub(s, m, rate, max(1, min(s.cfg.SnapshotRate, rate)))
+	s.wg.Add(1)
+	go h.run()
 	c.out.hold(h)
 	h.add(c)
 	s.hubs[m] = h
@@ -495,6 +536,7 @@ func (s *Server) detach(h *hub, c *conn) {
 	s.mu.Unlock()
 	if unsubscribe != nil {
 		unsubscribe()
+		h.shut()
 	}
 }
 

@@ -202,7 +202,7 @@ func wvForeignCases() []wvForeign {
 			wvArr(wvArr(with(projectileFields, projectileExtra...)...))}, extra...)...)
 	}
 	snapshotOf := func(timing game.InputTiming) *Snapshot {
-		return &Snapshot{game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
+		return &Snapshot{Snapshot: game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
 			Players: []game.PlayerState{{ID: 1, X: 2, Y: -2, Aim: math.Pi / 2, Health: 100, Flags: game.FlagAlive, AckSeq: 7,
 				InputTiming: timing}},
 			Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400, ShotID: 42}},

@@ -362,12 +362,12 @@ func wvServerCases() []struct {
 			},
 			Resume: "q3Yx0bN8k2vRzP1sT7uW4yA6cE9gI5mO0pLhJdFnB2a", ReconnectWindow: 10 * time.Second,
 		}},
-		{"snapshot/empty-waiting", &Snapshot{game.Snapshot{Tick: 0, Phase: game.PhaseWaiting}}},
+		{"snapshot/empty-waiting", &Snapshot{Snapshot: game.Snapshot{Tick: 0, Phase: game.PhaseWaiting}}},
 	}
 
 	// Every combination of the three flags, one player each, with ids that
 	// take every msgpack integer width.
-	flags := &Snapshot{game.Snapshot{Tick: 4242, Phase: game.PhaseLive, PhaseTicksLeft: 5400, ScoreLimit: 20}}
+	flags := &Snapshot{Snapshot: game.Snapshot{Tick: 4242, Phase: game.PhaseLive, PhaseTicksLeft: 5400, ScoreLimit: 20}}
 	ids := [...]game.PlayerID{1, 2, 31, 127, 128, 255, 256, 65535}
 	// Input clock fields of every integer width (bots send zeros).
 	slacks := [...]int32{0, 3, -5, 127, -32, -33, 200, -10000}
@@ -387,14 +387,14 @@ func wvServerCases() []struct {
 		flags.Players = append(flags.Players, p)
 	}
 	cases = append(cases, c{"snapshot/every-flag", flags})
-	cases = append(cases, c{"snapshot/disconnected", &Snapshot{game.Snapshot{Tick: 4300, Phase: game.PhaseLive, PhaseTicksLeft: 5300, ScoreLimit: 20,
+	cases = append(cases, c{"snapshot/disconnected", &Snapshot{Snapshot: game.Snapshot{Tick: 4300, Phase: game.PhaseLive, PhaseTicksLeft: 5300, ScoreLimit: 20,
 		Players: []game.PlayerState{
 			{ID: 4, X: 300, Y: 200, Aim: 1, Health: 75, Flags: alive | game.FlagDisconnected, Kills: 7, Deaths: 2, AckSeq: 900},
 			{ID: 5, X: 0, Y: 0, Flags: game.FlagDisconnected, Deaths: 3, RespawnTicks: 40},
 		},
 	}}})
 
-	cases = append(cases, c{"snapshot/extremes", &Snapshot{game.Snapshot{
+	cases = append(cases, c{"snapshot/extremes", &Snapshot{Snapshot: game.Snapshot{
 		Tick: math.MaxUint32, Phase: game.PhaseCountdown, PhaseTicksLeft: 90, ScoreLimit: 1000,
 		Players: []game.PlayerState{
 			// Angles just around 0 and 2π, both directions.
@@ -418,7 +418,7 @@ func wvServerCases() []struct {
 		},
 	}}})
 
-	cases = append(cases, c{"snapshot/projectiles", &Snapshot{game.Snapshot{
+	cases = append(cases, c{"snapshot/projectiles", &Snapshot{Snapshot: game.Snapshot{
 		Tick: 100000, Phase: game.PhaseLive, PhaseTicksLeft: 0, ScoreLimit: 0,
 		Players: []game.PlayerState{{ID: 2, X: 400, Y: 300, Aim: 0.75, Health: 70, Flags: alive, AckSeq: 88}},
 		Projectiles: []game.ProjectileState{
@@ -429,7 +429,7 @@ func wvServerCases() []struct {
 		},
 	}}})
 
-	cases = append(cases, c{"snapshot/ended", &Snapshot{game.Snapshot{
+	cases = append(cases, c{"snapshot/ended", &Snapshot{Snapshot: game.Snapshot{
 		Tick: 27001, Phase: game.PhaseEnded, PhaseTicksLeft: 300, ScoreLimit: 20,
 		Players: []game.PlayerState{
 			{ID: 1, X: 100, Y: 100, Aim: 3, Health: 100, Flags: alive, Kills: 20, Deaths: 4, AckSeq: 26990},
