@@ -239,8 +239,8 @@ func (q *hubQueue) takeEvents() []game.Event {
 	return make([]game.Event, 0, 8)
 }
 
-// OnStop closes every connection playing in the match, once the encoder has
-// offered everything queued before (the end event, the last snapshot): 1001
+// OnStop closes every connection playing in the match, once everything
+// queued before (the end event, the last snapshot) is offered: 1001
 // on a server shutdown, else 4005. A connection still joining is left to
 // its join, which either fails (ErrMatchStopped: quick play tries another
 // match) or, having taken a seat, sees stopped once its welcome is out and
@@ -250,6 +250,10 @@ func (h *hub) OnStop(reason game.EndReason) {
 	h.stopReason.Store(int32(reason))
 	h.stopped.Store(true) // before the playing checks: see conn.welcome
 	h.push(hubJob{stop: true})
+	// Encode what is queued here, before returning: whoever waits for the
+	// match to stop (a server shutdown closing every connection next) must
+	// find the end event and the last snapshot already offered.
+	h.drain()
 }
 
 // drain encodes everything queued, in order.
@@ -379,7 +383,14 @@ func (h *hub) snapshot(w *WireState, conns []*conn) {
 			h.log.Error("snapshot not sent", "tick", w.Tick, "err", err)
 			continue
 		}
+		// Counted before it is offered: whoever sees the frame arrive sees
+		// it counted.
 		st.snapshotFrames.Add(1)
+		if g.plan.base == 0 {
+			st.completeSnapshots.Add(uint64(len(g.members)))
+		} else {
+			st.deltaSnapshots.Add(uint64(len(g.members)))
+		}
 		var replaced uint64
 		for m, c := range g.members {
 			if c.out.offerSnapshot(h, frame, w.Tick) {
@@ -389,11 +400,6 @@ func (h *hub) snapshot(w *WireState, conns []*conn) {
 		}
 		if replaced > 0 {
 			st.snapshotsReplaced.Add(replaced)
-		}
-		if g.plan.base == 0 {
-			st.completeSnapshots.Add(uint64(len(g.members)))
-		} else {
-			st.deltaSnapshots.Add(uint64(len(g.members)))
 		}
 		clear(g.members) // let closed connections go
 		clear(g.streams)

@@ -163,3 +163,93 @@ func checkInterest(t *testing.T, r *rig, st *stream, cur *WireState, got *WireSt
 		t.Fatalf("tick %d: projectiles repeated", cur.Tick)
 	}
 }
+
+// The budget holds and nothing starves: with a send rate below what the
+// deltas of a full arena need, every player gets at most the rate (over
+// any stretch of a second or more, plus the quarter second it may save
+// up and one frame's overshoot of what must go), and every entity that
+// waits is sent within a second (20 snapshots; the farthest projectiles,
+// whose priority grows slowest, wait longest: 10 to 16 on these worlds):
+// its accumulated priority overtakes the nearer players that keep changing.
+func TestBudgetHoldsAndNothingStarves(t *testing.T) {
+	const rate, steps = 1800, 600 // B/s; 30 s of 20 Hz snapshots
+	r := newRig(t, "arena", 8, 8, 3, Config{MaxSendRate: rate})
+	clients := make([]*pictures, len(r.conns))
+	for i := range clients {
+		clients[i] = newPictures()
+	}
+	type key struct {
+		client int
+		id     uint32
+		proj   bool
+	}
+	stale := map[key]int{} // snapshots in a row the client's value was not the snapshot's
+	worst, worstKey := 0, key{}
+	sent := make([][]int, len(r.conns)) // bytes per step, per client
+	for range steps {
+		tick := r.step()
+		cur := r.h.snapshotOf(tick)
+		for i, p := range clients {
+			f := r.frame(i)
+			sent[i] = append(sent[i], len(f))
+			if f == nil {
+				continue
+			}
+			if _, ok := p.apply(t, f); !ok {
+				t.Fatalf("tick %d: client %d dropped a frame", tick, i)
+			}
+			r.ack(i, tick)
+			have := map[uint32]WirePlayer{}
+			for _, q := range p.last.Players {
+				have[uint32(q.ID)] = q
+			}
+			for _, q := range cur.Players {
+				k := key{client: i, id: uint32(q.ID)}
+				if v, ok := have[k.id]; ok && v == q {
+					stale[k] = 0
+					continue
+				}
+				if stale[k]++; stale[k] > worst {
+					worst, worstKey = stale[k], k
+				}
+			}
+			haveP := map[uint32]WireProjectile{}
+			for _, q := range p.last.Projectiles {
+				haveP[q.ID] = q
+			}
+			for _, q := range cur.Projectiles {
+				k := key{client: i, id: q.ID, proj: true}
+				if v, ok := haveP[k.id]; ok && v == q {
+					stale[k] = 0
+					continue
+				}
+				if stale[k]++; stale[k] > worst {
+					worst, worstKey = stale[k], k
+				}
+			}
+		}
+	}
+	st := r.h.srv.Stats()
+	t.Logf("%d entities deferred, %d complete snapshots held back; the stalest entity waited %d snapshots (%+v)",
+		st.EntitiesDeferred, st.BudgetHeld, worst, worstKey)
+	if st.EntitiesDeferred == 0 {
+		t.Fatal("nothing was deferred: the rate does not bind, the test tests nothing")
+	}
+	if worst > 20 { // a second: the farthest projectile's priority grows slowest
+		t.Errorf("an entity waited %d snapshots in a row (%+v): starved", worst, worstKey)
+	}
+	burst := rate * budgetWindow
+	for i, s := range sent {
+		for from := range s {
+			total, biggest := 0, 0
+			for to := from; to < len(s); to++ {
+				total += s[to]
+				biggest = max(biggest, s[to])
+				secs := float64(to-from+1) / 20
+				if secs >= 1 && float64(total) > rate*secs+burst+float64(biggest) {
+					t.Fatalf("client %d got %d bytes in %.2f s from snapshot %d: over %d B/s", i, total, secs, from, rate)
+				}
+			}
+		}
+	}
+}

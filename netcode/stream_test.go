@@ -166,7 +166,7 @@ func TestOneFramePerGroup(t *testing.T) {
 }
 
 // A client that acknowledges garbage — a tick in the future, one never sent
-// on its connection — has its ack refused and counted, and gets a complete
+// on its connection, one far in the past — has its ack refused and counted, and gets a complete
 // snapshot, never a delta against something it does not have. One that
 // stops acknowledging gets deltas against its last ack until that leaves
 // the ring of 32, then complete snapshots, and the lost baseline is counted.
@@ -176,7 +176,11 @@ func TestBadAndStaleAcksGetCompleteSnapshots(t *testing.T) {
 	l := &lockstep{e: e, ps: []*player{p}}
 	l.run(t, 3)
 	enc := NewEncoder()
-	for _, ack := range []uint32{p.lastTick() + 1000, p.lastTick() - 1} { // the future; a tick that was no snapshot
+	notSent := p.lastTick() - 1
+	for match.TickDue(notSent, p.w.SnapshotRate, p.w.TickRate) {
+		notSent--
+	}
+	for _, ack := range []uint32{p.lastTick() + 1000, notSent} { // the future; a tick that was no snapshot
 		refused := e.srv.Stats().AcksRefused
 		l.seq++
 		if err := p.c.SendRaw(bytes.Clone(enc.EncodeInput(game.Input{Seq: l.seq}, ack))); err != nil {
@@ -215,6 +219,22 @@ func TestBadAndStaleAcksGetCompleteSnapshots(t *testing.T) {
 	}
 	if got := e.srv.Stats().BaselinesLost; got != lost+1 {
 		t.Fatalf("%d baselines lost, want %d", got, lost+1)
+	}
+
+	// Acknowledging that long-gone tick now (far in the past) is refused
+	// like any garbage, and the next snapshot is complete.
+	refused := e.srv.Stats().AcksRefused
+	l.seq++
+	if err := p.c.SendRaw(bytes.Clone(enc.EncodeInput(game.Input{Seq: l.seq}, acked))); err != nil {
+		t.Fatal(err)
+	}
+	l.sync(t, p)
+	if got := e.srv.Stats().AcksRefused; got != refused+1 {
+		t.Fatalf("the ack of tick %d, out of the ring: %d acks refused, want %d", acked, got, refused+1)
+	}
+	l.run(t, 1)
+	if _, bases := p.frames(); bases[len(bases)-1] != 0 {
+		t.Fatalf("after the ack of a tick out of the ring: a delta against %d", bases[len(bases)-1])
 	}
 }
 

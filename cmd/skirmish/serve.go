@@ -78,6 +78,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		AllowedOrigins:  cfg.Origins,
 		MaxConnections:  cfg.MaxConnections,
 		ReconnectWindow: netcodeReconnectWindow(cfg.ReconnectWindow),
+		MaxSendRate:     netcodeSendRate(cfg.MaxSendRate),
 		Logger:          log.With("part", "netcode"),
 	})
 	if err != nil {
@@ -114,6 +115,15 @@ func netcodeReconnectWindow(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// netcodeSendRate is --max-send-rate as netcode.Config means it: the flag's
+// 0 (no budget) is netcode's negative, since netcode's 0 is its default.
+func netcodeSendRate(r byteRate) int {
+	if r == 0 {
+		return -1
+	}
+	return int(r)
 }
 
 // routes is the whole HTTP surface; docs/PROTOCOL.md describes each route.
