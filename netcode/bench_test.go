@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/assets"
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 	"github.com/skirmish-game/skirmish/game/match"
@@ -126,10 +127,15 @@ func BenchmarkFanout8(b *testing.B) {
 	}
 }
 
-// benchServer returns a Server and an idle Match for driving a hub by hand.
+// benchServer returns a Server and an idle Match on the arena for driving a
+// hub by hand.
 func benchServer(b testing.TB) (*Server, *match.Match) {
 	b.Helper()
-	m, err := game.ParseMap([]byte(testMapJSON))
+	raw, err := assets.Map("arena") // testSnapshot's players are spread over it: all in everyone's view
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := game.ParseMap(raw)
 	if err != nil {
 		b.Fatal(err)
 	}

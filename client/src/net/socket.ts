@@ -73,6 +73,8 @@ export class GameSocket {
   // The pictures deltas apply to (PROTOCOL.md §1.5), from the welcome on;
   // the newest one applied is what every input acknowledges.
   private pictures: Pictures | null = null;
+  private completes = 0;
+  private deltas = 0;
 
   constructor(
     url: string,
@@ -114,6 +116,11 @@ export class GameSocket {
   /** Deltas dropped because the picture they apply to was gone or they did not fit it (a complete snapshot follows). */
   get droppedDeltas(): number {
     return this.pictures?.dropped ?? 0;
+  }
+
+  /** Snapshots received whole (type 4) and as deltas applied (type 8), since the welcome. */
+  get snapshotKinds(): { complete: number; deltas: number } {
+    return { complete: this.completes, deltas: this.deltas };
   }
 
   /**
@@ -171,11 +178,15 @@ export class GameSocket {
         break;
       case "complete":
         // Nothing before the welcome counts (there is none: §1.1).
-        if (this.pictures) this.on.snapshot(snapshotOf(this.pictures.complete(msg.state)), t);
+        if (!this.pictures) break;
+        this.completes++;
+        this.on.snapshot(snapshotOf(this.pictures.complete(msg.state)), t);
         break;
       case "delta": {
         const w = this.pictures?.delta(msg);
-        if (w) this.on.snapshot(snapshotOf(w), t);
+        if (!w) break;
+        this.deltas++;
+        this.on.snapshot(snapshotOf(w), t);
         break;
       }
       case "events":

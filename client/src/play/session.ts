@@ -197,6 +197,7 @@ export class PlaySession {
     this.latestAt = now;
     this.snapshotCount++;
     debug.snapshots++;
+    debug.snapshotKinds = { ...this.socket.snapshotKinds, dropped: this.socket.droppedDeltas };
     debug.tick = Math.max(debug.tick, s.tick);
     debug.players = s.players.map((p) => ({
       id: p.id, name: this.model.name(p.id), x: p.x, y: p.y, aim: p.aim, alive: p.alive, kills: p.kills,
