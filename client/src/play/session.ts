@@ -158,6 +158,7 @@ export class PlaySession {
     Object.assign(debug, { mode: "playing", matchId: w.match, you: w.you });
     this.nav.joined(w.match);
     this.model.setRoster(w.roster);
+    this.model.setScores(w.roster);
     if (!resumed || !this.interp) this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
     const msPerTick = 1000 / w.tickRate;
     const own = new OwnPlayer({
@@ -204,7 +205,7 @@ export class PlaySession {
     }));
     this.model.phase = s.phase;
     this.model.scoreLimit = s.scoreLimit;
-    this.model.setScores(s.players);
+    this.model.setScores(s.players, true); // only the players of your interest (PROTOCOL.md §1.10)
     this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
     // debug.players stays authoritative (the browser test reads it); predicted is the guess.
     this.own?.snapshot(s, now);
@@ -377,7 +378,7 @@ export class PlaySession {
       players,
       // Your shots are drawn at once and handed over to the server's (net/shots).
       projectiles: this.own ? this.own.shots.frame(now, sampled?.renderTime ?? 0, sampled?.projectiles ?? []) : [],
-      scores: this.latest ? this.latest.players.map(named) : [],
+      scores: this.scoreboard(named),
       you: w.you,
       phase: this.model.phase,
       timeLeft: this.model.timeLeft(now),
@@ -433,6 +434,23 @@ export class PlaySession {
   }
 
   /** Seconds until you respawn (counted down locally from the latest snapshot), or null while alive. */
+  /**
+   * The scoreboard's rows: every seated player, as the latest snapshot
+   * has them, or, for one beyond your interest (not in it: PROTOCOL.md
+   * §1.10), with the score the roster and the events keep (drawn alive).
+   */
+  private scoreboard(named: (p: SnapshotPlayer) => ViewPlayer): ViewPlayer[] {
+    const seen = new Map((this.latest?.players ?? []).map((p) => [p.id, p]));
+    return this.model.scoreRows().map((r) => {
+      const p = seen.get(r.id);
+      if (p) return named(p);
+      return {
+        id: r.id, name: this.model.name(r.id), x: 0, y: 0, aim: 0, hp: 0, alive: true, protected: false,
+        bot: this.model.isBot(r.id), kills: r.kills, deaths: r.deaths,
+      };
+    });
+  }
+
   private respawnIn(w: Welcome, now: number): number | null {
     const me = this.latest?.players.find((p) => p.id === w.you);
     if (!me || me.alive || me.respawnTicks === 0) return null;
