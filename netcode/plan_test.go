@@ -56,7 +56,7 @@ func TestPlannedPicturesAreTheClientsPictures(t *testing.T) {
 					clients[i] = newPictures()
 				}
 				var complete, deltas int
-				for range 300 {
+				for range 200 {
 					tick := r.step()
 					cur := r.h.snapshotOf(tick)
 					for i, p := range clients {
