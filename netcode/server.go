@@ -90,9 +90,9 @@ const (
 	// DefaultReconnectWindow is Config.ReconnectWindow's default: a Wi-Fi
 	// roam or a mobile handover is over well within it.
 	DefaultReconnectWindow = 10 * time.Second
-	// DefaultMaxSendRate is Config.MaxSendRate's default, 16 KB/s: five
-	// times what a player of a full arena gets with deltas, so that only a
-	// pathological burst ever meets it.
+	// DefaultMaxSendRate is Config.MaxSendRate's default, 16 KB/s: six
+	// times what a player of a full arena gets with deltas (about 2.5 KB/s,
+	// docs/PERFORMANCE.md), so that only a burst ever meets it.
 	DefaultMaxSendRate = 16000
 	defaultSendBuffer  = 64 << 10
 )
