@@ -59,6 +59,7 @@ type hub struct {
 	ringN int                  // snapshots put in the ring so far
 	plans []plan               // one per connection, reused
 	sc    planScratch
+	share planShare  // the tick's plans that recipients with equal baselines share (sharedplan.go)
 	group []hubGroup // the tick's groups, reused
 	wire  WireState  // a complete frame's entities
 	delta Delta      // a delta frame's entries
@@ -334,8 +335,9 @@ func (h *hub) snapshot(w *WireState, conns []*conn) {
 	h.ring[slot] = w
 	h.ringN++
 
+	h.share.reset(h.mapW, h.mapH)
 	env := planEnv{cur: w, snapshot: h.snapshotOf, mapW: h.mapW, mapH: h.mapH, tickRate: h.tickRate,
-		sendRate: float64(h.srv.cfg.MaxSendRate)}
+		sendRate: float64(h.srv.cfg.MaxSendRate), share: &h.share}
 	if len(h.plans) < len(conns) {
 		h.plans = append(h.plans, make([]plan, len(conns)-len(h.plans))...)
 	}
