@@ -28,7 +28,8 @@ func (st *stream) pictureOf(tick uint32, snap *WireState) (WireState, bool) {
 
 // The planner's property, over simulated worlds on both maps, with and
 // without a tight budget, with clients that lose frames and acknowledge
-// late, old pictures or nothing: every frame a client applies gives it
+// late, old pictures or nothing, and half of them declaring a narrow view:
+// every frame a client applies gives it
 // exactly the picture the server recorded for it (so the next delta, made
 // against that record, is right); no delta is ever dropped by an honest
 // client; and without a budget the picture is the snapshot itself, cut to
@@ -54,6 +55,9 @@ func TestPlannedPicturesAreTheClientsPictures(t *testing.T) {
 				clients := make([]*pictures, len(r.conns))
 				for i := range clients {
 					clients[i] = newPictures()
+					if i%2 == 1 { // a narrow window declares its view
+						r.conns[i].stream.Load().setView(r.conns[i], View{Width: 800, Height: 1000})
+					}
 				}
 				var complete, deltas int
 				for range 200 {
@@ -114,14 +118,18 @@ func TestPlannedPicturesAreTheClientsPictures(t *testing.T) {
 }
 
 // checkInterest checks a picture made without a budget against the
-// snapshot and the interest rule.
+// snapshot and the interest rule, with the view the client declared (or
+// the view box).
 func checkInterest(t *testing.T, r *rig, st *stream, cur *WireState, got *WireState) {
 	t.Helper()
 	cx, cy := r.h.mapW/2, r.h.mapH/2
 	if i := cur.player(st.player); i >= 0 {
 		cx, cy = DequantizePos(cur.Players[i].X), DequantizePos(cur.Players[i].Y)
 	}
-	view := View{Width: ViewBoxWidth, Height: ViewBoxHeight}
+	view := st.view
+	if view == (View{}) {
+		view = View{Width: ViewBoxWidth, Height: ViewBoxHeight}
+	}
 	near := viewAround(view, r.h.mapW, r.h.mapH, cx, cy, ViewMargin)
 	keep := viewAround(view, r.h.mapW, r.h.mapH, cx, cy, ViewMargin+ViewHysteresis)
 	in := map[game.PlayerID]bool{}

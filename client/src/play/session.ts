@@ -62,6 +62,9 @@ export class PlaySession {
   private interp: Interpolator<SnapshotPlayer, Projectile> | null = null;
   private own: OwnPlayer | null = null;
   private welcome: Welcome | null = null;
+  /** The socket welcomed last, and the view declared on it (PROTOCOL.md §1.4; "" before any): "w×h". */
+  private viewSocket: GameSocket | null = null;
+  private sentView = "";
   private latest: Snapshot | null = null;
   private latestAt = 0; // local ms the latest snapshot arrived
   private closed = false;
@@ -139,6 +142,8 @@ export class PlaySession {
 
   private onWelcome(w: Welcome, now: number): void {
     this.welcome = w;
+    this.viewSocket = this.socket; // a view before the welcome would be refused (4 unexpected)
+    this.sentView = "";
     this.closed = false;
     this.token = w.resume ?? "";
     this.reconnectMs = w.reconnectMs ?? 0;
@@ -365,6 +370,7 @@ export class PlaySession {
     const drawnSelf = at ?? sampled?.players.find((p) => p.id === w.you) ?? null;
     const focus = drawnSelf ? { x: drawnSelf.x, y: drawnSelf.y } : null;
     this.arena.renderer.place(this.map, focus, now);
+    this.declareView();
     const self = this.selfView(w.you, at);
     if (self) players.push(self);
     else if (sampled) players.push(...sampled.players.filter((p) => p.id === w.you).map(named));
@@ -434,6 +440,22 @@ export class PlaySession {
   }
 
   /** Seconds until you respawn (counted down locally from the latest snapshot), or null while alive. */
+  /**
+   * Tells the server how much of the world the window shows, when the
+   * camera follows (a large map) and that changed (a resize) or this socket
+   * has not been told: the server sends what is within it, plus a margin
+   * (PROTOCOL.md §1.10). On a map shown whole there is nothing to say.
+   */
+  private declareView(): void {
+    const r = this.arena.renderer;
+    if (this.viewSocket !== this.socket || !r.follows) return;
+    const v = r.followView;
+    const key = `${v.w}×${v.h}`;
+    if (key === this.sentView) return;
+    this.sentView = key;
+    this.socket.sendView(v.w, v.h);
+  }
+
   /**
    * The scoreboard's rows: every seated player, as the latest snapshot
    * has them, or, for one beyond your interest (not in it: PROTOCOL.md
