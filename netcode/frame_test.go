@@ -376,7 +376,7 @@ func (l *loopReader) Read(p []byte) (int, error) {
 // client sends them.
 func BenchmarkFrameReaderInput(b *testing.B) {
 	enc := NewEncoder()
-	input := rawFrame{op: ws.OpBinary, payload: bytes.Clone(enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, Aim: 2.5}))}.bytes()
+	input := rawFrame{op: ws.OpBinary, payload: bytes.Clone(enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, Aim: 2.5}, 0))}.bytes()
 	var stream []byte
 	for range 30 {
 		stream = append(stream, input...)

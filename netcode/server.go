@@ -76,6 +76,11 @@ type Config struct {
 	// (PROTOCOL.md §1.9). 0 means DefaultReconnectWindow; negative turns
 	// holding off (a drop leaves at once, as a leave does).
 	ReconnectWindow time.Duration
+	// MaxSendRate is each player's budget of snapshot and event bytes per
+	// second (PROTOCOL.md §1.10): when a snapshot would exceed it, the
+	// least important entities wait, their priority growing while they do.
+	// 0 means DefaultMaxSendRate; negative means no budget.
+	MaxSendRate int
 	// PingInterval is how often, in match time, the server sends every
 	// playing client a WebSocket ping (RFC 6455 §5.5.2) whose pong measures
 	// the round trip (PROTOCOL.md §1.7). 0 means DefaultPingInterval;
@@ -104,7 +109,11 @@ const (
 	// every player's round trip every 2 s is plenty for a histogram, and
 	// 8 bytes each way cost nothing.
 	DefaultPingInterval = 2 * time.Second
-	defaultSendBuffer   = 64 << 10
+	// DefaultMaxSendRate is Config.MaxSendRate's default, 16 KB/s: six
+	// times what a player of a full arena gets with deltas (about 2.5 KB/s,
+	// docs/PERFORMANCE.md), so that only a burst ever meets it.
+	DefaultMaxSendRate = 16000
+	defaultSendBuffer  = 64 << 10
 )
 
 func (c *Config) setDefaults() error {
@@ -164,6 +173,12 @@ func (c *Config) setDefaults() error {
 	if c.PingInterval == 0 {
 		c.PingInterval = DefaultPingInterval
 	}
+	switch {
+	case c.MaxSendRate == 0:
+		c.MaxSendRate = DefaultMaxSendRate
+	case c.MaxSendRate < 0:
+		c.MaxSendRate = 0 // no budget
+	}
 	return nil
 }
 
@@ -191,6 +206,9 @@ type Server struct {
 
 	seats *seatTable // every player's seat, live or held, and the recently released (seat.go)
 	start time.Time  // the zero of the pings' timestamps (rtt.go)
+	// pingRate is how many pings per second (and in a burst) a connection
+	// gets answered: pingRate, or more in tests that sync on pongs.
+	pingRate float64
 
 	stats struct {
 		accepted, rejected            atomic.Uint64
@@ -204,6 +222,11 @@ type Server struct {
 
 		closesMu sync.Mutex
 		closes   map[CloseCode]uint64
+
+		completeSnapshots, deltaSnapshots atomic.Uint64
+		snapshotFrames                    atomic.Uint64
+		acksRefused, baselinesLost        atomic.Uint64
+		budgetHeld, entitiesDeferred      atomic.Uint64
 	}
 }
 
@@ -213,13 +236,14 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		conns:   make(map[*conn]struct{}),
-		hubs:    make(map[*match.Match]*hub),
-		changed: make(chan struct{}),
-		seats:   newSeatTable(),
-		start:   time.Now(),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		conns:    make(map[*conn]struct{}),
+		hubs:     make(map[*match.Match]*hub),
+		changed:  make(chan struct{}),
+		seats:    newSeatTable(),
+		pingRate: pingRate,
+		start:    time.Now(),
 	}
 	s.stats.closes = make(map[CloseCode]uint64)
 	for _, o := range cfg.AllowedOrigins {
@@ -259,6 +283,14 @@ type Stats struct {
 	// close frame may carry appear (1000–1014, 3000–4999), so there are at
 	// most a few thousand keys. The map is the caller's.
 	Closes map[CloseCode]uint64
+
+	CompleteSnapshots uint64 // complete snapshots offered to players (one per player per snapshot tick)
+	DeltaSnapshots    uint64 // delta snapshots offered to players
+	SnapshotFrames    uint64 // snapshot frames encoded: one per group of players with the same plan per tick
+	AcksRefused       uint64 // inputs whose ackTick named no frame sent on their connection that is still remembered
+	BaselinesLost     uint64 // acknowledged baselines that left the ring before a newer ack came (the client stopped acking)
+	BudgetHeld        uint64 // complete snapshots held back by a player's send budget
+	EntitiesDeferred  uint64 // entities held back from a delta by a player's send budget
 }
 
 // Stats returns the server's counters. It is safe for concurrent use.
@@ -280,6 +312,13 @@ func (s *Server) Stats() Stats {
 		Pings:             st.pings.Load(),
 		Pongs:             st.pongs.Load(),
 		Closes:            s.closeCounts(),
+		CompleteSnapshots: st.completeSnapshots.Load(),
+		DeltaSnapshots:    st.deltaSnapshots.Load(),
+		SnapshotFrames:    st.snapshotFrames.Load(),
+		AcksRefused:       st.acksRefused.Load(),
+		BaselinesLost:     st.baselinesLost.Load(),
+		BudgetHeld:        st.budgetHeld.Load(),
+		EntitiesDeferred:  st.entitiesDeferred.Load(),
 	}
 }
 
@@ -538,6 +577,8 @@ func (s *Server) attach(m *match.Match, c *conn) *hub {
 	}
 	rate := m.Info().TickRate
 	h = newHub(s, m, rate, max(1, min(s.cfg.SnapshotRate, rate)))
+	s.wg.Add(1)
+	go h.run()
 	c.out.hold(h)
 	h.add(c)
 	s.hubs[m] = h
@@ -559,6 +600,7 @@ func (s *Server) detach(h *hub, c *conn) {
 	s.mu.Unlock()
 	if unsubscribe != nil {
 		unsubscribe()
+		h.shut()
 	}
 }
 

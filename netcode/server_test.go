@@ -288,7 +288,7 @@ func TestBadInputIsAnsweredAndIsolated(t *testing.T) {
 		}},
 		{"input before hello is error 4", func(t *testing.T) {
 			r := rawDial(t, e.url)
-			r.send(t, enc.EncodeInput(game.Input{Seq: 1}))
+			r.send(t, enc.EncodeInput(game.Input{Seq: 1}, 0))
 			if m, ok := r.next(t).(*ErrorMessage); !ok || m.Code != CodeUnexpected {
 				t.Fatalf("got %+v, want error 4", m)
 			}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +40,7 @@ type serveConfig struct {
 	MaxConnections  int
 	MaxSpectators   int
 	ReconnectWindow time.Duration // 0: holding off
+	MaxSendRate     byteRate      // bytes per second to each player; 0: no budget
 	Origins         []string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -77,6 +80,10 @@ var (
 	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
 	maxRewinds       = durationRange{0, seconds(game.MaxRewindLimit)}
 	reconnectWindows = durationRange{0, time.Hour}
+	// sendRates bounds --max-send-rate (bytes per second; 0, no budget, is
+	// also allowed): below 1 KB/s a complete snapshot of a full match would
+	// take seconds to go out.
+	sendRates = game.Range{Min: 1000, Max: 100_000_000}
 )
 
 // Defaults that belong to the server itself rather than to a package.
@@ -90,6 +97,31 @@ const (
 	// wherever the server is started.
 	defaultDataDir = "./data"
 )
+
+// byteRate is a rate in bytes per second as --max-send-rate reads and
+// prints it: a whole number of bytes ("16000") or of kilobytes ("16KB";
+// 1 KB = 1000 bytes, the suffix in any case).
+type byteRate int
+
+func (r *byteRate) String() string {
+	if *r > 0 && *r%1000 == 0 {
+		return fmt.Sprintf("%dKB", *r/1000)
+	}
+	return strconv.Itoa(int(*r))
+}
+
+func (r *byteRate) Set(s string) error {
+	num, unit := strings.TrimSpace(s), 1
+	if len(num) > 2 && strings.EqualFold(num[len(num)-2:], "KB") {
+		num, unit = strings.TrimSpace(num[:len(num)-2]), 1000
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n > math.MaxInt32/unit {
+		return fmt.Errorf("%q: want bytes per second, like 16000 or 16KB", s)
+	}
+	*r = byteRate(n * unit)
+	return nil
+}
 
 // durationRange is an inclusive range of durations.
 type durationRange struct{ min, max time.Duration }
@@ -170,6 +202,8 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.IntVar(&cfg.MaxConnections, "max-connections", netcode.DefaultMaxConnections, fmt.Sprintf("most player WebSocket connections at once; more are refused with 503 (%v)", connectionCounts))
 	fs.IntVar(&cfg.MaxSpectators, "max-spectators", spectate.DefaultMaxSpectators, fmt.Sprintf("most spectator event streams at once; more are refused with 503, and fewer are allowed if the open-file limit cannot hold them beside the players (%v)", spectatorCounts))
 	fs.DurationVar(&cfg.ReconnectWindow, "reconnect-window", netcode.DefaultReconnectWindow, fmt.Sprintf("how long a player's seat is held after their connection drops without a leave, for them to resume it (%s to %s; 0 turns holding off)", reconnectWindows.min, reconnectWindows.max))
+	cfg.MaxSendRate = netcode.DefaultMaxSendRate
+	fs.Var(&cfg.MaxSendRate, "max-send-rate", fmt.Sprintf("each player's budget of snapshot and event bytes per second, like 16000 or 16KB (1 KB = 1000 bytes; %v, or 0 for no budget): when a snapshot would exceed it, the least important entities wait", sendRates))
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -237,6 +271,7 @@ func (c serveConfig) validate() error {
 	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
 	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
 	check(spectatorCounts.Contains(c.MaxSpectators), "--max-spectators %d: want %v", c.MaxSpectators, spectatorCounts)
+	check(c.MaxSendRate == 0 || sendRates.Contains(int(c.MaxSendRate)), "--max-send-rate %d: want 0 (no budget) or %v bytes per second", c.MaxSendRate, sendRates)
 	check(reconnectWindows.contains(c.ReconnectWindow), "--reconnect-window %s: want %s (off) to %s", c.ReconnectWindow, reconnectWindows.min, reconnectWindows.max)
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)

@@ -36,11 +36,16 @@ func chromiumPath(t *testing.T) string {
 
 // debugView mirrors the client's window.skirmish test hook.
 type debugView struct {
-	Mode       string   `json:"mode"`
-	MatchID    string   `json:"matchId"`
-	You        int      `json:"you"`
-	Tick       int      `json:"tick"`
-	Snapshots  int      `json:"snapshots"`
+	Mode      string `json:"mode"`
+	MatchID   string `json:"matchId"`
+	You       int    `json:"you"`
+	Tick      int    `json:"tick"`
+	Snapshots int    `json:"snapshots"`
+	Kinds     struct {
+		Complete int `json:"complete"`
+		Deltas   int `json:"deltas"`
+		Dropped  int `json:"dropped"`
+	} `json:"snapshotKinds"`
 	Events     int      `json:"events"`
 	Net        *netView `json:"net"`
 	NetOverlay bool     `json:"netOverlay"`
@@ -270,6 +275,11 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	x1, y1, _ := mv.player(you)
 	t.Logf("key %s moved the player %.1f units to (%.1f, %.1f)", k.key, math.Hypot(x1-x0, y1-y0), x1, y1)
 	x1, y1 = atRest(t, ctx, you)
+
+	// The page acknowledges what it applies (PROTOCOL.md §1.10): after its
+	// first complete snapshot it gets deltas, and applies every one.
+	waitView(t, ctx, "deltas", `(v) => v.snapshotKinds.complete + v.snapshotKinds.deltas >= 40 &&
+	  v.snapshotKinds.deltas >= 10 * v.snapshotKinds.complete && v.snapshotKinds.dropped === 0`)
 
 	// N shows the network overlay; its figures are live.
 	if err := key(ctx, input.DispatchKeyEventTypeKeyDown, "n", "KeyN", 78); err != nil {

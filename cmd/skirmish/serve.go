@@ -150,6 +150,7 @@ func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, 
 		MaxConnections:  fds.Players,
 		ReconnectWindow: netcodeReconnectWindow(cfg.ReconnectWindow),
 		RTT:             met,
+		MaxSendRate:     netcodeSendRate(cfg.MaxSendRate),
 		Logger:          log.With("part", "netcode"),
 	})
 	if err != nil {
@@ -212,6 +213,15 @@ func netcodeReconnectWindow(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// netcodeSendRate is --max-send-rate as netcode.Config means it: the flag's
+// 0 (no budget) is netcode's negative, since netcode's 0 is its default.
+func netcodeSendRate(r byteRate) int {
+	if r == 0 {
+		return -1
+	}
+	return int(r)
 }
 
 // logBudget says what the descriptor limit allows, loudly when it is less

@@ -209,6 +209,10 @@ func New(cfg Config) (*Match, error) {
 // ID returns the match id.
 func (m *Match) ID() string { return m.cfg.ID }
 
+// Map returns the match's map. It is shared and read-only (game.Map), so
+// safe for concurrent use.
+func (m *Match) Map() *game.Map { return m.cfg.World.Map }
+
 // Done is closed when Run has returned.
 func (m *Match) Done() <-chan struct{} { return m.done }
 
