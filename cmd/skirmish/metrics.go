@@ -127,6 +127,7 @@ type serverCollector struct {
 
 	ready, matches, players, spectators, connections                      *prometheus.Desc
 	upgrades, closes, bytesIn, bytesOut, framesIn, framesOut              *prometheus.Desc
+	snapshots, acksRefused                                                *prometheus.Desc
 	snapshotsReplaced, inputsDropped, seatsHeld, seatsResumed             *prometheus.Desc
 	sseEvents, sseBytes, spectatorsDropped, sseRefused, storageErrorCount *prometheus.Desc
 }
@@ -150,6 +151,8 @@ func newServerCollector(src metricSources) *serverCollector {
 		bytesOut:          d("skirmish_ws_sent_bytes_total", "Bytes written to player sockets."),
 		framesIn:          d("skirmish_ws_received_frames_total", "WebSocket frames read from players, control frames included."),
 		framesOut:         d("skirmish_ws_sent_frames_total", "WebSocket frames written to players."),
+		snapshots:         d("skirmish_snapshots_total", "Snapshots offered to players, by kind: complete, or a delta against the tick the player acknowledged (docs/PROTOCOL.md §1.10).", "kind"),
+		acksRefused:       d("skirmish_acks_refused_total", "Player acknowledgements that named no snapshot the server still remembers sending on that connection (the player gets complete snapshots)."),
 		snapshotsReplaced: d("skirmish_snapshots_replaced_total", "Snapshots a slow client never got: replaced in its outbox by a newer one before being written."),
 		inputsDropped:     d("skirmish_inputs_dropped_total", "Player inputs dropped: over the rate limit, or refused by a full match inbox."),
 		seatsHeld:         d("skirmish_seats_held_total", "Seats held for a reconnect after a connection dropped without a leave."),
@@ -167,7 +170,7 @@ func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.ready, c.matches, c.players, c.spectators, c.connections,
 		c.upgrades, c.closes, c.bytesIn, c.bytesOut, c.framesIn, c.framesOut,
-		c.snapshotsReplaced, c.inputsDropped, c.seatsHeld, c.seatsResumed,
+		c.snapshots, c.acksRefused, c.snapshotsReplaced, c.inputsDropped, c.seatsHeld, c.seatsResumed,
 		c.sseEvents, c.sseBytes, c.spectatorsDropped, c.sseRefused, c.storageErrorCount,
 	} {
 		ch <- d
@@ -227,6 +230,9 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.bytesOut, ps.BytesSent)
 	counter(c.framesIn, ps.FramesReceived)
 	counter(c.framesOut, ps.FramesSent)
+	counter(c.snapshots, ps.CompleteSnapshots, "complete")
+	counter(c.snapshots, ps.DeltaSnapshots, "delta")
+	counter(c.acksRefused, ps.AcksRefused)
 	counter(c.snapshotsReplaced, ps.SnapshotsReplaced)
 	counter(c.inputsDropped, ps.InputsDropped)
 	counter(c.seatsHeld, ps.Held)
@@ -255,7 +261,7 @@ var seededCloses = []netcode.CloseCode{
 	netcode.CloseNotMsgpack, netcode.CloseTooManyErrors, netcode.CloseTooBig, netcode.CloseInternal,
 	netcode.CloseBadHello, netcode.CloseMatchNotFound, netcode.CloseMatchFull, netcode.CloseHelloTimeout,
 	netcode.ClosePingTimeout, netcode.CloseMatchOver, netcode.CloseResumeRefused, netcode.CloseReplaced,
-	netcode.CloseTooSlow, netcode.CloseServerBusy,
+	netcode.CloseTooSlow, netcode.CloseServerBusy, netcode.CloseKicked,
 }
 
 // closeLabel is a close code's label value: the code's number for the

@@ -96,6 +96,8 @@ var wantMetrics = map[string]dto.MetricType{
 	"skirmish_ws_sent_bytes_total":       dto.MetricType_COUNTER,
 	"skirmish_ws_received_frames_total":  dto.MetricType_COUNTER,
 	"skirmish_ws_sent_frames_total":      dto.MetricType_COUNTER,
+	"skirmish_snapshots_total":           dto.MetricType_COUNTER,
+	"skirmish_acks_refused_total":        dto.MetricType_COUNTER,
 	"skirmish_snapshots_replaced_total":  dto.MetricType_COUNTER,
 	"skirmish_inputs_dropped_total":      dto.MetricType_COUNTER,
 	"skirmish_seats_held_total":          dto.MetricType_COUNTER,
