@@ -25,7 +25,7 @@ const DefaultMaxBytes = 32 << 20
 // and keep their state in internal pools.
 var (
 	coderOnce sync.Once
-	zenc   *zstd.Encoder
+	zenc      *zstd.Encoder
 	zdec      *zstd.Decoder
 )
 
