@@ -22,32 +22,33 @@ const ChunkSize = 32 << 10
 const DefaultMaxBytes = 32 << 20
 
 // The coders are shared: EncodeAll and DecodeAll are safe for concurrent use
-// and keep their state in internal pools.
-var (
-	coderOnce sync.Once
-	zenc      *zstd.Encoder
-	zdec      *zstd.Decoder
-)
+// and keep their state in internal pools. They are made and used once at
+// package init, outside any goroutine bubble (testing/synctest), because
+// the pools are channels created on first use and a channel made inside a
+// bubble may not be used outside it.
+var zenc, zdec = newCoders()
 
-func coders() (*zstd.Encoder, *zstd.Decoder) {
-	coderOnce.Do(func() {
-		var err error
-		// EncodeAll and DecodeAll run on the caller's goroutine; the
-		// pools let as many run at once as there are CPUs. The fastest
-		// level with small tables: a seal runs on the match goroutine,
-		// and a larger level spent most of its time clearing its 1 MiB
-		// tables for each 32 KiB chunk, for 10% smaller journals.
-		zenc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true))
-		if err != nil {
-			panic(fmt.Sprintf("journal: zstd encoder: %v", err)) // only bad options fail
-		}
-		zdec, err = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxBodySize), zstd.WithDecoderConcurrency(0))
-		if err != nil {
-			panic(fmt.Sprintf("journal: zstd decoder: %v", err))
-		}
-	})
-	return zenc, zdec
+func newCoders() (*zstd.Encoder, *zstd.Decoder) {
+	// EncodeAll and DecodeAll run on the caller's goroutine; the pools let
+	// as many run at once as there are CPUs. The fastest level with small
+	// tables: a seal runs on the match goroutine, and a larger level spent
+	// most of its time clearing its 1 MiB tables for each 32 KiB chunk, for
+	// 10% smaller journals.
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		panic(fmt.Sprintf("journal: zstd encoder: %v", err)) // only bad options fail
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxBodySize), zstd.WithDecoderConcurrency(0))
+	if err != nil {
+		panic(fmt.Sprintf("journal: zstd decoder: %v", err))
+	}
+	if _, err := dec.DecodeAll(enc.EncodeAll([]byte(Magic), nil), nil); err != nil {
+		panic(fmt.Sprintf("journal: zstd round trip: %v", err))
+	}
+	return enc, dec
 }
+
+func coders() (*zstd.Encoder, *zstd.Decoder) { return zenc, zdec }
 
 // chunk is one sealed frame and where its bytes start in the body.
 type chunk struct {
