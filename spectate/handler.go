@@ -37,7 +37,23 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 
 	id := r.PathValue("id")
+	q, err := s.parseQuery(r)
+	if err != nil {
+		httpapi.WriteError(w, http.StatusBadRequest, err.code, err.msg)
+		return
+	}
+	if q.timeshift {
+		s.serveTimeshift(w, r, id, q)
+		return
+	}
 	if _, err := s.lookup(id); err != nil {
+		if s.delayedEnd(id) {
+			// Stopped less than the delay ago: to spectators it is still
+			// on, and its last seconds come from its journal.
+			q.from, q.speed = math.MaxUint32, 1
+			s.serveTimeshift(w, r, id, q)
+			return
+		}
 		s.refuse(w, id, err)
 		return
 	}
@@ -63,7 +79,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			s.refuse(w, id, err)
 			return
 		}
-		if sn = f.subscribe(last, resume); !sn.released {
+		if sn = f.subscribeAt(last, resume, q.rate); !sn.released {
 			if sn.sub != nil {
 				defer f.unsubscribe(sn.sub)
 			}
@@ -83,6 +99,23 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	s.serveStream(w, r, id, sn)
+}
+
+// delayedEnd reports whether match id stopped less than the broadcast delay
+// ago (its journal is still in memory).
+func (s *Server) delayedEnd(id string) bool {
+	if s.cfg.Delay <= 0 {
+		return false
+	}
+	w, at, ok := s.cfg.Registry.Journal(id)
+	return ok && s.recent(found{live: w, stopped: at})
+}
+
+// serveStream writes a subscription to the client: the retry line, the
+// backlog, then the queued frames as they come, with heartbeats, until the
+// feed closes the queue, drops the spectator, or the client goes away.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, id string, sn subscription) {
 	streamHeaders(w, r)
 	w.WriteHeader(http.StatusOK)
 	if s.cfg.SendBuffer > 0 {
@@ -334,6 +367,9 @@ type listEntry struct {
 	MaxPlayers int     `json:"maxPlayers"`
 	Spectators int     `json:"spectators"`
 	TimeLeft   float64 `json:"timeLeft"`
+	Tick       uint32  `json:"tick"`           // the match's tick now (not delayed)
+	TickRate   int     `json:"tickRate"`       // ticks per second
+	Delay      float64 `json:"spectatorDelay"` // the broadcast delay, seconds
 }
 
 // ServeList serves GET /api/matches: every running match with its spectator
@@ -351,6 +387,9 @@ func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
 			MaxPlayers: m.MaxPlayers,
 			Spectators: s.Spectators(m.ID),
 			TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
+			Tick:       m.Tick,
+			TickRate:   m.TickRate,
+			Delay:      s.cfg.Delay.Seconds(),
 		})
 	}
 	httpapi.WriteJSON(w, http.StatusOK, list)
