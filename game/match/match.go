@@ -53,7 +53,7 @@ type Config struct {
 	// Journal); past it the recording stops and the journal is truncated.
 	// 0 means journal.DefaultMaxBytes.
 	JournalBytes int
-	Logger      *slog.Logger     // nil means slog.Default()
+	Logger       *slog.Logger // nil means slog.Default()
 }
 
 // JoinResult is what a successful Join returns.
