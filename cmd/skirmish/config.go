@@ -27,6 +27,7 @@ type serveConfig struct {
 	TickRate        int
 	SnapshotRate    int
 	SpectatorRate   int
+	SpectatorDelay  time.Duration
 	MaxPlayers      int
 	Bots            bool
 	BotFill         int
@@ -56,6 +57,7 @@ var (
 	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
 	maxRewinds       = durationRange{0, seconds(game.MaxRewindLimit)}
 	reconnectWindows = durationRange{0, time.Hour}
+	spectatorDelays  = durationRange{0, spectate.MaxDelay}
 )
 
 // Defaults that belong to the server itself rather than to a package.
@@ -136,6 +138,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.IntVar(&cfg.TickRate, "tick-rate", game.DefaultTickRate, fmt.Sprintf("simulation ticks per second (%v)", game.TickRates))
 	fs.IntVar(&cfg.SnapshotRate, "snapshot-rate", netcode.DefaultSnapshotRate, "snapshots per second sent to players (1 to the tick rate)")
 	fs.IntVar(&cfg.SpectatorRate, "spectator-rate", spectate.DefaultRate, "state events per second sent to spectators (1 to the tick rate)")
+	fs.DurationVar(&cfg.SpectatorDelay, "spectator-delay", 0, fmt.Sprintf("broadcast delay: spectators see every match as it was this long ago, and nothing newer (%s to %s; 0: live)", spectatorDelays.min, spectatorDelays.max))
 	fs.IntVar(&cfg.MaxPlayers, "max-players", game.DefaultMaxPlayers, fmt.Sprintf("players per match, humans and bots (%v)", game.PlayerCounts))
 	fs.BoolVar(&cfg.Bots, "bots", true, "fill empty seats with server bots")
 	fs.IntVar(&cfg.BotFill, "bot-fill", defaultBotFill, "with bots on, keep at least this many players in a match (1 to max players)")
@@ -191,6 +194,7 @@ func (c serveConfig) validate() error {
 	check(game.TickRates.Contains(c.TickRate), "--tick-rate %d: want %v", c.TickRate, game.TickRates)
 	check(c.SnapshotRate >= 1 && c.SnapshotRate <= c.TickRate, "--snapshot-rate %d: want 1 to the tick rate (%d)", c.SnapshotRate, c.TickRate)
 	check(c.SpectatorRate >= 1 && c.SpectatorRate <= c.TickRate, "--spectator-rate %d: want 1 to the tick rate (%d)", c.SpectatorRate, c.TickRate)
+	check(spectatorDelays.contains(c.SpectatorDelay), "--spectator-delay %s: want %s to %s", c.SpectatorDelay, spectatorDelays.min, spectatorDelays.max)
 	check(game.PlayerCounts.Contains(c.MaxPlayers), "--max-players %d: want %v", c.MaxPlayers, game.PlayerCounts)
 	check(!c.Bots || (c.BotFill >= 1 && c.BotFill <= c.MaxPlayers), "--bot-fill %d: want 1 to max players (%d)", c.BotFill, c.MaxPlayers)
 	check(timeLimits.contains(c.TimeLimit), "--time-limit %s: want %s to %s", c.TimeLimit, timeLimits.min, timeLimits.max)

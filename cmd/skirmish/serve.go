@@ -97,6 +97,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	spectators, err := spectate.NewServer(spectate.Config{
 		Registry:      registry,
 		Rate:          cfg.SpectatorRate,
+		Delay:         cfg.SpectatorDelay,
 		MaxSpectators: maxSpectators,
 		// A spectator stuck mid-write holds its stream until this deadline,
 		// also on SIGTERM: keep it well inside the shutdown timeout.
@@ -166,6 +167,7 @@ func (s *server) routes() http.Handler {
 		{"/ws", nil, s.players},
 		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
 		{"/api/matches/{id}/events", get, http.HandlerFunc(s.spectators.ServeEvents)},
+		{"/api/matches/{id}/replay", get, http.HandlerFunc(s.spectators.ServeReplay)},
 		{"/api/", get, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 		})},
