@@ -16,10 +16,11 @@ import (
 // small.
 const ChunkSize = 32 << 10
 
-// DefaultMaxBytes is the most compressed bytes a Writer keeps: about two
-// hours of a full 8-human match (docs/PERFORMANCE.md). Past it the recording
-// stops and the journal is truncated (ErrTooLong).
-const DefaultMaxBytes = 32 << 20
+// DefaultMaxBytes is the most compressed bytes a Writer keeps: about 55
+// minutes of a match of 8 humans, whose inputs (full-precision aim and view
+// times) cost ~290 KB a minute; bots cost ~1 KB a minute (docs/PERFORMANCE.md).
+// Past it the recording stops and the journal is truncated (ErrTooLong).
+const DefaultMaxBytes = 16 << 20
 
 // The coders are shared: EncodeAll and DecodeAll are safe for concurrent use
 // and keep their state in internal pools. They are made and used once at
