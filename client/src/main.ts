@@ -1,5 +1,5 @@
 // Entry point: wires the lobby, the game view and the spectator view to the
-// hash routes (#/ lobby, #/play, #/play/{id}, #/watch/{id}); exactly one of
+// hash routes (#/ lobby, #/play, #/play/{id}, #/watch/{id}, #/replay/{id}); exactly one of
 // them runs at a time.
 import { Arena } from "./arena";
 import { installDebug, resetDebug } from "./debug";
@@ -48,7 +48,10 @@ function route(): void {
       current = new PlaySession(arena, { name: lobby.name(), match: r.match }, nav);
       break;
     case "watch":
-      current = new WatchSession(arena, r.match, nav);
+      current = new WatchSession(arena, r.match, nav, false);
+      break;
+    case "replay":
+      current = new WatchSession(arena, r.match, nav, true);
       break;
   }
 }
