@@ -194,3 +194,63 @@ func TestRate(t *testing.T) {
 		t.Fatalf("rate=5 gave %d states in 2 s, want 10", n)
 	}
 }
+
+// TestDelayedEnd: with a 1 s delay a match's last second still reaches its
+// spectators after it stopped, on the clock, ending with its end event no
+// sooner than the delay allows; a spectator who arrives then (the match is
+// gone from the registry) still gets its delayed last moments, not a 404.
+func TestDelayedEnd(t *testing.T) {
+	const delay = 30
+	hc := shortMatch()
+	hc.spectate = Config{Delay: time.Second}
+	h := newHarness(t, hc)
+	m := h.create()
+	c := h.connect(m.ID(), nil, "")
+	h.waitFeed(m.ID(), 1)
+	truth := h.playOut(m)
+	stopTick := m.Journal().Ticks()
+	late := h.connect(m.ID(), nil, "")
+
+	var end sseEvent
+	advances := 0
+	var evs []sseEvent
+	for end.Event == "" {
+		select {
+		case ev, ok := <-c.events:
+			if !ok {
+				t.Fatal("the stream ended without end")
+			}
+			if ev.Event != "" {
+				evs = append(evs, ev)
+			}
+			if ev.Event == "end" {
+				end = ev
+			}
+		case <-time.After(time.Millisecond):
+			h.clk.Advance(h.dt)
+			advances++
+		case <-time.After(wait):
+			t.Fatal("no end")
+		}
+	}
+	endTick := eventTick(t, end)
+	if need := int(endTick) + delay - int(stopTick); advances < need {
+		t.Fatalf("end of tick %d arrived %d ticks after the stop at %d, want at least %d", endTick, advances, stopTick, need)
+	}
+	var want, have []string
+	for _, ev := range truth.between(eventTick(t, evs[0]), endTick) {
+		want = append(want, describeGame(ev))
+	}
+	for _, ev := range evs[1:] {
+		if ev.Event != "state" {
+			have = append(have, describeWire(t, ev))
+		}
+	}
+	if strings.Join(have, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("delayed events\n%s\nwant\n%s", strings.Join(have, "\n"), strings.Join(want, "\n"))
+	}
+	rest := h.drive(late)
+	if rest[0].Event != "snapshot" || rest[len(rest)-1].Event != "end" || eventTick(t, rest[0]) > stopTick-delay {
+		t.Fatalf("late spectator: %s of tick %d … %s", rest[0].Event, eventTick(t, rest[0]), rest[len(rest)-1].Event)
+	}
+}
