@@ -204,6 +204,7 @@ func TestDelayedEnd(t *testing.T) {
 	hc := shortMatch()
 	hc.spectate = Config{Delay: time.Second}
 	h := newHarness(t, hc)
+	epoch := h.clk.Now() // the match's tick n is stepped at epoch + n·dt: the harness never drops one
 	m := h.create()
 	c := h.connect(m.ID(), nil, "")
 	h.waitFeed(m.ID(), 1)
@@ -212,7 +213,6 @@ func TestDelayedEnd(t *testing.T) {
 	late := h.connect(m.ID(), nil, "")
 
 	var end sseEvent
-	advances := 0
 	var evs []sseEvent
 	for end.Event == "" {
 		select {
@@ -226,16 +226,21 @@ func TestDelayedEnd(t *testing.T) {
 			if ev.Event == "end" {
 				end = ev
 			}
-		case <-time.After(time.Millisecond):
+		case <-time.After(5 * time.Millisecond):
 			h.clk.Advance(h.dt)
-			advances++
 		case <-time.After(wait):
 			t.Fatal("no end")
 		}
 	}
+	// The clock only moves on here, so it shows no earlier than when end
+	// was released (a late delivery can only hide an early release).
 	endTick := eventTick(t, end)
-	if need := int(endTick) + delay - int(stopTick); advances < need {
-		t.Fatalf("end of tick %d arrived %d ticks after the stop at %d, want at least %d", endTick, advances, stopTick, need)
+	if at := h.clk.Now().Sub(epoch); at < time.Duration(endTick+delay)*h.dt {
+		for _, ev := range evs[max(0, len(evs)-8):] {
+			t.Logf("%s %s %.60s", ev.ID, ev.Event, ev.Data)
+		}
+		t.Fatalf("end of tick %d arrived at tick %d of the match's clock (stopped at %d), want %d or later",
+			endTick, int64(at/h.dt), stopTick, endTick+delay)
 	}
 	var want, have []string
 	for _, ev := range truth.between(eventTick(t, evs[0]), endTick) {
@@ -249,8 +254,11 @@ func TestDelayedEnd(t *testing.T) {
 	if strings.Join(have, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("delayed events\n%s\nwant\n%s", strings.Join(have, "\n"), strings.Join(want, "\n"))
 	}
-	rest := h.drive(late)
-	if rest[0].Event != "snapshot" || rest[len(rest)-1].Event != "end" || eventTick(t, rest[0]) > stopTick-delay {
-		t.Fatalf("late spectator: %s of tick %d … %s", rest[0].Event, eventTick(t, rest[0]), rest[len(rest)-1].Event)
+	first := late.next() // read before the clock moves again
+	if at := h.clk.Now().Sub(epoch); first.Event != "snapshot" || time.Duration(eventTick(t, first)+delay)*h.dt > at {
+		t.Fatalf("late spectator: %s of tick %d at tick %d of the match's clock", first.Event, eventTick(t, first), int64(at/h.dt))
+	}
+	if rest := h.drive(late); rest[len(rest)-1].Event != "end" {
+		t.Fatalf("late spectator: ends with %s", rest[len(rest)-1].Event)
 	}
 }

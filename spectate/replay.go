@@ -233,14 +233,24 @@ func (r *replaySource) horizon(now time.Time) uint32 {
 	ticks := w.Ticks()
 	if w.Ended() || w.Err() != nil {
 		if r.stoppedAt.IsZero() {
-			r.stoppedAt, r.stoppedTick = now, ticks
+			// The clock read now, not the caller's now: that may be from
+			// before the stop, and would start the match's last ticks early.
+			r.stoppedAt, r.stoppedTick = r.opt.clock.Now(), ticks
 		}
-		ticks = r.stoppedTick + uint32(min(now.Sub(r.stoppedAt).Seconds()*float64(r.opt.tickRate), math.MaxUint32/2))
+		since := max(now.Sub(r.stoppedAt), 0) // a now read before the stop counts nothing
+		ticks = r.stoppedTick + ticksIn(since, r.opt.tickRate)
 	}
 	if ticks < r.opt.delay {
 		return 0
 	}
 	return ticks - r.opt.delay
+}
+
+// ticksIn is how many ticks a match at tickRate steps in d: whole ticks of
+// the match's own dt (a second divided by the rate, as match.Match's).
+func ticksIn(d time.Duration, tickRate int) uint32 {
+	dt := time.Second / time.Duration(max(tickRate, 1))
+	return uint32(min(d/dt, math.MaxUint32/2))
 }
 
 // timerClock is a Clock that can also wake a goroutine (clock.Manual and

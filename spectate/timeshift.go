@@ -225,7 +225,7 @@ func (s *Server) serveTimeshift(w http.ResponseWriter, r *http.Request, id strin
 	if live {
 		delay = s.delayTicks(tickRate)
 		if fd.running == nil { // stopped within the delay: its clock runs on
-			last += uint32(s.cfg.Clock.Now().Sub(fd.stopped).Seconds() * float64(tickRate))
+			last += ticksIn(max(s.cfg.Clock.Now().Sub(fd.stopped), 0), tickRate)
 		}
 		last = max(last, delay) - delay
 	}
