@@ -391,7 +391,8 @@ func (c *conn) teardown() {
 	<-c.writerDone
 	_ = c.nc.Close()
 	c.endSession()
-	c.srv.forget(c)
 	code, _ := c.closeState()
+	c.srv.closed(code)
+	c.srv.forget(c)
 	c.log.Debug("connection closed", "code", int(code), "reason", code.String())
 }

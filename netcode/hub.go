@@ -18,8 +18,9 @@ import (
 type hub struct {
 	srv      *Server
 	match    *match.Match
-	tickRate int // Hz
-	snapRate int // Hz, 1..tickRate
+	tickRate int    // Hz
+	snapRate int    // Hz, 1..tickRate
+	pingTick uint32 // a ping goes out every pingTick ticks (rtt.go); 0: never
 
 	conns       atomic.Pointer[[]*conn]
 	tick        atomic.Uint32 // the latest tick seen, for pongs
@@ -39,6 +40,7 @@ func newHub(s *Server, m *match.Match, tickRate, snapRate int) *hub {
 		match:    m,
 		tickRate: tickRate,
 		snapRate: snapRate,
+		pingTick: pingTicks(s.cfg.PingInterval, tickRate),
 		enc:      NewEncoder(),
 		log:      s.log.With("match", m.ID()),
 	}
@@ -73,6 +75,15 @@ func (h *hub) OnTick(s *game.Snapshot, events []game.Event) {
 				}
 			}
 		}
+	}
+	if h.pingTick > 0 && s.Tick%h.pingTick == 0 {
+		frame := h.srv.pingFrame()
+		for _, c := range conns {
+			if !c.out.offerEvents(h, frame, s.Tick) {
+				c.closeWith(CloseTooSlow, closeNow, nil)
+			}
+		}
+		h.srv.stats.pings.Add(uint64(len(conns)))
 	}
 	if !h.snapshotDue(s.Tick) {
 		return

@@ -241,6 +241,7 @@ const (
 	CloseReplaced        CloseCode = 4007 // the seat was resumed on another connection
 	CloseTooSlow         CloseCode = 4008
 	CloseServerBusy      CloseCode = 4009
+	CloseKicked          CloseCode = 4010 // the host removed the player (Server.Kick); the seat is released
 )
 
 // String returns the reason text the server sends with the code.
@@ -282,6 +283,8 @@ func (c CloseCode) String() string {
 		return "too slow"
 	case CloseServerBusy:
 		return "server busy"
+	case CloseKicked:
+		return "kicked"
 	}
 	return "close(" + strconv.Itoa(int(c)) + ")"
 }

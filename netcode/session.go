@@ -57,6 +57,9 @@ type session struct {
 	inputs  bucket
 	pings   bucket
 	touched time.Time
+	// lastPong is when the last RTT sample was taken, since the server
+	// started; 0: none yet (rtt.go).
+	lastPong time.Duration
 }
 
 func (c *conn) initSession(id string, br *bufio.Reader) {
@@ -67,13 +70,22 @@ func (c *conn) initSession(id string, br *bufio.Reader) {
 			c.closeWith(CloseTooSlow, closeNow, nil)
 		}
 	}
-	c.fr.activity = c.touch
+	c.fr.activity = c.frameRead
+	c.fr.pong = c.pongRead
 	c.dec = NewDecoder()
 	c.enc = NewEncoder()
 	c.pings = bucket{rate: pingRate, burst: pingBurst}
 }
 
 func (c *conn) joined() bool { return c.playing }
+
+// frameRead counts a valid frame of wire bytes from the client and pushes
+// the idle deadline forward.
+func (c *conn) frameRead(wire int64) {
+	c.srv.stats.framesReceived.Add(1)
+	c.srv.stats.bytesReceived.Add(uint64(wire))
+	c.touch()
+}
 
 // touch pushes the idle deadline forward after a frame from a joined client.
 func (c *conn) touch() {

@@ -225,7 +225,7 @@ type (
 // the code under test.
 var (
 	wvPhases     = [...]string{"waiting", "countdown", "live", "ended"}
-	wvEndReasons = [...]string{1: "time_limit", 2: "score_limit", 3: "shutdown", 4: "abandoned"}
+	wvEndReasons = [...]string{1: "time_limit", 2: "score_limit", 3: "shutdown", 4: "abandoned", 5: "admin"}
 	wvReasons    = map[ErrorCode]string{
 		1: "unknown_type", 2: "malformed", 3: "invalid_input", 4: "unexpected",
 		10: "bad_version", 11: "bad_name", 12: "match_not_found", 13: "match_full", 14: "server_busy",
@@ -390,7 +390,7 @@ func wvServerCases() []struct {
 			{Kind: game.EventPhase, Value: int32(p)},
 		}}})
 	}
-	for r := game.EndTimeLimit; r <= game.EndAbandoned; r++ {
+	for r := game.EndTimeLimit; r <= game.EndAdmin; r++ {
 		winner := game.PlayerID(7 * r)
 		if r == game.EndAbandoned {
 			winner = 0 // nobody scored

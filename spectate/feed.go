@@ -430,7 +430,7 @@ func (f *feed) emitLocked(now time.Time) *frame {
 	if len(f.out) == 0 {
 		return nil
 	}
-	fr := &frame{data: bytes.Clone(f.out), at: now}
+	fr := &frame{data: bytes.Clone(f.out), at: now, events: len(f.outRecs)}
 	if r := f.outRecs[len(f.outRecs)-1]; r.state { // a flush's state is its last event
 		fr.stateAt, fr.stateTick, fr.hasState = r.start, r.tick, true
 	}
@@ -502,4 +502,18 @@ type counters struct {
 	shed    atomic.Uint64
 	paced   atomic.Uint64
 	desyncs atomic.Uint64
+	// Written to spectators by the handlers: events (one per event per
+	// spectator) and their bytes.
+	sent      atomic.Uint64
+	sentBytes atomic.Uint64
+}
+
+// wrote counts events and their bytes written to a spectator.
+func (c *counters) wrote(events int, chunks [][]byte) {
+	n := 0
+	for _, b := range chunks {
+		n += len(b)
+	}
+	c.sent.Add(uint64(events))
+	c.sentBytes.Add(uint64(n))
 }

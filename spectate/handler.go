@@ -137,6 +137,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, id string, 
 			s.writeFailed(id, sub, err, &out)
 			return
 		}
+		s.stats.wrote(n, sn.backlog[:n]) // one event each
 		sn.backlog = sn.backlog[n:]
 	}
 
@@ -166,11 +167,16 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, id string, 
 			}
 			if len(frames) > 0 {
 				chunks = chunks[:0]
+				events := 0
 				for _, fr := range frames {
 					chunks = append(chunks, fr.data)
+					events += fr.events
 				}
 				clear(frames) // written frames may be collected
 				err := out.send(chunks...)
+				if err == nil {
+					s.stats.wrote(events, chunks)
+				}
 				clear(chunks)
 				if err != nil {
 					s.writeFailed(id, sub, err, &out)
@@ -372,12 +378,16 @@ type listEntry struct {
 	Delay      float64 `json:"spectatorDelay"` // the broadcast delay, seconds
 }
 
-// ServeList serves GET /api/matches: every running match with its spectator
-// count, ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
+// ServeList serves GET /api/matches: every running match but the private
+// ones (joined by a link the host hands out) with its spectator count,
+// ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
 func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
 	infos := s.cfg.Registry.List()
 	list := make([]listEntry, 0, len(infos)) // an empty list is [], not null
 	for _, m := range infos {
+		if m.Private {
+			continue
+		}
 		list = append(list, listEntry{
 			ID:         m.ID,
 			Map:        m.Map,

@@ -172,6 +172,8 @@ type Stats struct {
 	Level      int    // the shedding level now (load.go): 0 is normal
 	Replays    int    // timeshift and replay streams being served
 	Desyncs    uint64 // replays whose state hash differed from the recorded one
+	Sent       uint64 // events written to spectators, one per event per spectator (the first snapshot and resume backlogs included)
+	BytesSent  uint64 // bytes of those events
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -344,18 +346,20 @@ func (s *Server) Stats() Stats {
 	streams := s.streams
 	s.mu.Unlock()
 	st := Stats{
-		Feeds:   len(feeds),
-		Events:  s.stats.events.Load(),
-		Dropped: s.stats.dropped.Load(),
-		Resets:  s.stats.resets.Load(),
-		History: s.history.Load(),
-		Streams: streams,
-		Refused: s.stats.refused.Load(),
-		Shed:    s.stats.shed.Load(),
-		Paced:   s.stats.paced.Load(),
-		Level:   int(s.level.Load()),
-		Replays: int(s.replays.Load()),
-		Desyncs: s.stats.desyncs.Load(),
+		Feeds:     len(feeds),
+		Events:    s.stats.events.Load(),
+		Dropped:   s.stats.dropped.Load(),
+		Resets:    s.stats.resets.Load(),
+		History:   s.history.Load(),
+		Streams:   streams,
+		Refused:   s.stats.refused.Load(),
+		Shed:      s.stats.shed.Load(),
+		Paced:     s.stats.paced.Load(),
+		Level:     int(s.level.Load()),
+		Sent:      s.stats.sent.Load(),
+		BytesSent: s.stats.sentBytes.Load(),
+		Replays:   int(s.replays.Load()),
+		Desyncs:   s.stats.desyncs.Load(),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()

@@ -502,6 +502,14 @@ func TestList(t *testing.T) {
 	if st := h.srv.Stats(); st.Feeds != 1 || st.Spectators != 1 {
 		t.Fatalf("stats %+v", st)
 	}
+	// A private match is not listed (its feed is still served by its id).
+	if _, err := h.reg.CreatePrivate(); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	if _, again := list(); len(again) != 2 {
+		t.Fatalf("list with a private match: %+v, want the two public ones", again)
+	}
 }
 
 // TestStreamMatchEndedBeforeFirstSpectator: the lobby offers Watch on a match

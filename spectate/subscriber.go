@@ -10,8 +10,9 @@ import (
 // and written with one write. at is when the feed published it: a
 // spectator's lag is measured from it.
 type frame struct {
-	data []byte
-	at   time.Time
+	data   []byte
+	at     time.Time
+	events int // SSE events in data
 
 	// The frame's state event, its last, starts at data[stateAt] (if
 	// hasState): a spectator who asked for a slower rate (?rate=N) gets
@@ -29,7 +30,7 @@ func (fr *frame) without() *frame {
 		return nil
 	}
 	if fr.lite == nil {
-		fr.lite = &frame{data: fr.data[:fr.stateAt], at: fr.at}
+		fr.lite = &frame{data: fr.data[:fr.stateAt], at: fr.at, events: fr.events - 1}
 	}
 	return fr.lite
 }

@@ -117,7 +117,7 @@ func (f *feed) promoteLocked(ending bool, now time.Time) {
 	if len(f.waiting) == 0 || (!f.hasState && !ending) {
 		return
 	}
-	fr := &frame{data: f.snapshotLocked(f.lastID), at: now}
+	fr := &frame{data: f.snapshotLocked(f.lastID), at: now, events: 1}
 	for _, sub := range f.waiting {
 		sub.waiting = false
 		sub.saw(f.latest.Tick, f.opt.tickRate)

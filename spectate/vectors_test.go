@@ -222,6 +222,8 @@ func feedCases() []feedCase {
 			&wireEnd{Tick: 300, Reason: "shutdown", Winner: 0, Scoreboard: []wireScoreLine{{1, "ada", 0, 0}}}},
 		{"end/abandoned", "end", 103, end(1800, game.EndAbandoned, 0, &game.Snapshot{Tick: 1800}),
 			&wireEnd{Tick: 1800, Reason: "abandoned", Winner: 0, Scoreboard: []wireScoreLine{}}},
+		{"end/admin", "end", 104, end(900, game.EndAdmin, 0, &game.Snapshot{Tick: 900, Players: []game.PlayerState{{ID: 2, Name: "bo", Kills: 1}}}),
+			&wireEnd{Tick: 900, Reason: "admin", Winner: 0, Scoreboard: []wireScoreLine{{2, "bo", 1, 0}}}},
 	}
 }
 

@@ -5,7 +5,7 @@ import { Arena } from "./arena";
 import { installDebug, resetDebug } from "./debug";
 import { Lobby } from "./lobby/lobby";
 import { PlaySession } from "./play/session";
-import { parseRoute, routeHash, type Route } from "./route";
+import { parseRoute, routeFromQuery, routeHash, type Route } from "./route";
 import { WatchSession } from "./spectate/watch";
 
 interface Screen {
@@ -55,6 +55,11 @@ function route(): void {
       break;
   }
 }
+
+// A join link (/?match=ID) plays that match: the query becomes the route's
+// hash, so a reload or Play again does not land on the link again.
+const linked = routeFromQuery(location.search);
+if (linked) history.replaceState(null, "", location.pathname + routeHash(linked));
 
 window.addEventListener("hashchange", route);
 route();

@@ -1,5 +1,7 @@
 // Hash routes: #/ lobby, #/play (quick play), #/play/{matchId}, #/watch/{matchId},
 // #/replay/{matchId} (an ended match's replay, from its start).
+// A join link (/?match={matchId}, what the admin API hands out for a private
+// match) becomes #/play/{matchId}.
 
 /** A parsed route. */
 export type Route =
@@ -41,4 +43,15 @@ function safeDecode(s: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The route a page's query asks for: `?match=ID` is a join link (the admin
+ * API's for a private match) and means #/play/ID; null when the query has
+ * no match. Any hash is left to parseRoute.
+ */
+export function routeFromQuery(search: string): Route | null {
+  const match = new URLSearchParams(search).get("match");
+  if (match === null || match.trim() === "") return null;
+  return { view: "play", match: match.trim() };
 }

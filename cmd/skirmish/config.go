@@ -42,6 +42,22 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
+
+	// spectatorLoadInterval is spectate.Config.LoadInterval; no flag: 0
+	// (the package's default) in production. Tests of whole servers turn
+	// the shedding off (-1): it answers the machine's load, which they do
+	// not control; spectate's own tests pin it on a manual clock.
+	spectatorLoadInterval time.Duration
+	AdminAddr             string // "": no admin listener (admin.go)
+	AdminTokenFile        string
+	AdminToken            string // from SKIRMISH_ADMIN_TOKEN or the file; "" only on loopback
+	MetricsOnMain         bool   // serve /metrics on --addr too
+	Agones                bool   // talk to the Agones SDK server (agones.go)
+	// AgonesSDK is the Agones SDK server's REST base URL, from
+	// AGONES_SDK_HTTP_PORT (the port Agones gives the game server's
+	// environment); http://localhost:9358 without it.
+	AgonesSDK      string
+	ExitAfterMatch bool // drain and exit once the last match has ended
 }
 
 // The host-facing settings only the server's flags limit (the packages
@@ -153,6 +169,11 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", "", "address of the admin listener (/metrics, pprof, the admin API and dashboard), e.g. 127.0.0.1:9090; empty: none. Its token comes from "+adminTokenEnv+" or --admin-token-file; an address that is not loopback needs one")
+	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the admin listener's bearer token (instead of "+adminTokenEnv+")")
+	fs.BoolVar(&cfg.MetricsOnMain, "metrics-on-main", false, "also serve Prometheus metrics on /metrics of --addr, the public listener (the admin listener always serves them)")
+	fs.BoolVar(&cfg.Agones, "agones", false, "run as an Agones game server: Ready, Health and labels to the SDK server on localhost:$AGONES_SDK_HTTP_PORT (default 9358), Shutdown after the drain")
+	fs.BoolVar(&cfg.ExitAfterMatch, "exit-after-match", false, "drain and exit once the last match has ended (one match per server process, as under Agones)")
 	setUsage(fs, usage, "Usage: skirmish serve [flags]", envName)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -173,6 +194,12 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 		return cfg, err
 	}
 	cfg.LogLevel = level
+	if cfg.AdminToken, err = adminToken(getenv(adminTokenEnv), cfg.AdminTokenFile); err != nil {
+		return cfg, err
+	}
+	if cfg.AgonesSDK, err = agonesSDKURL(getenv(agonesPortEnv)); err != nil && cfg.Agones {
+		return cfg, err
+	}
 	return cfg, cfg.validate()
 }
 
@@ -208,6 +235,9 @@ func (c serveConfig) validate() error {
 		errs = append(errs, err)
 	}
 	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
+	if err := c.checkAdmin(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, o := range c.Origins {
 		// An origin is scheme://host[:port] with no path; a bare host[:port] also works.
 		scheme, host, hasScheme := strings.Cut(o, "://")

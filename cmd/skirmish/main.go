@@ -98,5 +98,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.AdminAddr != "" {
+		if srv.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on --admin-addr %s: %w", cfg.AdminAddr, err)
+		}
+	}
 	return srv.serve(ctx, ln)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -113,7 +114,7 @@ func (r *Reader) Next() (Record, error) {
 		rec.Hash = d.u64()
 	case KindEnd:
 		rec.Tick = uint32(d.uvarint(uint64(r.ticks), "end tick"))
-		rec.Reason = game.EndReason(d.uvarint(uint64(game.EndAbandoned), "end reason"))
+		rec.Reason = game.EndReason(d.uvarint(math.MaxInt32, "end reason"))
 		if d.err == nil && rec.Tick != r.ticks {
 			d.fail(fmt.Sprintf("end after tick %d, but %d ticks were recorded", rec.Tick, r.ticks))
 		}

@@ -30,6 +30,9 @@ var (
 	// removes for having had no human for EmptyTimeout; the match then ends
 	// with game.EndAbandoned rather than game.EndShutdown.
 	ErrAbandoned = errors.New("match: abandoned")
+	// ErrEndedByAdmin is the cancellation cause Registry.End gives a match;
+	// the match then ends with game.EndAdmin.
+	ErrEndedByAdmin = errors.New("match: ended by the host")
 )
 
 // Defaults for Config's zero values.
@@ -53,7 +56,15 @@ type Config struct {
 	// Journal); past it the recording stops and the journal is truncated.
 	// 0 means journal.DefaultMaxBytes.
 	JournalBytes int
-	Logger       *slog.Logger // nil means slog.Default()
+	Logger      *slog.Logger     // nil means slog.Default()
+	// Ticks is told how long each tick took and how many ticks were
+	// dropped (cmd/skirmish feeds its metrics and its dashboard); nil means
+	// nobody is told. Every match of a
+	// Registry shares the template's.
+	Ticks TickObserver
+	// Private marks a match that players join by its id only: quick play
+	// never offers it (Registry.CreatePrivate).
+	Private bool
 }
 
 // JoinResult is what a successful Join returns.
@@ -75,6 +86,12 @@ type Info struct {
 	Overruns   uint64        // ticks dropped because the match fell too far behind
 	Dropped    uint64        // inputs refused because the inbox was full
 	Tick       uint32        // the last tick stepped
+	Private    bool          // Config.Private
+	Held       int           // seats held for a player whose connection dropped (counted in Humans)
+	// TickedAt is when the last tick was stepped, on the match clock (the
+	// match's creation before its first tick): a match whose TickedAt
+	// stops moving is wedged.
+	TickedAt time.Time
 }
 
 // Match runs one World on its own goroutine. All methods are safe for
@@ -126,6 +143,7 @@ type Match struct {
 
 	infoMu   sync.Mutex
 	info     Info
+	roster   []game.PlayerState // the players of the last tick published (Players)
 	overruns atomic.Uint64
 
 	started atomic.Bool

@@ -18,6 +18,9 @@ import (
 var (
 	ErrTooManyMatches  = errors.New("match: too many matches")
 	ErrRegistryStopped = errors.New("match: registry stopped")
+	// ErrDraining is Create's and QuickPlay's error once Drain was called:
+	// the registry starts no new match.
+	ErrDraining = errors.New("match: draining, no new matches")
 )
 
 // Defaults for RegistryConfig's zero values.
@@ -58,6 +61,9 @@ type Registry struct {
 	ctx     context.Context // Run's context; nil before Run
 	stopped bool
 	wg      sync.WaitGroup
+
+	draining bool          // Drain was called: no new matches (admin.go)
+	drained  chan struct{} // closed once draining and the last match is gone; nil before Drain
 	ended   []keptJournal // stopped matches' journals, oldest first
 	endedSz int           // their compressed bytes
 }
@@ -181,6 +187,7 @@ func (r *Registry) reap(now time.Time) {
 			e.removed = true
 			delete(r.matches, e.m.ID())
 			e.cancel(ErrAbandoned)
+			r.checkDrainedLocked()
 		}
 	}
 }
@@ -205,6 +212,7 @@ func (r *Registry) startLocked(e *regEntry) {
 		}
 		e.removed = true
 		r.keepLocked(e.m)
+		r.checkDrainedLocked()
 		r.mu.Unlock()
 	}()
 }
@@ -215,12 +223,15 @@ func (r *Registry) startLocked(e *regEntry) {
 func (r *Registry) Create() (*Match, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.createLocked()
+	return r.createLocked(false)
 }
 
-func (r *Registry) createLocked() (*Match, error) {
+func (r *Registry) createLocked(private bool) (*Match, error) {
 	if r.stopped {
 		return nil, ErrRegistryStopped
+	}
+	if r.draining {
+		return nil, ErrDraining
 	}
 	if len(r.matches) >= r.cfg.MaxMatches {
 		return nil, fmt.Errorf("%w (%d)", ErrTooManyMatches, r.cfg.MaxMatches)
@@ -230,7 +241,7 @@ func (r *Registry) createLocked() (*Match, error) {
 		return nil, fmt.Errorf("match: NewID returned %q, which is empty or already in use", id)
 	}
 	cfg := r.cfg.Match
-	cfg.ID = id
+	cfg.ID, cfg.Private = id, private
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	cfg.World.Seed ^= int64(h.Sum64())
@@ -243,7 +254,7 @@ func (r *Registry) createLocked() (*Match, error) {
 	if r.ctx != nil {
 		r.startLocked(e)
 	}
-	r.log.Info("match created", "match", id)
+	r.log.Info("match created", "match", id, "private", private)
 	return m, nil
 }
 
@@ -293,7 +304,8 @@ func (r *Registry) keepLocked(m *Match) {
 }
 
 // QuickPlay returns the fullest match that still has a seat for a human and
-// has not ended, creating one if there is none. Ties go to the lowest id.
+// has not ended, creating one if there is none (ErrDraining after Drain);
+// private matches are never offered. Ties go to the lowest id.
 // Seats count joins still in flight, but another player can still take the
 // last seat between QuickPlay and Join: a caller whose Join fails with
 // game.ErrMatchFull or game.ErrMatchEnded should call QuickPlay again. The match
@@ -305,7 +317,7 @@ func (r *Registry) QuickPlay() (*Match, error) {
 	var best *regEntry
 	bestHumans := -1
 	for _, e := range r.sortedLocked() {
-		if e.removed {
+		if e.removed || e.m.cfg.Private {
 			continue
 		}
 		humans, open := e.m.openSeats()
@@ -317,10 +329,31 @@ func (r *Registry) QuickPlay() (*Match, error) {
 		best.emptySince = time.Time{}
 		return best.m, nil
 	}
-	return r.createLocked()
+	return r.createLocked(false)
 }
 
-// List returns a summary of every running match, ordered by id.
+// Len returns how many matches are running or queued to run: the ones List
+// lists, without summarising them.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.matches {
+		if !e.removed {
+			n++
+		}
+	}
+	return n
+}
+
+// Clock returns the clock of the registry and its matches.
+func (r *Registry) Clock() Clock { return r.cfg.Match.Clock }
+
+// MaxMatches returns the most matches the registry runs at once.
+func (r *Registry) MaxMatches() int { return r.cfg.MaxMatches }
+
+// List returns a summary of every running match, private ones included
+// (Info.Private), ordered by id.
 func (r *Registry) List() []Info {
 	r.mu.Lock()
 	var ms []*Match

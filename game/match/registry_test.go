@@ -237,6 +237,9 @@ func TestRegistryMaxMatches(t *testing.T) {
 		if _, err := h.r.Create(); !errors.Is(err, ErrTooManyMatches) {
 			t.Fatalf("third Create: %v, want ErrTooManyMatches", err)
 		}
+		if h.r.Len() != 2 || h.r.MaxMatches() != 2 {
+			t.Fatalf("Len %d MaxMatches %d, want 2 and 2", h.r.Len(), h.r.MaxMatches())
+		}
 	})
 }
 
@@ -254,8 +257,8 @@ func TestRegistryReapsEnded(t *testing.T) {
 		if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
 			t.Fatalf("OnStop %v, want time_limit", got)
 		}
-		if len(h.r.List()) != 0 {
-			t.Fatalf("List still shows the ended match")
+		if len(h.r.List()) != 0 || h.r.Len() != 0 {
+			t.Fatalf("List (or Len) still shows the ended match")
 		}
 	})
 }

@@ -44,6 +44,8 @@ export function endReasonText(r: EndReason): string {
       return "Server shutting down";
     case "abandoned":
       return "No players left";
+    case "admin":
+      return "Ended by the server's host";
     default:
       return "Match over";
   }

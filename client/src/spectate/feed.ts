@@ -62,6 +62,7 @@ const END_REASONS: Readonly<Record<string, EndReason>> = {
   score_limit: "score_limit",
   shutdown: "shutdown",
   abandoned: "abandoned",
+  admin: "admin",
 };
 
 function phase(f: Fields, key = "phase"): Phase {
