@@ -41,7 +41,8 @@ type Reader struct {
 	ticks uint32
 	in    game.TickInput
 	ended bool
-	err   error // sticky
+	err   error      // sticky
+	last  lastInputs // see Writer.last
 }
 
 // Open checks data's magic and version, decompresses it (at most 256 MiB of
@@ -58,7 +59,7 @@ func Open(data []byte) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: decompressing: %w", ErrCorrupt, err)
 	}
-	r := &Reader{buf: body}
+	r := &Reader{buf: body, last: make(lastInputs)}
 	n, k := binary.Uvarint(body)
 	if k <= 0 || n > maxHeader || uint64(len(body)-k) < n {
 		return nil, fmt.Errorf("%w: header cut short or too long", ErrCorrupt)
@@ -76,7 +77,7 @@ func Open(data []byte) (*Reader, error) {
 func (w *Writer) Follow() *Reader {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return &Reader{hdr: w.hdr, w: w, pos: w.hdrLen}
+	return &Reader{hdr: w.hdr, w: w, pos: w.hdrLen, last: make(lastInputs)}
 }
 
 // Header returns the journal's header.
@@ -106,7 +107,7 @@ func (r *Reader) Next() (Record, error) {
 	rec := Record{Kind: Kind(d.byte())}
 	switch rec.Kind {
 	case KindTick:
-		d.tick(&r.in)
+		d.tick(&r.in, r.last)
 		r.ticks++
 		rec.Tick, rec.Input = r.ticks, &r.in
 	case KindHash:

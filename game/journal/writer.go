@@ -16,9 +16,9 @@ import (
 // small.
 const ChunkSize = 32 << 10
 
-// DefaultMaxBytes is the most compressed bytes a Writer keeps: about 55
+// DefaultMaxBytes is the most compressed bytes a Writer keeps: about 70
 // minutes of a match of 8 humans, whose inputs (full-precision aim and view
-// times) cost ~290 KB a minute; bots cost ~1 KB a minute (docs/PERFORMANCE.md).
+// times) cost ~230 KB a minute; bots cost ~1 KB a minute (docs/PERFORMANCE.md).
 // Past it the recording stops and the journal is truncated (ErrTooLong).
 const DefaultMaxBytes = 16 << 20
 
@@ -73,7 +73,8 @@ type Writer struct {
 	err      error // ErrTooLong once the bound is reached
 	maxBytes int
 	hdr      Header
-	hdrLen   int // body bytes of the header
+	hdrLen   int        // body bytes of the header
+	last     lastInputs // each player's input in the last tick record that had one
 }
 
 // NewWriter starts a journal with h (h.HashEvery 0 means HashEvery).
@@ -86,7 +87,7 @@ func NewWriter(h Header, maxBytes int) (*Writer, error) {
 		maxBytes = DefaultMaxBytes
 	}
 	coders()
-	w := &Writer{hdr: h, maxBytes: maxBytes, tail: make([]byte, 0, ChunkSize+4<<10)}
+	w := &Writer{hdr: h, maxBytes: maxBytes, tail: make([]byte, 0, ChunkSize+4<<10), last: make(lastInputs)}
 	var err error
 	if w.tail, err = appendHeader(w.tail, &h); err != nil {
 		return nil, err
@@ -113,7 +114,7 @@ func (w *Writer) Tick(in *game.TickInput) {
 		return
 	}
 	w.ticks++
-	w.appendLocked(appendTick(w.tail, in))
+	w.appendLocked(appendTick(w.tail, in, w.last))
 }
 
 // Hash records the World's state hash after tick.
