@@ -153,6 +153,9 @@ func (r *replaySource) run(o match.Observer) {
 				started, t0 = true, now
 				p.World().Snapshot(&snap)
 				o.OnTick(&snap, nil)
+				if n := p.Desyncs(); n > 0 && d != nil { // on the way to from: what is shown is off already
+					d.onDesync(p.World().Tick(), n)
+				}
 				break steps
 			}
 			if n%stepsBetweenChecks == stepsBetweenChecks-1 && r.stopped() {
