@@ -54,7 +54,7 @@ bench:
 
 ## fuzz: run every fuzz target for FUZZTIME each (seeds live in testdata/fuzz)
 fuzz:
-	@for pkg in ./game ./netcode ./spectate; do \
+	@for pkg in ./game ./netcode ./spectate ./spectate/store; do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \

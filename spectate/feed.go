@@ -506,6 +506,8 @@ type counters struct {
 	// spectator) and their bytes.
 	sent      atomic.Uint64
 	sentBytes atomic.Uint64
+
+	archiveErrors atomic.Uint64 // match history requests that failed
 }
 
 // wrote counts events and their bytes written to a spectator.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/internal/httpapi"
 )
 
@@ -363,7 +364,8 @@ func parseEventID(s string) (uint64, bool) {
 	return v, true
 }
 
-// listEntry is one match in GET /api/matches (PROTOCOL.md §3).
+// listEntry is one match in GET /api/matches and GET /api/matches/{id}
+// (PROTOCOL.md §3): a running match, or with its Result an ended one.
 type listEntry struct {
 	ID         string  `json:"id"`
 	Map        string  `json:"map"`
@@ -376,33 +378,50 @@ type listEntry struct {
 	Tick       uint32  `json:"tick"`           // the match's tick now (not delayed)
 	TickRate   int     `json:"tickRate"`       // ticks per second
 	Delay      float64 `json:"spectatorDelay"` // the broadcast delay, seconds
+	*Result            // ended matches only (archive.go)
 }
 
-// ServeList serves GET /api/matches: every running match but the private
-// ones (joined by a link the host hands out) with its spectator count,
-// ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
+// ServeList serves GET /api/matches (PROTOCOL.md §3): every running match
+// but the private ones (joined by a link the host hands out) with its
+// spectator count, ordered by id; with ?state=ended the stored ended public
+// matches instead, newest first, a page at a time (serveEnded). It is safe
+// for concurrent use.
 func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
+	q, err := parseListQuery(r.URL.Query())
+	if err != nil {
+		httpapi.WriteError(w, http.StatusBadRequest, "bad_query", err.Error())
+		return
+	}
+	if q.ended {
+		s.serveEnded(w, r, q)
+		return
+	}
 	infos := s.cfg.Registry.List()
 	list := make([]listEntry, 0, len(infos)) // an empty list is [], not null
 	for _, m := range infos {
 		if m.Private {
 			continue
 		}
-		list = append(list, listEntry{
-			ID:         m.ID,
-			Map:        m.Map,
-			Phase:      m.Phase.String(),
-			Players:    m.Humans,
-			Bots:       m.Bots,
-			MaxPlayers: m.MaxPlayers,
-			Spectators: s.Spectators(m.ID),
-			TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
-			Tick:       m.Tick,
-			TickRate:   m.TickRate,
-			Delay:      s.cfg.Delay.Seconds(),
-		})
+		list = append(list, s.liveEntry(m))
 	}
 	httpapi.WriteJSON(w, http.StatusOK, list)
+}
+
+// liveEntry is a running match's entry.
+func (s *Server) liveEntry(m match.Info) listEntry {
+	return listEntry{
+		ID:         m.ID,
+		Map:        m.Map,
+		Phase:      m.Phase.String(),
+		Players:    m.Humans,
+		Bots:       m.Bots,
+		MaxPlayers: m.MaxPlayers,
+		Spectators: s.Spectators(m.ID),
+		TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
+		Tick:       m.Tick,
+		TickRate:   m.TickRate,
+		Delay:      s.cfg.Delay.Seconds(),
+	}
 }
 
 // roundTo rounds v to prec decimals, as the feed writes times.

@@ -32,6 +32,10 @@ import (
 type Config struct {
 	// Registry is where matches are found. Required.
 	Registry *match.Registry
+	// Archive is where ended matches are read from (GET
+	// /api/matches?state=ended, GET /api/matches/{id}); nil means no
+	// history: the ended list is empty and only running matches are found.
+	Archive Archive
 	// Rate is the `state` events per second per match; 0 means 10. The
 	// ticks that carry one follow match.TickDue, the players' snapshot rule
 	// (a Rate that does not divide the tick rate spaces states unevenly by
@@ -174,6 +178,9 @@ type Stats struct {
 	Desyncs    uint64 // replays whose state hash differed from the recorded one
 	Sent       uint64 // events written to spectators, one per event per spectator (the first snapshot and resume backlogs included)
 	BytesSent  uint64 // bytes of those events
+	// ArchiveErrors counts requests the match history could not answer
+	// (each logged, answered 503 history_unavailable).
+	ArchiveErrors uint64
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -360,6 +367,8 @@ func (s *Server) Stats() Stats {
 		BytesSent: s.stats.sentBytes.Load(),
 		Replays:   int(s.replays.Load()),
 		Desyncs:   s.stats.desyncs.Load(),
+
+		ArchiveErrors: s.stats.archiveErrors.Load(),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()

@@ -13,15 +13,19 @@ import (
 	"github.com/skirmish-game/skirmish/game/journal"
 	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/internal/httpapi"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // Journals finds the journal of a match that is no longer in memory: the
-// match store (its Journal(ctx, id) method has this shape). A match it does
-// not have is (nil, nil) or an error wrapping ErrNoJournal; any other error
-// is the store failing. Implementations must be safe for concurrent use.
+// match store, *store.Store. A match it does not have is (nil, nil) or an
+// error wrapping ErrNoJournal, store.ErrNotFound or store.ErrNoJournal; any
+// other error is the store failing. Implementations must be safe for
+// concurrent use.
 type Journals interface {
 	Journal(ctx context.Context, id string) ([]byte, error)
 }
+
+var _ Journals = (*store.Store)(nil)
 
 // ErrNoJournal is what a Journals returns (wrapped) for a match it does not
 // have.
@@ -103,7 +107,7 @@ func (s *Server) findJournal(ctx context.Context, id string) (found, error) {
 		switch {
 		case err == nil && data != nil:
 			return found{data: data}, nil
-		case err != nil && !errors.Is(err, ErrNoJournal):
+		case err != nil && !errors.Is(err, ErrNoJournal) && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrNoJournal):
 			return found{}, fmt.Errorf("%w: %w", errStorage, err)
 		}
 	}

@@ -17,14 +17,14 @@ import (
 	"github.com/skirmish-game/skirmish/game/match"
 )
 
-// store is a hand-written Journals: journals by match id.
-type store struct {
+// journalStore is a hand-written Journals: journals by match id.
+type journalStore struct {
 	mu   sync.Mutex
 	data map[string][]byte
 	err  error
 }
 
-func (s *store) Journal(_ context.Context, id string) ([]byte, error) {
+func (s *journalStore) Journal(_ context.Context, id string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -150,7 +150,7 @@ func TestReplayOfAnEndedMatch(t *testing.T) {
 // damaged one gets 422 journal_damaged for that match alone; a running
 // match's journal is 409; an unknown match 404; bad parameters 400.
 func TestReplayFromStore(t *testing.T) {
-	st := &store{data: map[string][]byte{}}
+	st := &journalStore{data: map[string][]byte{}}
 	hc := shortMatch()
 	hc.spectate.Journals = st
 	h := newHarness(t, hc)

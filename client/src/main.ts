@@ -24,6 +24,7 @@ const nav = {
   quickPlay: () => navigate({ view: "play", match: "" }),
   play: (match: string) => navigate({ view: "play", match }),
   watch: (match: string) => navigate({ view: "watch", match }),
+  replay: (match: string) => navigate({ view: "replay", match }),
   // Quick play found a match: put it in the URL (a reload rejoins it) without
   // a hashchange, which would restart the session.
   joined: (match: string) => history.replaceState(null, "", routeHash({ view: "play", match })),

@@ -508,7 +508,11 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func TestAdminDrainDefaultWithinBound(t *testing.T) {
 	cfg := testServeConfig(t)
 	cfg.AdminAddr, cfg.TimeLimit = "127.0.0.1:0", timeLimits.max
-	if _, err := newServer(cfg, slog.New(slog.DiscardHandler)); err != nil {
+	srv, err := newServer(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
 		t.Fatalf("--time-limit %s with an admin listener: %v", cfg.TimeLimit, err)
+	}
+	if err := srv.closeHistory(context.Background()); err != nil { // it never serves
+		t.Error(err)
 	}
 }

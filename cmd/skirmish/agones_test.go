@@ -299,10 +299,7 @@ func TestServeAgones(t *testing.T) {
 	sdk := newFakeSDK(t, clk)
 	cfg := testServeConfig(t)
 	cfg.Agones, cfg.AgonesSDK = true, sdk.ts.URL
-	srv, err := newServer(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
 	srv.clock = clk
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

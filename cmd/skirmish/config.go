@@ -16,6 +16,7 @@ import (
 	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // serveConfig is everything `skirmish serve` can be told. Every field has a
@@ -43,21 +44,25 @@ type serveConfig struct {
 	LogFormat       string
 	ShutdownTimeout time.Duration
 
+	AdminAddr      string // "": no admin listener (admin.go)
+	AdminTokenFile string
+	AdminToken     string // from SKIRMISH_ADMIN_TOKEN or the file; "" only on loopback
+	MetricsOnMain  bool   // serve /metrics on --addr too
+	Agones         bool   // talk to the Agones SDK server (agones.go)
+	// AgonesSDK is the Agones SDK server's REST base URL, from
+	// AGONES_SDK_HTTP_PORT (the port Agones gives the game server's
+	// environment); http://localhost:9358 without it.
+	AgonesSDK       string
+	ExitAfterMatch  bool            // drain and exit once the last match has ended
+	DataDir         string          // the SQLite match history's folder (unused with DatabaseURL)
+	DatabaseURL     string          // postgres://…: the match history in PostgreSQL; "" means SQLite in DataDir
+	ReplayRetention store.Retention // how long, and how many bytes of, replay journals are kept
+
 	// spectatorLoadInterval is spectate.Config.LoadInterval; no flag: 0
 	// (the package's default) in production. Tests of whole servers turn
 	// the shedding off (-1): it answers the machine's load, which they do
 	// not control; spectate's own tests pin it on a manual clock.
 	spectatorLoadInterval time.Duration
-	AdminAddr             string // "": no admin listener (admin.go)
-	AdminTokenFile        string
-	AdminToken            string // from SKIRMISH_ADMIN_TOKEN or the file; "" only on loopback
-	MetricsOnMain         bool   // serve /metrics on --addr too
-	Agones                bool   // talk to the Agones SDK server (agones.go)
-	// AgonesSDK is the Agones SDK server's REST base URL, from
-	// AGONES_SDK_HTTP_PORT (the port Agones gives the game server's
-	// environment); http://localhost:9358 without it.
-	AgonesSDK      string
-	ExitAfterMatch bool // drain and exit once the last match has ended
 }
 
 // The host-facing settings only the server's flags limit (the packages
@@ -83,6 +88,9 @@ const (
 	// defaultBotFill keeps a lone player in a four-player match.
 	defaultBotFill         = 4
 	defaultShutdownTimeout = 10 * time.Second
+	// defaultDataDir is where the embedded match history lives, beside
+	// wherever the server is started.
+	defaultDataDir = "./data"
 )
 
 // durationRange is an inclusive range of durations.
@@ -169,6 +177,9 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, fmt.Sprintf("how long to wait for connections to close on SIGTERM (%s to %s)", shutdownTimeouts.min, shutdownTimeouts.max))
+	fs.StringVar(&cfg.DataDir, "data-dir", defaultDataDir, "folder of the match history's SQLite database (created at start; not used with --database-url)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://user:password@host/db: keep the match history in PostgreSQL instead of SQLite (for several servers)")
+	fs.TextVar(&cfg.ReplayRetention, "replay-retention", store.DefaultRetention, "replay journals kept, as AGE/SIZE: older ones, then the oldest past the total size, are dropped (the matches stay); 0 for no bound, e.g. 168h/0")
 	fs.StringVar(&cfg.AdminAddr, "admin-addr", "", "address of the admin listener (/metrics, pprof, the admin API and dashboard), e.g. 127.0.0.1:9090; empty: none. Its token comes from "+adminTokenEnv+" or --admin-token-file; an address that is not loopback needs one")
 	fs.StringVar(&cfg.AdminTokenFile, "admin-token-file", "", "file holding the admin listener's bearer token (instead of "+adminTokenEnv+")")
 	fs.BoolVar(&cfg.MetricsOnMain, "metrics-on-main", false, "also serve Prometheus metrics on /metrics of --addr, the public listener (the admin listener always serves them)")
@@ -234,6 +245,9 @@ func (c serveConfig) validate() error {
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)
 	}
+	check(c.DatabaseURL != "" || c.DataDir != "", "--data-dir: want a folder (or a --database-url)")
+	check(c.DatabaseURL == "" || strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://"),
+		"--database-url: want postgres://… (PostgreSQL), or none for SQLite in --data-dir")
 	check(shutdownTimeouts.contains(c.ShutdownTimeout), "--shutdown-timeout %s: want %s to %s", c.ShutdownTimeout, shutdownTimeouts.min, shutdownTimeouts.max)
 	if err := c.checkAdmin(); err != nil {
 		errs = append(errs, err)

@@ -51,8 +51,14 @@ func TestMapFlag(t *testing.T) {
 		if err != nil {
 			t.Fatalf("--map %s: %v", id, err)
 		}
-		if _, err := newServer(c, slog.New(slog.DiscardHandler)); err != nil {
+		c.DataDir = t.TempDir()
+		srv, err := newServer(c, slog.New(slog.DiscardHandler))
+		if err != nil {
 			t.Errorf("--map %s: newServer: %v", id, err)
+			continue
+		}
+		if err := srv.closeHistory(context.Background()); err != nil {
+			t.Error(err)
 		}
 	}
 	var help strings.Builder

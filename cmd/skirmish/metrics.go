@@ -96,8 +96,8 @@ type metricSources struct {
 	spectators *spectate.Server
 	// ready reports what /readyz would say: whether new players are welcome.
 	ready func() bool
-	// storageErrors counts failed writes of match results; nil while the
-	// server has no store, and the metric reads 0.
+	// storageErrors counts failed match history operations (saves failed
+	// or dropped, reads failed); nil means none is counted (tests).
 	storageErrors func() uint64
 }
 
@@ -159,7 +159,7 @@ func newServerCollector(src metricSources) *serverCollector {
 		sseBytes:          d("skirmish_sse_sent_bytes_total", "Bytes of spectator feed events written."),
 		spectatorsDropped: d("skirmish_spectators_dropped_total", "Spectators dropped: slow (fell behind live, or a write stuck past its deadline), or shed (the matches ran late).", "reason"),
 		sseRefused:        d("skirmish_sse_streams_refused_total", "Spectator streams refused with 503 server_full."),
-		storageErrorCount: d("skirmish_storage_errors_total", "Failed writes of match results to the store."),
+		storageErrorCount: d("skirmish_storage_errors_total", "Match history operations that failed: saves that failed or were dropped (queue full, or the drain ran out of time), and reads the API could not answer."),
 		replayStreams:     d("skirmish_replay_streams", "Timeshift and replay streams being served, each re-simulating its match."),
 		replayDesyncs:     d("skirmish_replay_desyncs_total", "Replays (delayed feeds, timeshift streams) whose state hash differed from the one the match recorded."),
 	}

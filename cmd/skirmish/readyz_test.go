@@ -32,10 +32,7 @@ func readyzOf(t *testing.T, h http.Handler) (int, map[string]string) {
 // /readyz is 503 with its reason while starting and draining, 200 between;
 // /healthz is 200 throughout.
 func TestReadyzStartingAndDraining(t *testing.T) {
-	srv, err := newServer(testServeConfig(t), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newTestServer(t, testServeConfig(t), slog.New(slog.DiscardHandler))
 	h := srv.routes()
 	for _, tc := range []struct {
 		name     string

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,18 +24,23 @@ import (
 	"github.com/skirmish-game/skirmish/internal/httpapi"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // server is one running Skirmish: the match registry, the players' and the
 // spectators' front doors, and the HTTP server in front of them.
 type server struct {
-	cfg        serveConfig
-	log        *slog.Logger
-	registry   *match.Registry
-	players    *netcode.Server
-	spectators *spectate.Server
-	http       *http.Server
-	drainer    *drainer // the admin API's drain (admin.go)
+	cfg           serveConfig
+	log           *slog.Logger
+	registry      *match.Registry
+	players       *netcode.Server
+	spectators    *spectate.Server
+	history       *store.Store    // ended matches
+	recorder      *store.Recorder // saves each match that ends into history, off the tick
+	historyClosed sync.Once
+	historyErr    error // closeHistory's
+	http          *http.Server
+	drainer       *drainer // the admin API's drain (admin.go)
 
 	// The admin listener (admin.go); nil without --admin-addr.
 	admin   *http.Server
@@ -54,6 +60,9 @@ type server struct {
 	draining       atomic.Bool // SIGTERM (or the last match) came: /readyz says draining
 }
 
+// openTimeout bounds connecting to the history's database at start.
+const openTimeout = 30 * time.Second
+
 // newServer wires the parts together; nothing runs until serve.
 func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	raw, err := assets.Map(cfg.Map)
@@ -67,6 +76,40 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if m.ID != cfg.Map { // clients fetch /assets/maps/{id}.json: the file must be named by its id
 		return nil, fmt.Errorf("map file %s.json has id %q", cfg.Map, m.ID)
 	}
+	octx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	history, err := store.Open(octx, store.Config{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Retention: cfg.ReplayRetention})
+	if err != nil {
+		return nil, fmt.Errorf("match history: %w", err)
+	}
+	if _, err := history.Prune(octx); err != nil { // an age bound passes while the server is down
+		log.Warn("match history: applying --replay-retention failed", "err", err)
+	}
+	recorder, err := store.NewRecorder(store.RecorderConfig{Store: history, Journal: matchJournal, Logger: log.With("part", "store")})
+	if err != nil {
+		history.Close()
+		return nil, err
+	}
+	s, err := wire(cfg, log, m, history, recorder)
+	if err != nil {
+		_ = recorder.Close(context.Background())
+		history.Close()
+		return nil, err
+	}
+	log.Info("match history", "backend", history.Backend(), "replay_retention", cfg.ReplayRetention.String())
+	return s, nil
+}
+
+// matchJournal is what the history stores as a stopped match's replay: its
+// journal (game/journal), final once the match has stopped. The file is
+// made (its tail compressed) on the Recorder's goroutine, off the match.
+func matchJournal(m *match.Match) func() ([]byte, error) {
+	w := m.Journal()
+	return func() ([]byte, error) { return w.Bytes(), nil }
+}
+
+// wire builds the registry and the front doors around an open history.
+func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, recorder *store.Recorder) (*server, error) {
 	botFill := 0
 	if cfg.Bots {
 		botFill = cfg.BotFill
@@ -93,6 +136,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		},
 		NewID:      uuid.NewString,
 		MaxMatches: cfg.MaxMatches,
+		Observe:    recorder.Observe,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
@@ -121,6 +165,8 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	}
 	spectators, err := spectate.NewServer(spectate.Config{
 		Registry:      registry,
+		Archive:       history,
+		Journals:      history,
 		Rate:          cfg.SpectatorRate,
 		Delay:         cfg.SpectatorDelay,
 		MaxSpectators: maxSpectators,
@@ -134,8 +180,13 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		return nil, fmt.Errorf("spectate: %w", err)
 	}
 	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators,
-		drainer: newDrainer(), metrics: met, clock: clock.System{}, maxConnections: fds.Players}
-	if err := met.watch(metricSources{registry: registry, players: players, spectators: spectators, ready: s.ready}); err != nil {
+		drainer: newDrainer(), metrics: met, clock: clock.System{}, maxConnections: fds.Players,
+		history: history, recorder: recorder}
+	if err := met.watch(metricSources{registry: registry, players: players, spectators: spectators, ready: s.ready,
+		storageErrors: func() uint64 {
+			rs := recorder.Stats()
+			return rs.Failed + rs.Dropped + spectators.Stats().ArchiveErrors
+		}}); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	s.http = &http.Server{
@@ -212,6 +263,7 @@ func (s *server) routes() http.Handler {
 	for _, rt := range []route{
 		{"/ws", nil, s.players},
 		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
+		{"/api/matches/{id}", get, http.HandlerFunc(s.spectators.ServeMatch)},
 		{"/api/matches/{id}/events", get, http.HandlerFunc(s.spectators.ServeEvents)},
 		{"/api/matches/{id}/replay", get, http.HandlerFunc(s.spectators.ServeReplay)},
 		{"/api/", get, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -272,6 +324,23 @@ func noCache(h http.Handler) http.Handler {
 	})
 }
 
+// closeHistory saves the matches still queued for the history, until ctx is
+// done, and closes it. A server that never served calls it too; calls after
+// the first return the first's error.
+func (s *server) closeHistory(ctx context.Context) error {
+	s.historyClosed.Do(func() {
+		var errs []error
+		if err := s.recorder.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("match history: %w", err))
+		}
+		if err := s.history.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("match history: %w", err))
+		}
+		s.historyErr = errors.Join(errs...)
+	})
+	return s.historyErr
+}
+
 // healthz is liveness: 200 for as long as the process serves HTTP, during
 // a drain too (readiness is /readyz, readyz.go).
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -291,8 +360,10 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 //     event and then close 1001, its spectators get the final `end` event;
 //  3. the two front doors close whatever is left (players still saying
 //     hello, spectators of matches that already ended);
-//  4. with --agones, Shutdown goes to the SDK server (agones.go);
-//  5. the listener closes and in-flight HTTP requests finish.
+//  4. the matches that ended — those the drain ended too — are saved to
+//     the history, which is then closed;
+//  5. with --agones, Shutdown goes to the SDK server (agones.go);
+//  6. the listener closes and in-flight HTTP requests finish.
 //
 // It returns nil when all of that finished in time.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
@@ -345,6 +416,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		<-regErr
 		stopAdmin()
 		<-adminErr
+		_ = s.closeHistory(context.Background()) // the http error is the one to report
 		return fmt.Errorf("http server: %w", err)
 	}
 
@@ -387,6 +459,10 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	// The matches the drain ended are saved before the process exits.
+	if err := s.closeHistory(sctx); err != nil {
+		errs = append(errs, err)
 	}
 	stopAdmin()
 	if err := <-adminErr; err != nil {

@@ -24,13 +24,27 @@ func testServeConfig(t *testing.T) serveConfig {
 		t.Fatal(err)
 	}
 	cfg.spectatorLoadInterval = -1 // the machine's load is not the test's
+	cfg.DataDir = t.TempDir()      // each test its own history
 	return cfg
 }
 
 type runningServer struct {
+	srv    *server
 	base   string
 	stop   context.CancelFunc
 	result chan error
+}
+
+// newTestServer is newServer for a test: the server's match history is
+// closed when the test ends, whether or not it served.
+func newTestServer(t *testing.T, cfg serveConfig, log *slog.Logger) *server {
+	t.Helper()
+	srv, err := newServer(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.closeHistory(context.Background()) })
+	return srv
 }
 
 // startServerFull runs a whole server on loopback until the test ends.
@@ -49,7 +63,7 @@ func startServerFull(t *testing.T, cfg serveConfig) *runningServer {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	rs := &runningServer{base: "http://" + ln.Addr().String(), stop: stop, result: make(chan error, 1)}
+	rs := &runningServer{srv: srv, base: "http://" + ln.Addr().String(), stop: stop, result: make(chan error, 1)}
 	go func() { rs.result <- srv.serve(ctx, ln) }()
 	t.Cleanup(func() {
 		stop()

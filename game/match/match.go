@@ -56,7 +56,7 @@ type Config struct {
 	// Journal); past it the recording stops and the journal is truncated.
 	// 0 means journal.DefaultMaxBytes.
 	JournalBytes int
-	Logger      *slog.Logger     // nil means slog.Default()
+	Logger       *slog.Logger // nil means slog.Default()
 	// Ticks is told how long each tick took and how many ticks were
 	// dropped (cmd/skirmish feeds its metrics and its dashboard); nil means
 	// nobody is told. Every match of a

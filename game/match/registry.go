@@ -46,6 +46,12 @@ type RegistryConfig struct {
 	// a match can be replayed right after it ends whether or not a store
 	// has it yet. 0 means DefaultKeepJournals; negative keeps none.
 	KeepJournals int
+	// Observe, when not nil, is asked for an observer of every match the
+	// registry creates, subscribed before the match runs so that it sees
+	// every tick and the stop (the match history's recorder). It is called
+	// with the registry locked: it must not call the Registry. A nil
+	// Observer subscribes nothing.
+	Observe func(m *Match) Observer
 }
 
 // Registry creates, finds and reaps matches. Safe for concurrent use.
@@ -64,8 +70,8 @@ type Registry struct {
 
 	draining bool          // Drain was called: no new matches (admin.go)
 	drained  chan struct{} // closed once draining and the last match is gone; nil before Drain
-	ended   []keptJournal // stopped matches' journals, oldest first
-	endedSz int           // their compressed bytes
+	ended    []keptJournal // stopped matches' journals, oldest first
+	endedSz  int           // their compressed bytes
 }
 
 // keptJournal is a stopped match's journal (not the match: its World is
@@ -248,6 +254,11 @@ func (r *Registry) createLocked(private bool) (*Match, error) {
 	m, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("match: create match: %w", err)
+	}
+	if r.cfg.Observe != nil {
+		if o := r.cfg.Observe(m); o != nil {
+			m.Subscribe(o) // for the match's whole life: it unsubscribes itself on stop
+		}
 	}
 	e := &regEntry{m: m}
 	r.matches[id] = e

@@ -446,3 +446,45 @@ func TestRegistryConcurrentUse(t *testing.T) {
 		t.Errorf("%d matches for %d players of 4 seats", n, players)
 	}
 }
+
+// TestRegistryObserve: RegistryConfig.Observe's observer is on every match
+// from its first tick to its stop, whether the match ends or is shut down.
+func TestRegistryObserve(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		recs := map[string]*recorder{}
+		h := startRegistry(t, RegistryConfig{
+			Match: Config{World: game.WorldConfig{BotFill: 2, TimeLimit: 1}, EndedLinger: -1},
+			Observe: func(m *Match) Observer {
+				mu.Lock()
+				defer mu.Unlock()
+				recs[m.ID()] = newRecorder()
+				return recs[m.ID()]
+			},
+		}, false)
+		ended, _ := h.r.Create() // before Run: observed all the same
+		h.run(h.pendingCtx)
+		h.pump("the first match to end", func() bool { _, ok := h.r.Find(ended.ID()); return !ok })
+		running, _ := h.r.QuickPlay()
+		h.pump("the second match to tick", func() bool { return recs[running.ID()].ticks() > 0 })
+		h.cancel()
+		h.wait()
+		mu.Lock()
+		defer mu.Unlock()
+		for id, want := range map[string]game.EndReason{ended.ID(): game.EndTimeLimit, running.ID(): game.EndShutdown} {
+			rec := recs[id]
+			if rec == nil {
+				t.Fatalf("match %s was not observed", id)
+			}
+			if got := rec.stopReasons(); len(got) != 1 || got[0] != want {
+				t.Errorf("match %s: OnStop %v, want %v", id, got, want)
+			}
+			rec.mu.Lock()
+			first := rec.snaps[0].Tick
+			rec.mu.Unlock()
+			if first != 1 {
+				t.Errorf("match %s: first tick observed %d, want 1", id, first)
+			}
+		}
+	})
+}

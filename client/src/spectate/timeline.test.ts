@@ -53,6 +53,15 @@ describe("Timeline", () => {
   });
 });
 
+describe("Timeline.asReplay", () => {
+  it("turns a live view of a match that is over into its replay from the start", () => {
+    const t = new Timeline(false);
+    assert.deepEqual(t.asReplay(), { live: false, from: 0, speed: 1 });
+    assert.equal(t.following, false);
+    assert.equal(t.running, false);
+  });
+});
+
 describe("clock", () => {
   it("shows m:ss", () => {
     assert.equal(clock(0, 30), "0:00");

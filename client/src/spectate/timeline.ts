@@ -52,6 +52,14 @@ export class Timeline {
     this.running = !replay;
   }
 
+  /** The match turned out to be over (its live feed is gone): play it from its start. */
+  asReplay(): FeedRequest {
+    this.following = false;
+    this.running = false;
+    this.tick = 0;
+    return { live: false, from: 0, speed: this.speed };
+  }
+
   /** The first request of the view. */
   first(): FeedRequest {
     return { live: this.following, from: 0, speed: this.speed };

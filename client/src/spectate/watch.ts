@@ -36,6 +36,7 @@ export class WatchSession {
   private readonly timeline: Timeline;
   private readonly bar: TimelineBar;
   private retry = 0; // timer of a dropped timeshift's reopen
+  private triedReplay = false; // #/watch of a match that is not running fell back to its replay
   private interp: Interpolator<FeedPlayer, FeedProjectile> | null = null;
   private latest: FeedState | null = null;
   private latestAt = 0; // local ms the latest state arrived
@@ -239,6 +240,12 @@ export class WatchSession {
     // match that is gone: it ended while we were away or the server restarted.
     this.interrupted = false;
     const seen = debug.snapshots > 0;
+    if (!seen && this.timeline.following && !this.triedReplay) {
+      // No running match by that id: perhaps an ended one, which has a replay.
+      this.triedReplay = true;
+      this.open(this.timeline.asReplay());
+      return;
+    }
     const message = seen ? "The match feed closed" : this.replay ? `No replay of match ${this.matchId}` : `Match ${this.matchId} not found`;
     Object.assign(debug, { mode: "disconnected", closeReason: seen ? "feed closed" : "match not found" });
     setStatus(message, "error");
