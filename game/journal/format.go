@@ -43,8 +43,10 @@ const (
 
 // HashEvery is how often, in ticks, a journal records the World's state hash
 // (game.World.Hash) after the tick: a replay compares its own hash there and
-// so detects a desync within this many ticks.
-const HashEvery = 30
+// so detects a desync within this many ticks (3 s at 30 Hz). Hashing a full
+// match takes tens of microseconds on the match goroutine: every 90 ticks
+// it adds under a microsecond a tick (BenchmarkTickRecord).
+const HashEvery = 90
 
 // Errors the decoder returns, wrapped with where and what.
 var (
