@@ -22,8 +22,12 @@ const writeBatch = 64
 var heartbeat = []byte(": hb\n\n")
 
 // ServeEvents serves GET /api/matches/{id}/events: the match's spectator feed
-// as Server-Sent Events (PROTOCOL.md §2). It returns when the match ends, the
-// client goes away, the spectator falls behind, or the server shuts down.
+// as Server-Sent Events (PROTOCOL.md §2) — with Config.Delay, the match as it
+// was that long ago; with ?rate=N, at most N states a second; with ?from= or
+// ?speed=, a timeshift stream re-simulated from the match's journal
+// (timeshift.go); bad parameters get 400 bad_rate, bad_from or bad_speed. It
+// returns when the match ends, the client goes away, the spectator falls
+// behind, or the server shuts down.
 //
 // HEAD gets the status and headers a GET would get, and returns at once: it
 // neither subscribes nor starts a feed, so it is never counted as a
