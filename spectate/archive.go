@@ -53,8 +53,9 @@ type scoreEntry struct {
 
 // endedEntry is a stored match's entry: phase ended, its seats as they were
 // at the end, nobody watching, no time left.
-func endedEntry(rec store.Record) listEntry {
+func (s *Server) endedEntry(rec store.Record) listEntry {
 	e := listEntry{ID: rec.ID, Map: rec.Map, Phase: game.PhaseEnded.String(), MaxPlayers: rec.MaxPlayers,
+		Tick: rec.Tick, TickRate: rec.TickRate, Delay: s.cfg.Delay.Seconds(),
 		Result: &Result{
 			StartedAt:  rec.StartedAt.UTC().Format(time.RFC3339Nano),
 			EndedAt:    rec.EndedAt.UTC().Format(time.RFC3339Nano),
@@ -129,7 +130,7 @@ func (s *Server) serveEnded(w http.ResponseWriter, r *http.Request, q listQuery)
 			return
 		}
 		for _, rec := range recs {
-			list = append(list, endedEntry(rec))
+			list = append(list, s.endedEntry(rec))
 		}
 		if next != nil {
 			v := url.Values{"state": {"ended"}, "limit": {strconv.Itoa(q.limit)}, "before": {next.String()}}
@@ -154,7 +155,7 @@ func (s *Server) ServeMatch(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.cfg.Archive.Get(ctx, id)
 		switch {
 		case err == nil:
-			httpapi.WriteJSON(w, http.StatusOK, endedEntry(rec))
+			httpapi.WriteJSON(w, http.StatusOK, s.endedEntry(rec))
 			return
 		case !errors.Is(err, store.ErrNotFound):
 			s.archiveFailed(w, err)

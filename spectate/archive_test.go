@@ -88,7 +88,7 @@ func TestEndedListPages(t *testing.T) {
 
 	var list []listEntry
 	h.getAPI(h.hs.URL+"/api/matches?state=ended", http.StatusOK, &list) // default limit: all 7
-	want := listEntry{ID: "e6", Map: "box", Phase: "ended", Players: 1, Bots: 1, MaxPlayers: 8,
+	want := listEntry{ID: "e6", Map: "box", Phase: "ended", Players: 1, Bots: 1, MaxPlayers: 8, Tick: 9000, TickRate: 30,
 		Result: &Result{StartedAt: "2026-11-30T12:01:00Z", EndedAt: "2026-11-30T12:06:00Z", Reason: "score_limit", Winner: 2,
 			Scoreboard: []scoreEntry{{ID: 2, Name: "Ann", Kills: 20, Deaths: 1}, {ID: 1, Name: "bot Ivy", Kills: 3, Deaths: 9, Bot: true}}}}
 	if len(list) != 7 || !reflect.DeepEqual(list[0], want) {

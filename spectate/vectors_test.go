@@ -190,6 +190,8 @@ func feedCases() []feedCase {
 			&wireKill{Tick: 121, Killer: 0, Victim: 65535}},
 		{"respawn", "respawn", 63, event(game.Event{Tick: 180, Kind: game.EventRespawn, Player: 6}, 0, 30),
 			&wireID{Tick: 180, ID: 6}},
+		{"desync", "desync", 68, event(game.Event{Tick: 210, Kind: eventDesync, Value: 2}, 0, 30),
+			&wireDesync{Tick: 210, Desyncs: 2}},
 		{"disconnect", "disconnect", 69, event(game.Event{Tick: 181, Kind: game.EventDisconnect, Player: 4}, 0, 30),
 			&wireID{Tick: 181, ID: 4}},
 		{"state/held", "state", 70, state(held, 30), &wireState{

@@ -30,6 +30,7 @@ type serveConfig struct {
 	TickRate        int
 	SnapshotRate    int
 	SpectatorRate   int
+	SpectatorDelay  time.Duration
 	MaxPlayers      int
 	Bots            bool
 	BotFill         int
@@ -83,7 +84,8 @@ var (
 	// sendRates bounds --max-send-rate (bytes per second; 0, no budget, is
 	// also allowed): below 1 KB/s a complete snapshot of a full match would
 	// take seconds to go out.
-	sendRates = game.Range{Min: 1000, Max: 100_000_000}
+	sendRates       = game.Range{Min: 1000, Max: 100_000_000}
+	spectatorDelays = durationRange{0, spectate.MaxDelay}
 )
 
 // Defaults that belong to the server itself rather than to a package.
@@ -192,6 +194,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.IntVar(&cfg.TickRate, "tick-rate", game.DefaultTickRate, fmt.Sprintf("simulation ticks per second (%v)", game.TickRates))
 	fs.IntVar(&cfg.SnapshotRate, "snapshot-rate", netcode.DefaultSnapshotRate, "snapshots per second sent to players (1 to the tick rate)")
 	fs.IntVar(&cfg.SpectatorRate, "spectator-rate", spectate.DefaultRate, "state events per second sent to spectators (1 to the tick rate)")
+	fs.DurationVar(&cfg.SpectatorDelay, "spectator-delay", 0, fmt.Sprintf("broadcast delay: spectators see every match as it was this long ago, and nothing newer (%s to %s; 0: live)", spectatorDelays.min, spectatorDelays.max))
 	fs.IntVar(&cfg.MaxPlayers, "max-players", game.DefaultMaxPlayers, fmt.Sprintf("players per match, humans and bots (%v)", game.PlayerCounts))
 	fs.BoolVar(&cfg.Bots, "bots", true, "fill empty seats with server bots")
 	fs.IntVar(&cfg.BotFill, "bot-fill", defaultBotFill, "with bots on, keep at least this many players in a match (1 to max players)")
@@ -263,6 +266,7 @@ func (c serveConfig) validate() error {
 	check(game.TickRates.Contains(c.TickRate), "--tick-rate %d: want %v", c.TickRate, game.TickRates)
 	check(c.SnapshotRate >= 1 && c.SnapshotRate <= c.TickRate, "--snapshot-rate %d: want 1 to the tick rate (%d)", c.SnapshotRate, c.TickRate)
 	check(c.SpectatorRate >= 1 && c.SpectatorRate <= c.TickRate, "--spectator-rate %d: want 1 to the tick rate (%d)", c.SpectatorRate, c.TickRate)
+	check(spectatorDelays.contains(c.SpectatorDelay), "--spectator-delay %s: want %s to %s", c.SpectatorDelay, spectatorDelays.min, spectatorDelays.max)
 	check(game.PlayerCounts.Contains(c.MaxPlayers), "--max-players %d: want %v", c.MaxPlayers, game.PlayerCounts)
 	check(!c.Bots || (c.BotFill >= 1 && c.BotFill <= c.MaxPlayers), "--bot-fill %d: want 1 to max players (%d)", c.BotFill, c.MaxPlayers)
 	check(timeLimits.contains(c.TimeLimit), "--time-limit %s: want %s to %s", c.TimeLimit, timeLimits.min, timeLimits.max)

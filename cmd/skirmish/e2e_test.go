@@ -337,6 +337,20 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	waitView(t, watch, "spectator follows the player", `(v, id, x, y) => v.players.some((p) =>
 	  p.id === id && Math.hypot(p.x - x, p.y - y) < 5)`, you, px, py)
 
+	// The timeline: seeking back reopens the feed as a timeshift from that
+	// tick (the server re-simulates it), and Live goes back to the match.
+	liveTick := waitView(t, watch, "a tick past 60", `(v) => v.tick > 60`).Tick
+	if _, err := chromedp.Run(watch, chromedp.Evaluate[bool](`(() => {
+	  const s = document.querySelector(".timeline input[type=range]");
+	  s.value = "20"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+		t.Fatalf("seek: %v", err)
+	}
+	waitView(t, watch, "seeked to tick 20", `(v, live) => v.mode === "watching" && v.tick >= 20 && v.tick < live`, liveTick)
+	if err := chromedp.Do(watch, chromedp.Click(chromedp.CSS(".timeline button:last-child"))); err != nil {
+		t.Fatalf("Live: %v", err)
+	}
+	waitView(t, watch, "back to live", `(v, live) => v.tick >= live`, liveTick)
+
 	sockets, err := chromedp.Run(watch, chromedp.Evaluate[int](`window.__sockets`))
 	if err != nil {
 		t.Fatal(err)

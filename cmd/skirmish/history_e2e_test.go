@@ -44,7 +44,7 @@ func TestBrowserLobbyResults(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(row+" button.replay"))); err != nil {
 		t.Fatal(err)
 	}
-	hash, err := chromedp.Run(ctx, chromedp.Poll[string](`location.hash.startsWith("#/watch/") && location.hash`,
+	hash, err := chromedp.Run(ctx, chromedp.Poll[string](`location.hash.startsWith("#/replay/") && location.hash`,
 		chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
@@ -52,7 +52,10 @@ func TestBrowserLobbyResults(t *testing.T) {
 	if !strings.Contains(text, "No winner (server restart)") || !strings.Contains(text, id[:8]) {
 		t.Errorf("result row %q, want the match %s ended by the restart with no winner", text, id[:8])
 	}
-	if hash != "#/watch/"+id {
-		t.Errorf("Replay went to %q, want #/watch/%s", hash, id)
+	if hash != "#/replay/"+id {
+		t.Errorf("Replay went to %q, want #/replay/%s", hash, id)
 	}
+	// The spectator view plays the stored journal back: a snapshot, then
+	// the match to its end.
+	waitView(t, ctx, "the replay plays", `(v, id) => v.mode === "watching" && v.matchId === id && v.snapshots > 0`, id)
 }

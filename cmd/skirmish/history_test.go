@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game/journal"
 	"github.com/skirmish-game/skirmish/internal/pgtest"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate/store"
@@ -103,6 +105,23 @@ func TestServeHistorySurvivesRestart(t *testing.T) {
 	getJSON(t, base+"/api/matches/"+first, http.StatusOK, &one)
 	if one.ID != first || one.Reason != "shutdown" {
 		t.Fatalf("GET /api/matches/%s = %+v", first, one)
+	}
+	// Its replay survived too: the journal, served from the history.
+	resp, err := http.Get(base + "/api/matches/" + first + "/replay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("replay after a restart: %s %s", resp.Status, data)
+	}
+	r, err := journal.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := r.Header(); h.Match != first {
+		t.Fatalf("the journal is of match %q, want %s", h.Match, first)
 	}
 }
 

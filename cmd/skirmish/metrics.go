@@ -130,6 +130,7 @@ type serverCollector struct {
 	snapshots, acksRefused                                                *prometheus.Desc
 	snapshotsReplaced, inputsDropped, seatsHeld, seatsResumed             *prometheus.Desc
 	sseEvents, sseBytes, spectatorsDropped, sseRefused, storageErrorCount *prometheus.Desc
+	replayStreams, replayDesyncs                                          *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*serverCollector)(nil)
@@ -162,6 +163,8 @@ func newServerCollector(src metricSources) *serverCollector {
 		spectatorsDropped: d("skirmish_spectators_dropped_total", "Spectators dropped: slow (fell behind live, or a write stuck past its deadline), or shed (the matches ran late).", "reason"),
 		sseRefused:        d("skirmish_sse_streams_refused_total", "Spectator streams refused with 503 server_full."),
 		storageErrorCount: d("skirmish_storage_errors_total", "Match history operations that failed: saves that failed or were dropped (queue full, or the drain ran out of time), and reads the API could not answer."),
+		replayStreams:     d("skirmish_replay_streams", "Timeshift and replay streams being served, each re-simulating its match."),
+		replayDesyncs:     d("skirmish_replay_desyncs_total", "Replays (delayed feeds, timeshift streams) whose state hash differed from the one the match recorded."),
 	}
 }
 
@@ -172,6 +175,7 @@ func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
 		c.upgrades, c.closes, c.bytesIn, c.bytesOut, c.framesIn, c.framesOut,
 		c.snapshots, c.acksRefused, c.snapshotsReplaced, c.inputsDropped, c.seatsHeld, c.seatsResumed,
 		c.sseEvents, c.sseBytes, c.spectatorsDropped, c.sseRefused, c.storageErrorCount,
+		c.replayStreams, c.replayDesyncs,
 	} {
 		ch <- d
 	}
@@ -245,6 +249,8 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.spectatorsDropped, ss.Dropped, "slow")
 	counter(c.spectatorsDropped, ss.Shed, "shed")
 	counter(c.sseRefused, ss.Refused)
+	gauge(c.replayStreams, float64(ss.Replays))
+	counter(c.replayDesyncs, ss.Desyncs)
 
 	var storageErrors uint64
 	if c.src.storageErrors != nil {

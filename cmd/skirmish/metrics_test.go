@@ -108,6 +108,8 @@ var wantMetrics = map[string]dto.MetricType{
 	"skirmish_spectators_dropped_total":  dto.MetricType_COUNTER,
 	"skirmish_sse_streams_refused_total": dto.MetricType_COUNTER,
 	"skirmish_storage_errors_total":      dto.MetricType_COUNTER,
+	"skirmish_replay_streams":            dto.MetricType_GAUGE,
+	"skirmish_replay_desyncs_total":      dto.MetricType_COUNTER,
 }
 
 // A real scrape of /metrics (on the main listener, --metrics-on-main),

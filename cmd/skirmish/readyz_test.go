@@ -81,6 +81,7 @@ func TestReadyzAtTheCaps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			cfg.DataDir = t.TempDir()
 			base := startServer(t, cfg)
 			var ready map[string]string
 			getJSON(t, base+"/readyz", http.StatusOK, &ready)

@@ -85,7 +85,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if _, err := history.Prune(octx); err != nil { // an age bound passes while the server is down
 		log.Warn("match history: applying --replay-retention failed", "err", err)
 	}
-	recorder, err := store.NewRecorder(store.RecorderConfig{Store: history, Logger: log.With("part", "store")})
+	recorder, err := store.NewRecorder(store.RecorderConfig{Store: history, Journal: matchJournal, Logger: log.With("part", "store")})
 	if err != nil {
 		history.Close()
 		return nil, err
@@ -98,6 +98,14 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	}
 	log.Info("match history", "backend", history.Backend(), "replay_retention", cfg.ReplayRetention.String())
 	return s, nil
+}
+
+// matchJournal is what the history stores as a stopped match's replay: its
+// journal (game/journal), final once the match has stopped. The file is
+// made (its tail compressed) on the Recorder's goroutine, off the match.
+func matchJournal(m *match.Match) func() ([]byte, error) {
+	w := m.Journal()
+	return func() ([]byte, error) { return w.Bytes(), nil }
 }
 
 // wire builds the registry and the front doors around an open history.
@@ -159,7 +167,9 @@ func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, 
 	spectators, err := spectate.NewServer(spectate.Config{
 		Registry:      registry,
 		Archive:       history,
+		Journals:      history,
 		Rate:          cfg.SpectatorRate,
+		Delay:         cfg.SpectatorDelay,
 		MaxSpectators: maxSpectators,
 		LoadInterval:  cfg.spectatorLoadInterval,
 		// A spectator stuck mid-write holds its stream until this deadline,
@@ -265,6 +275,7 @@ func (s *server) routes() http.Handler {
 		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
 		{"/api/matches/{id}", get, http.HandlerFunc(s.spectators.ServeMatch)},
 		{"/api/matches/{id}/events", get, http.HandlerFunc(s.spectators.ServeEvents)},
+		{"/api/matches/{id}/replay", get, http.HandlerFunc(s.spectators.ServeReplay)},
 		{"/api/", get, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 		})},

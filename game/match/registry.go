@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/skirmish-game/skirmish/game/journal"
 )
 
 // Errors returned by Registry.
@@ -25,6 +27,7 @@ var (
 const (
 	DefaultMaxMatches   = 256
 	DefaultEmptyTimeout = 60 * time.Second
+	DefaultKeepJournals = 64 << 20
 )
 
 // RegistryConfig configures a Registry. Zero values take the documented
@@ -38,6 +41,11 @@ type RegistryConfig struct {
 	MaxMatches   int           // 0 means DefaultMaxMatches
 	EmptyTimeout time.Duration // a match with no humans for this long is removed; 0 means DefaultEmptyTimeout
 	Logger       *slog.Logger  // nil means Match.Logger, then slog.Default()
+	// KeepJournals bounds the compressed bytes of stopped matches' journals
+	// the registry keeps for Journal (newest first, the oldest dropped), so
+	// a match can be replayed right after it ends whether or not a store
+	// has it yet. 0 means DefaultKeepJournals; negative keeps none.
+	KeepJournals int
 	// Observe, when not nil, is asked for an observer of every match the
 	// registry creates, subscribed before the match runs so that it sees
 	// every tick and the stop (the match history's recorder). It is called
@@ -62,6 +70,16 @@ type Registry struct {
 
 	draining bool          // Drain was called: no new matches (admin.go)
 	drained  chan struct{} // closed once draining and the last match is gone; nil before Drain
+	ended    []keptJournal // stopped matches' journals, oldest first
+	endedSz  int           // their compressed bytes
+}
+
+// keptJournal is a stopped match's journal (not the match: its World is
+// let go).
+type keptJournal struct {
+	id string
+	w  *journal.Writer
+	at time.Time // when the match stopped, on the registry's clock
 }
 
 type regEntry struct {
@@ -90,6 +108,9 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	}
 	if cfg.EmptyTimeout == 0 {
 		cfg.EmptyTimeout = DefaultEmptyTimeout
+	}
+	if cfg.KeepJournals == 0 {
+		cfg.KeepJournals = DefaultKeepJournals
 	}
 	if cfg.EmptyTimeout < 0 {
 		return nil, fmt.Errorf("match: EmptyTimeout %v is negative", cfg.EmptyTimeout)
@@ -196,6 +217,7 @@ func (r *Registry) startLocked(e *regEntry) {
 			delete(r.matches, e.m.ID())
 		}
 		e.removed = true
+		r.keepLocked(e.m)
 		r.checkDrainedLocked()
 		r.mu.Unlock()
 	}()
@@ -256,6 +278,40 @@ func (r *Registry) Find(id string) (*Match, bool) {
 		return nil, false
 	}
 	return e.m, true
+}
+
+// Journal returns the journal of match id, running or stopped recently
+// enough to be among those kept (KeepJournals), and when it stopped (zero
+// while it runs). It is safe for concurrent use.
+func (r *Registry) Journal(id string) (w *journal.Writer, stopped time.Time, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.matches[id]; ok {
+		return e.m.Journal(), time.Time{}, true
+	}
+	for i := len(r.ended) - 1; i >= 0; i-- {
+		if r.ended[i].id == id {
+			return r.ended[i].w, r.ended[i].at, true
+		}
+	}
+	return nil, time.Time{}, false
+}
+
+// keepLocked keeps the journal of m, which has stopped, dropping the
+// oldest kept ones past KeepJournals; r.mu held.
+func (r *Registry) keepLocked(m *Match) {
+	if r.cfg.KeepJournals < 0 {
+		return
+	}
+	packed, tail := m.Journal().Size()
+	r.ended = append(r.ended, keptJournal{id: m.ID(), w: m.Journal(), at: r.cfg.Match.Clock.Now()})
+	r.endedSz += packed + tail
+	for len(r.ended) > 0 && r.endedSz > r.cfg.KeepJournals {
+		p, t := r.ended[0].w.Size()
+		r.endedSz -= p + t
+		r.ended[0] = keptJournal{}
+		r.ended = r.ended[1:]
+	}
 }
 
 // QuickPlay returns the fullest match that still has a seat for a human and

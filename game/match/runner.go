@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/journal"
 )
 
 // Run steps the match until ctx is cancelled or the match ends and lingers
@@ -104,6 +105,7 @@ func (m *Match) tick(due time.Duration) bool {
 		}
 	}
 	m.world.Step(*in)
+	m.record(in)
 	for k, done := range m.world.RedoOutcomes() {
 		m.queues[m.redoers[k]].redone(done)
 	}
@@ -115,6 +117,15 @@ func (m *Match) tick(due time.Duration) bool {
 	clear(in.Commands) // drop names for the collector
 	in.Commands = in.Commands[:0]
 	return m.world.Phase() == game.PhaseEnded && m.world.PhaseTicksLeft() == 0
+}
+
+// record writes the tick just stepped to the journal, with the World's hash
+// every journal.HashEvery ticks so that a replay can tell it desynced.
+func (m *Match) record(in *game.TickInput) {
+	m.jw.Tick(in)
+	if t := m.world.Tick(); t%journal.HashEvery == 0 {
+		m.jw.Hash(t, m.world.Hash())
+	}
 }
 
 // publish refreshes Info and hands the tick to observers. Info (and the
@@ -255,7 +266,9 @@ func (m *Match) shutdown(ctx context.Context) {
 	case errors.Is(cause, ErrEndedByAdmin):
 		reason = game.EndAdmin
 	}
-	m.world.Step(game.TickInput{Commands: []game.Command{{Kind: game.CommandEnd, Reason: reason}}})
+	end := game.TickInput{Commands: []game.Command{{Kind: game.CommandEnd, Reason: reason}}}
+	m.world.Step(end)
+	m.record(&end)
 	m.publish()
 	m.stop(reason)
 }
@@ -281,6 +294,8 @@ func (m *Match) stop(reason game.EndReason) {
 	}
 	m.holds = nil
 	m.callReleased()
+
+	m.jw.End(m.world.Tick(), reason)
 
 	m.obsMu.Lock()
 	m.obsStopped, m.stopReason = true, reason

@@ -17,6 +17,8 @@ export interface Navigator {
   quickPlay(): void;
   play(matchId: string): void;
   watch(matchId: string): void;
+  /** An ended match's replay (#/replay/{id}). */
+  replay(matchId: string): void;
 }
 
 /** The lobby section. One per page; start() and stop() as the route changes. */
@@ -62,12 +64,12 @@ export class Lobby {
       if (btn.classList.contains("play")) nav.play(id);
       else if (btn.classList.contains("watch")) nav.watch(id);
     });
-    // Replay opens the spectator view on the ended match (the timeline
-    // plays it back from the match's recorded journal).
+    // Replay opens the spectator view on the ended match, which plays it
+    // back from its start (the server re-simulates its journal).
     this.results.addEventListener("click", (e) => {
       const btn = e.target instanceof Element ? e.target.closest("button.replay") : null;
       const id = btn?.closest<HTMLElement>("[data-match-id]")?.dataset["matchId"];
-      if (btn && id !== undefined) nav.watch(id);
+      if (btn && id !== undefined) nav.replay(id);
     });
   }
 

@@ -82,6 +82,9 @@ function feedMessage(event: FeedEventName, d: Obj): FeedMessage {
     case "end":
       m = ev({ kind: "end", winner: d.winner, reason: d.reason, scoreboard: d.scoreboard });
       break;
+    case "desync":
+      m = { type: "desync", tick: d.tick, desyncs: d.desyncs };
+      break;
   }
   return m as FeedMessage;
 }
