@@ -5,7 +5,7 @@
 // with each snapshot's ackSeq, blended at each frame's time), with your
 // barrel following the mouse every frame. N toggles the network overlay.
 import type { Arena } from "../arena";
-import { debug, recordFrame, resetDebug } from "../debug";
+import { debug, recordFrame, recordReconciliation, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
@@ -136,8 +136,7 @@ export class PlaySession {
     this.model.setScores(s.players);
     this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
     // debug.players stays authoritative (the browser test reads it); predicted is the guess.
-    this.own?.snapshot(s, now);
-    debug.predicted = this.own?.predictor.position ?? null;
+    if (this.own) this.reconcile(this.own, s, w.you, now);
     this.interp.push(
       {
         tick: s.tick,
@@ -146,6 +145,20 @@ export class PlaySession {
       },
       now,
     );
+  }
+
+  /** Reconciles your prediction with s and records how (the play-feel test reads it). */
+  private reconcile(own: OwnPlayer, s: Snapshot, you: number, now: number): void {
+    const before = own.predictor.position;
+    const was = own.predictor.predicting;
+    const r = own.snapshot(s, now);
+    debug.predicted = own.predictor.position;
+    const me = s.players.find((p) => p.id === you);
+    if (!r.applied || !me) return;
+    recordReconciliation({
+      t: now, tick: s.tick, error: r.error, predicting: was && own.predictor.predicting, snapped: r.snapped,
+      provisional: r.provisional, server: { x: me.x, y: me.y }, before, after: debug.predicted,
+    });
   }
 
   private onClosed(code: number, reason: string, message: string, detail: string): void {
@@ -263,7 +276,8 @@ export class PlaySession {
       respawnIn: this.respawnIn(w, now),
     };
     this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
-    recordFrame({ t: now, renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })) });
+    debug.pxPerUnit = this.arena.renderer.scale;
+    recordFrame({ t: now, at: performance.now(), renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })) });
     return view;
   }
 

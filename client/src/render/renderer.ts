@@ -29,6 +29,11 @@ export class Renderer {
     this.ctx = ctx;
   }
 
+  /** CSS pixels per world unit, as last drawn. */
+  get scale(): number {
+    return this.fit.scale;
+  }
+
   /** Where a world point is on the page (client coordinates, as MouseEvent.clientX/Y). */
   worldToClient(x: number, y: number): [number, number] {
     const r = this.canvas.getBoundingClientRect();
