@@ -1,0 +1,669 @@
+package main
+
+// The play-feel budget's measures (issue 6), computed from a recording of
+// one scripted session (feel_test.go, feel_recording_test.go): what the
+// page drew and reconciled, frame by frame, the keys it handled, the
+// server's own snapshots, and when the machine held things up. Times are
+// the page's clock (ms, performance.now()). The measures are pure
+// functions of a recording, so feel_synth_test.go runs them on synthetic
+// recordings: each passes a good one and fails the fault it exists to find.
+//
+// Distances are world units: a pixel at zoom 1 (game/tuning.go), the
+// budget's "px". The page draws the arena smaller in a small window, so
+// the budget in units holds at any zoom up to 1; the report also gives CSS
+// pixels in the test's window.
+//
+// A starved machine is not a bad network. The page's frames and a watchdog
+// in the test's process (server, netsim, the remote human) tell when the
+// machine held things up: a frame longer than feelLongFrame display
+// intervals (the median frame duration), or the watchdog waking
+// feelWatchdogLateMs late. A step is judged only when its own frame lasted
+// about a display interval. After a disturbance that starved the page or
+// the server of input steps, nothing is judged for a while; after any, the
+// lead is not, until the input clock has settled again. Every measure counts what it
+// left out and reports a shortfall when too little is left; the test then
+// plays on, and fails if it still has too little, so it never passes on
+// nothing.
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/skirmish-game/skirmish/game"
+)
+
+// Budgets (issue 6, "Play-feel budget") and the definitions that make them
+// measurable.
+const (
+	// A key press must move your player on screen within this many frames.
+	feelPressFrames = 2
+	// "Moved on screen": half a world unit from where the player rested.
+	// The frames until any movement at all are reported beside it.
+	feelMoveUnits = 0.5
+	// Still: within this of where it rests (world units; the wire's
+	// resolution is 1/8 unit, and what rounding leaves is eased out).
+	feelStillUnits = 0.15
+	// Corrections: at most 1 unit (a pixel at zoom 1), 2 in the second
+	// after a stall.
+	feelCorrectionUnits      = 1.0
+	feelStallCorrectionUnits = 2.0
+	// A gap between two snapshots' arrivals this long (ms) is a stall (the
+	// normal gap is 50 ms, ± the jitter); corrections get the stall budget
+	// until feelAfterStallMs after it ends.
+	feelStallGapMs   = 150
+	feelAfterStallMs = 1000
+	// Touching a wall: the player's circle within this many world units of
+	// a wall, at the server's position or the predicted one before or after.
+	feelWallUnits = 1.0
+	// Even motion: at least this share of top-speed frames step within
+	// ±feelEvenTolerance of the mean step, and none backwards.
+	feelEvenShare     = 0.98
+	feelEvenTolerance = 0.10
+	// Top speed: from this long (ms) after a movement key became the only
+	// one held (0 → 260 u/s takes 130 ms, a turn 184 ms, and the view blends
+	// a quarter step behind) until it is released; clear of walls by 2 units.
+	feelTopSpeedAfterMs = 350
+	// Remote players: fewer than this share of their frames at speed
+	// frozen, and no step over feelJumpFactor × their median step.
+	feelFrozenShare = 0.02
+	feelJumpFactor  = 3.0
+	// At speed: the server's speed of the player at least this share of
+	// game.MaxSpeed in every snapshot around the drawn time.
+	feelAtSpeed = 0.9
+	// Your player is drawn ahead of the server by at most the one-way delay
+	// plus this (ms).
+	feelLeadMarginMs = 35
+	// Machine disturbances: a frame this many display intervals long, the
+	// watchdog this late (ms); those less than feelClusterMs apart are one.
+	// One that lost feelStarvedMs or more (a frame's time beyond the
+	// display interval, the watchdog's whole wait) starved the page or the
+	// server of a few steps: nothing that follows is judged for feelCalmMs
+	// (a correction and its easing, snapshots late past the interpolation
+	// delay). Shorter ones look like network jitter, which the game must
+	// ride out anyway. A server whose
+	// clock slipped (feelSlips) moved the page's idea of the server's time:
+	// the page's render clock takes it back at most 10 % of real time, so
+	// nothing is judged for feelCalmMs + feelSlipCalm × the slip. The input clock answers any of them by running ahead for a
+	// while (its advice looks back 2 s and steers a slack away in about 2
+	// more): the lead is not judged for feelSettleMs after one,
+	// feelStarvedSettleMs after one that starved.
+	feelLongFrame       = 2.5
+	feelWatchdogLateMs  = 25
+	feelStarvedMs       = 100
+	feelClusterMs       = 250
+	feelCalmMs          = 1000
+	feelSettleMs        = 5000
+	feelStarvedSettleMs = 6000
+	feelSlipMs          = 30
+	feelSlipCalm        = 10
+	// Frames judged by their step last within this share of the display
+	// interval; the step is scaled to the display interval.
+	feelFrameTolerance = 0.25
+)
+
+// Least samples each measure needs to be judged at all.
+const (
+	feelMinPresses    = 6
+	feelMinSnapshots  = 250
+	feelMinEvenFrames = 240
+	feelMinRemote     = 240
+	feelMinLeadFrames = 90
+)
+
+// ---- a key press --------------------------------------------------------------
+
+// feelPressResult: for every press of a movement key from rest in the
+// window, how many frames computed after the page handled the key were
+// drawn until your player had moved feelMoveUnits from where it rested
+// (anyFrames: until it moved more than feelStillUnits). From rest: no
+// movement key held in the 400 ms before, and your player drawn within
+// feelStillUnits of its last position before the key for the 150 ms
+// before. Frames are counted whatever they lasted. Presses while your
+// player was not predicted are left out.
+type feelPressResult struct {
+	frames, anyFrames []int
+	excluded          int
+}
+
+func (tl *feelTimeline) presses() feelPressResult {
+	var res feelPressResult
+	you := tl.rec.You
+	keys := tl.rec.Keys
+	for i, k := range keys {
+		if _, move := feelMoveKeys[k.Code]; !k.Down || !move || !tl.inWindow(k.T) {
+			continue
+		}
+		held := map[string]bool{}
+		lastUp := math.Inf(-1)
+		for _, p := range keys[:i] {
+			if _, move := feelMoveKeys[p.Code]; move {
+				held[p.Code] = p.Down
+				if !p.Down {
+					lastUp = p.T
+				}
+			}
+		}
+		if slices.Contains(sortedValues(held), true) || k.T-lastUp < 400 {
+			continue // not from rest
+		}
+		if tl.ownOff.overlaps(k.T-200, k.T+200) {
+			res.excluded++
+			continue
+		}
+		var before []feelXY
+		for _, f := range tl.frames {
+			if f.At > k.T {
+				break
+			}
+			if p, ok := f.pos(you); ok && f.T >= k.T-150 {
+				before = append(before, p)
+			}
+		}
+		if len(before) == 0 {
+			res.excluded++
+			continue
+		}
+		rest := before[len(before)-1]
+		if slices.ContainsFunc(before, func(p feelXY) bool { return feelDist(p, rest) > feelStillUnits }) {
+			res.excluded++ // still moving: not from rest
+			continue
+		}
+		n, nAny := 0, 0
+		for _, f := range tl.frames {
+			if f.At <= k.T {
+				continue
+			}
+			p, ok := f.pos(you)
+			if !ok {
+				break
+			}
+			n++
+			d := feelDist(p, rest)
+			if nAny == 0 && d > feelStillUnits {
+				nAny = n
+			}
+			if d >= feelMoveUnits || n > 10 {
+				break
+			}
+		}
+		if nAny == 0 {
+			nAny = n
+		}
+		res.frames = append(res.frames, n)
+		res.anyFrames = append(res.anyFrames, nAny)
+	}
+	return res
+}
+
+func sortedValues(m map[string]bool) []bool {
+	var v []bool
+	for _, x := range m {
+		v = append(v, x)
+	}
+	return v
+}
+
+// ---- corrections --------------------------------------------------------------
+
+// feelCorrectionResult: a correction is how far a snapshot moved your
+// newest predicted position when it re-based the prediction on the server's
+// state (the Predictor's Reconciliation.error: what the prediction got
+// wrong), for every snapshot in the window reconciled while your player was
+// predicted before and after (not a death, a respawn, the first state; not
+// a provisional one, which keeps the prediction). Left out: snapshots while
+// your player touched a wall, while the machine was not calm. "After a
+// stall": within feelAfterStallMs of a feelStallGapMs gap in snapshot
+// arrivals, where the budget is feelStallCorrectionUnits.
+type feelCorrectionResult struct {
+	judged, atWall, machine int
+	max, maxStall           float64 // the largest, elsewhere and after a stall (units)
+	over1                   int     // over 1 unit (after a stall too)
+	stalls                  int     // stalls seen in the window
+	worst                   string  // the correction furthest over its budget
+}
+
+func (tl *feelTimeline) corrections() feelCorrectionResult {
+	res := feelCorrectionResult{stalls: tl.stallCount}
+	worstOver := 0.0
+	for _, r := range tl.rec.Reconciled {
+		if !tl.inWindow(r.T) || !r.Predicting || r.Snapped || r.Provisional {
+			continue
+		}
+		gap := tl.wallGap(r.Server)
+		for _, p := range []*feelXY{r.Before, r.After} {
+			if p != nil {
+				gap = math.Min(gap, tl.wallGap(*p))
+			}
+		}
+		if gap <= feelWallUnits {
+			res.atWall++
+			continue
+		}
+		if tl.calm.contains(r.T) {
+			res.machine++
+			continue
+		}
+		res.judged++
+		if r.Error > feelCorrectionUnits {
+			res.over1++
+		}
+		budget := feelCorrectionUnits
+		if tl.stalls.contains(r.T) {
+			res.maxStall = math.Max(res.maxStall, r.Error)
+			budget = feelStallCorrectionUnits
+		} else {
+			res.max = math.Max(res.max, r.Error)
+		}
+		if over := r.Error - budget; over > 0 && over > worstOver {
+			worstOver = over
+			res.worst = fmt.Sprintf("%.2f units at %.0f ms (tick %d), budget %.0f", r.Error, r.T, r.Tick, budget)
+		}
+	}
+	return res
+}
+
+// ---- even motion at top speed -----------------------------------------------------
+
+// feelRun is a span in which exactly one movement key was held, from
+// feelTopSpeedAfterMs after it became the only one until its release.
+type feelRun struct {
+	feelSpan
+	dir [2]float64
+}
+
+func (tl *feelTimeline) runs() []feelRun {
+	var runs []feelRun
+	held := map[string]bool{}
+	only, since := "", 0.0
+	for _, k := range tl.rec.Keys {
+		if _, move := feelMoveKeys[k.Code]; !move {
+			continue
+		}
+		if only != "" && since+feelTopSpeedAfterMs < k.T {
+			runs = append(runs, feelRun{feelSpan{since + feelTopSpeedAfterMs, k.T}, feelMoveKeys[only]})
+		}
+		if k.Down {
+			held[k.Code] = true
+		} else {
+			delete(held, k.Code)
+		}
+		only = ""
+		if len(held) == 1 {
+			for c := range held {
+				only, since = c, k.T
+			}
+		}
+	}
+	return runs
+}
+
+// topSpeed calls f for every frame pair a→b at top speed: in a run, b
+// computed before the key's release, your player drawn clear of walls by 2
+// units and predicted; judged says whether the step is judged (about a
+// display interval long, the machine calm).
+func (tl *feelTimeline) topSpeed(f func(run feelRun, a, b feelFrame, pa, pb feelXY, judged bool)) {
+	you := tl.rec.You
+	for _, run := range tl.runs() {
+		for i := 1; i < len(tl.frames); i++ {
+			a, b := tl.frames[i-1], tl.frames[i]
+			if a.T < run.from || b.At >= run.to || !tl.inWindow(a.T) || tl.ownOff.overlaps(a.T, b.T) {
+				continue
+			}
+			pa, ok1 := a.pos(you)
+			pb, ok2 := b.pos(you)
+			if !ok1 || !ok2 || tl.wallGap(pa) < 2 || tl.wallGap(pb) < 2 {
+				continue
+			}
+			f(run, a, b, pa, pb, tl.judgedStep(a, b))
+		}
+	}
+}
+
+// feelEvenResult: for every judged top-speed frame, the step your player
+// was drawn to move, scaled to the display interval (step × interval /
+// the frame's duration). Even: the share within feelEvenTolerance of their
+// mean; backwards: steps against the run's direction.
+type feelEvenResult struct {
+	frames, excluded int
+	share            float64
+	mean             float64 // units per display interval
+	backwards        int
+	worst            []string
+}
+
+func (tl *feelTimeline) even() feelEvenResult {
+	var res feelEvenResult
+	var steps, at []float64
+	tl.topSpeed(func(run feelRun, a, b feelFrame, pa, pb feelXY, judged bool) {
+		if !judged {
+			res.excluded++
+			return
+		}
+		if (pb.X-pa.X)*run.dir[0]+(pb.Y-pa.Y)*run.dir[1] < 0 {
+			res.backwards++
+		}
+		steps = append(steps, feelDist(pa, pb)*tl.displayMs/(b.T-a.T))
+		at = append(at, b.T)
+	})
+	res.frames = len(steps)
+	if res.frames == 0 {
+		return res
+	}
+	res.mean = feelMean(steps)
+	n := 0
+	for i, s := range steps {
+		if math.Abs(s-res.mean) <= feelEvenTolerance*res.mean {
+			n++
+		} else if len(res.worst) < 6 {
+			res.worst = append(res.worst, fmt.Sprintf("%.2f at %.0f ms", s, at[i]))
+		}
+	}
+	res.share = float64(n) / float64(res.frames)
+	return res
+}
+
+// ---- remote players ---------------------------------------------------------------
+
+// feelRemoteResult: for every remote player and every judged frame pair
+// a→b in the window where, by the server's own snapshots around both
+// frames' drawn (render) times, the player was alive and running at least
+// feelAtSpeed × top speed: frozen when it was drawn not to move (under
+// 0.001 units); a jump when its step, scaled to the display interval, is
+// over feelJumpFactor × the player's median.
+type feelRemoteResult struct {
+	frames, frozen, excluded int
+	players                  int     // remote players seen at speed
+	maxRatio                 float64 // the largest step over its player's median
+	worst                    string
+}
+
+func (tl *feelTimeline) remote() feelRemoteResult {
+	var res feelRemoteResult
+	type step struct {
+		id     int
+		s, at  float64
+		frozen bool
+	}
+	var steps []step
+	for i := 1; i < len(tl.frames); i++ {
+		a, b := tl.frames[i-1], tl.frames[i]
+		if !tl.inWindow(a.T) || a.RenderTime == 0 {
+			continue
+		}
+		judged := tl.judgedStep(a, b)
+		for _, p := range b.Players {
+			if p.ID == tl.rec.You || !tl.atSpeed(p.ID, a.RenderTime, b.RenderTime) {
+				continue
+			}
+			pa, ok := a.pos(p.ID)
+			if !ok {
+				continue
+			}
+			if !judged {
+				res.excluded++
+				continue
+			}
+			d := feelDist(pa, feelXY{p.X, p.Y})
+			steps = append(steps, step{p.ID, d * tl.displayMs / (b.T - a.T), b.T, d < 1e-3})
+		}
+	}
+	byID := map[int][]float64{}
+	for _, s := range steps {
+		byID[s.id] = append(byID[s.id], s.s)
+	}
+	res.players = len(byID)
+	medians := map[int]float64{}
+	for id, ss := range byID {
+		medians[id] = feelMedian(ss)
+	}
+	for _, s := range steps {
+		res.frames++
+		if s.frozen {
+			res.frozen++
+		}
+		if m := medians[s.id]; m > 0 && s.s/m > res.maxRatio {
+			res.maxRatio = s.s / m
+			res.worst = fmt.Sprintf("player %d stepped %.2f units (%.1f× its median %.2f) at %.0f ms", s.id, s.s, s.s/m, m, s.at)
+		}
+	}
+	return res
+}
+
+// atSpeed: in every snapshot of the server from the one at or before
+// server time from (ms) to the one at or after to, player id is alive and
+// at speed, and moved no further than twice top speed allows (no respawn).
+func (tl *feelTimeline) atSpeed(id int, from, to float64) bool {
+	snaps := tl.rec.Server
+	lo, _ := slices.BinarySearchFunc(snaps, from, func(s feelSnap, t float64) int {
+		if float64(s.Tick)*tl.rec.TickMs > t {
+			return 1
+		}
+		return -1
+	})
+	if lo < 1 {
+		return false
+	}
+	var prev *feelState
+	for i := lo - 1; i < len(snaps); i++ {
+		st, ok := snaps[i].player(id)
+		if !ok || !st.Alive || math.Hypot(st.VX, st.VY) < feelAtSpeed*game.MaxSpeed {
+			return false
+		}
+		if prev != nil && math.Hypot(st.X-prev.X, st.Y-prev.Y) > 2*game.MaxSpeed*tl.rec.TickMs*float64(snaps[i].Tick-snaps[i-1].Tick)/1000 {
+			return false
+		}
+		prev = &st
+		if float64(snaps[i].Tick)*tl.rec.TickMs >= to {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *feelSnap) player(id int) (feelState, bool) {
+	for _, p := range s.Players {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return feelState{}, false
+}
+
+// ---- drawn ahead of the server ------------------------------------------------------
+
+// feelLeadResult: how far ahead of the server your player is drawn, in
+// time. The server's own track of your player is its snapshots, each at
+// the time the server produced it: tick × TickMs on the server's
+// fixed-step clock, placed on the page's clock by the least (arrival −
+// tick × TickMs) of the snapshots the remote human received straight from
+// the server within 2 s. For every top-speed frame (the even measure's,
+// any duration, not within feelSettleMs of a machine disturbance) the
+// drawn position is found on that track along the run's direction, between
+// two snapshots where the server moved forward at speed: the lead is when
+// the server got there less the frame's time. The budget holds the median
+// (the typical frame) to the one-way delay + feelLeadMarginMs.
+type feelLeadResult struct {
+	n, excluded         int
+	mean, p10, p50, p90 float64
+}
+
+func (tl *feelTimeline) lead() feelLeadResult {
+	var res feelLeadResult
+	type point struct{ t, x, y float64 }
+	var track []point
+	snaps := tl.rec.Server
+	j0 := 0
+	for i, s := range snaps {
+		st, ok := s.player(tl.rec.You)
+		if !ok || !st.Alive {
+			continue
+		}
+		base := math.Inf(1)
+		for j0 < i && snaps[j0].At < s.At-2000 {
+			j0++
+		}
+		for j := j0; j < len(snaps) && snaps[j].At <= s.At+2000; j++ {
+			base = math.Min(base, snaps[j].At-float64(snaps[j].Tick)*tl.rec.TickMs)
+		}
+		track = append(track, point{base + float64(s.Tick)*tl.rec.TickMs, st.X, st.Y})
+	}
+	var leads []float64
+	tl.topSpeed(func(run feelRun, _, f feelFrame, _, p feelXY, _ bool) {
+		if tl.settle.contains(f.T) {
+			res.excluded++
+			return
+		}
+		along := func(x, y float64) float64 { return x*run.dir[0] + y*run.dir[1] }
+		s := along(p.X, p.Y)
+		for j := 1; j < len(track); j++ {
+			u, v := track[j-1], track[j]
+			if u.t < f.T-1000 || v.t > f.T+1500 {
+				continue
+			}
+			su, sv := along(u.x, u.y), along(v.x, v.y)
+			if sv-su >= feelAtSpeed*game.MaxSpeed*(v.t-u.t)/1000 && s >= su && s < sv {
+				leads = append(leads, u.t+(s-su)/(sv-su)*(v.t-u.t)-f.T)
+				return
+			}
+		}
+	})
+	res.n = len(leads)
+	if res.n == 0 {
+		return res
+	}
+	res.mean = feelMean(leads)
+	slices.Sort(leads)
+	res.p10, res.p50, res.p90 = leads[res.n/10], leads[res.n/2], leads[res.n*9/10]
+	return res
+}
+
+// ---- the whole budget -------------------------------------------------------------
+
+// feelReport is every measure of one recording.
+type feelReport struct {
+	displayMs                   float64
+	frames                      int
+	longFrames, watchdog, slips int
+	pxPerUnit, oneWayMs         float64
+	presses                     feelPressResult
+	corr                        feelCorrectionResult
+	even                        feelEvenResult
+	remote                      feelRemoteResult
+	lead                        feelLeadResult
+}
+
+func measureFeel(rec *feelRecording, m *game.Map) (feelReport, error) {
+	tl, err := newFeelTimeline(rec, m)
+	if err != nil {
+		return feelReport{}, err
+	}
+	return feelReport{
+		displayMs: tl.displayMs, frames: len(tl.frames) - 1, longFrames: tl.longFrames, watchdog: tl.watchdog, slips: tl.slips,
+		pxPerUnit: rec.PxPerUnit, oneWayMs: rec.OneWayMs,
+		presses: tl.presses(), corr: tl.corrections(), even: tl.even(), remote: tl.remote(), lead: tl.lead(),
+	}, nil
+}
+
+// shortfalls lists the measures with too little left to judge.
+func (r feelReport) shortfalls() []string {
+	var v []string
+	if p := r.presses; len(p.frames) < feelMinPresses {
+		v = append(v, fmt.Sprintf("key press: %d presses judged (%d left out), want at least %d", len(p.frames), p.excluded, feelMinPresses))
+	}
+	if c := r.corr; c.judged < feelMinSnapshots {
+		v = append(v, fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d while the machine was not calm), want at least %d", c.judged, c.atWall, c.machine, feelMinSnapshots))
+	}
+	if e := r.even; e.frames < feelMinEvenFrames {
+		v = append(v, fmt.Sprintf("even motion: %d top-speed frames judged (%d left out), want at least %d", e.frames, e.excluded, feelMinEvenFrames))
+	}
+	if o := r.remote; o.frames < feelMinRemote {
+		v = append(v, fmt.Sprintf("remote players: %d frames at speed judged (%d left out), want at least %d", o.frames, o.excluded, feelMinRemote))
+	}
+	if l := r.lead; l.n < feelMinLeadFrames {
+		v = append(v, fmt.Sprintf("ahead of the server: %d frames judged (%d left out), want at least %d", l.n, l.excluded, feelMinLeadFrames))
+	}
+	return v
+}
+
+// violations lists every budget the report breaks, of the measures with
+// enough to judge.
+func (r feelReport) violations() []string {
+	var v []string
+	if p := r.presses; len(p.frames) >= feelMinPresses {
+		if worst := slices.Max(p.frames); worst > feelPressFrames {
+			v = append(v, fmt.Sprintf("key press: moved %.1f units only after %d frames (per press: %v), budget %d", feelMoveUnits, worst, p.frames, feelPressFrames))
+		}
+	}
+	if c := r.corr; c.judged >= feelMinSnapshots && c.worst != "" {
+		v = append(v, "corrections: "+c.worst)
+	}
+	if e := r.even; e.frames >= feelMinEvenFrames && (e.share < feelEvenShare || e.backwards > 0) {
+		v = append(v, fmt.Sprintf("even motion: %.1f%% of %d top-speed frames within %.0f%% of the mean step %.2f units, want %.0f%%; %d backwards; e.g. %s",
+			100*e.share, e.frames, 100*feelEvenTolerance, e.mean, 100*feelEvenShare, e.backwards, strings.Join(e.worst, ", ")))
+	}
+	if o := r.remote; o.frames >= feelMinRemote {
+		if share := float64(o.frozen) / float64(o.frames); share >= feelFrozenShare {
+			v = append(v, fmt.Sprintf("remote players: %d of %d frames at speed frozen (%.2f%%), budget under %.0f%%", o.frozen, o.frames, 100*share, 100*feelFrozenShare))
+		}
+		if o.maxRatio > feelJumpFactor {
+			v = append(v, fmt.Sprintf("remote players: a jump of %.1f× the median step, budget %.0f×: %s", o.maxRatio, feelJumpFactor, o.worst))
+		}
+	}
+	if l := r.lead; l.n >= feelMinLeadFrames && l.p50 > r.oneWayMs+feelLeadMarginMs {
+		v = append(v, fmt.Sprintf("ahead of the server: drawn %.1f ms ahead (median; mean %.0f, p10 %.0f, p90 %.0f), budget %.0f ms (one-way %.0f + %d)",
+			l.p50, l.mean, l.p10, l.p90, r.oneWayMs+feelLeadMarginMs, r.oneWayMs, feelLeadMarginMs))
+	}
+	return v
+}
+
+// String is the report's figures, one measure a line.
+func (r feelReport) String() string {
+	p, c, e, o, l := r.presses, r.corr, r.even, r.remote, r.lead
+	hist := func(xs []int) string {
+		var b strings.Builder
+		for n := 1; n <= 3; n++ {
+			k := 0
+			for _, x := range xs {
+				if x == n || (n == 3 && x > 3) {
+					k++
+				}
+			}
+			fmt.Fprintf(&b, " %d%s:%d", n, map[bool]string{true: "+", false: ""}[n == 3], k)
+		}
+		return b.String()
+	}
+	frozen := 0.0
+	if o.frames > 0 {
+		frozen = 100 * float64(o.frozen) / float64(o.frames)
+	}
+	return fmt.Sprintf("frames: %d, display interval %.2f ms; machine disturbances: %d long frames, %d of the watchdog, %d server clock slips\n",
+		r.frames, r.displayMs, r.longFrames, r.watchdog, r.slips) +
+		fmt.Sprintf("key press: %d presses (%d left out); frames to %.1f units:%s; to any movement:%s\n", len(p.frames), p.excluded, feelMoveUnits, hist(p.frames), hist(p.anyFrames)) +
+		fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d not calm), largest %.2f units, %.2f after a stall (%d stalls), %d over 1 unit\n",
+			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.over1) +
+		fmt.Sprintf("even motion: %.2f%% of %d top-speed frames within %.0f%% of the mean step %.2f units = %.2f CSS px (%d left out), %d backwards\n",
+			100*e.share, e.frames, 100*feelEvenTolerance, e.mean, e.mean*r.pxPerUnit, e.excluded, e.backwards) +
+		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median\n",
+			o.frames, o.players, o.excluded, o.frozen, frozen, o.maxRatio) +
+		fmt.Sprintf("ahead of the server: %d frames (%d left out), median %.1f ms (p10 %.1f, p90 %.1f, mean %.1f), one-way delay %.0f ms",
+			l.n, l.excluded, l.p50, l.p10, l.p90, l.mean, r.oneWayMs)
+}
+
+func feelMean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+func feelMedian(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
