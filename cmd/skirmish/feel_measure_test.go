@@ -110,6 +110,7 @@ const (
 	feelMinEvenFrames = 240
 	feelMinRemote     = 240
 	feelMinLeadFrames = 90
+	feelMinStallKeys  = 3
 )
 
 // ---- a key press --------------------------------------------------------------
@@ -215,17 +216,30 @@ func sortedValues(m map[string]bool) []bool {
 // a provisional one, which keeps the prediction). Left out: snapshots while
 // your player touched a wall, while the machine was not calm. "After a
 // stall": within feelAfterStallMs of a feelStallGapMs gap in snapshot
-// arrivals, where the budget is feelStallCorrectionUnits.
+// arrivals, where the budget is feelStallCorrectionUnits. On a link that
+// stalls, a stall only tests anything when the keys change while it holds
+// the inputs up (the server stands in for them with the last one it has):
+// a shortfall until feelMinStallKeys did.
 type feelCorrectionResult struct {
 	judged, atWall, machine int
 	max, maxStall           float64 // the largest, elsewhere and after a stall (units)
 	over1                   int     // over 1 unit (after a stall too)
 	stalls                  int     // stalls seen in the window
+	keysInStalls            int     // movement keys pressed or released while inputs were held up by a stall
 	worst                   string  // the correction furthest over its budget
 }
 
 func (tl *feelTimeline) corrections() feelCorrectionResult {
 	res := feelCorrectionResult{stalls: tl.stallCount}
+	// Inputs sent from a one-way delay before the downlink's gap to its
+	// end were held up by the same stall (netsim stalls both ways at once).
+	for _, k := range tl.rec.Keys {
+		if _, move := feelMoveKeys[k.Code]; move && slices.ContainsFunc(tl.gaps, func(g feelSpan) bool {
+			return k.T >= g.from-tl.rec.OneWayMs && k.T <= g.to
+		}) {
+			res.keysInStalls++
+		}
+	}
 	worstOver := 0.0
 	for _, r := range tl.rec.Reconciled {
 		if !tl.inWindow(r.T) || !r.Predicting || r.Snapped || r.Provisional {
@@ -547,6 +561,7 @@ type feelReport struct {
 	frames                      int
 	longFrames, watchdog, slips int
 	pxPerUnit, oneWayMs         float64
+	netStalls                   bool
 	presses                     feelPressResult
 	corr                        feelCorrectionResult
 	even                        feelEvenResult
@@ -561,7 +576,7 @@ func measureFeel(rec *feelRecording, m *game.Map) (feelReport, error) {
 	}
 	return feelReport{
 		displayMs: tl.displayMs, frames: len(tl.frames) - 1, longFrames: tl.longFrames, watchdog: tl.watchdog, slips: tl.slips,
-		pxPerUnit: rec.PxPerUnit, oneWayMs: rec.OneWayMs,
+		pxPerUnit: rec.PxPerUnit, oneWayMs: rec.OneWayMs, netStalls: rec.NetStalls,
 		presses: tl.presses(), corr: tl.corrections(), even: tl.even(), remote: tl.remote(), lead: tl.lead(),
 	}, nil
 }
@@ -574,6 +589,9 @@ func (r feelReport) shortfalls() []string {
 	}
 	if c := r.corr; c.judged < feelMinSnapshots {
 		v = append(v, fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d while the machine was not calm), want at least %d", c.judged, c.atWall, c.machine, feelMinSnapshots))
+	}
+	if c := r.corr; r.netStalls && c.keysInStalls < feelMinStallKeys {
+		v = append(v, fmt.Sprintf("corrections: %d key changes while a stall held inputs up (%d stalls), want at least %d", c.keysInStalls, c.stalls, feelMinStallKeys))
 	}
 	if e := r.even; e.frames < feelMinEvenFrames {
 		v = append(v, fmt.Sprintf("even motion: %d top-speed frames judged (%d left out), want at least %d", e.frames, e.excluded, feelMinEvenFrames))
@@ -641,8 +659,8 @@ func (r feelReport) String() string {
 	return fmt.Sprintf("frames: %d, display interval %.2f ms; machine disturbances: %d long frames, %d of the watchdog, %d server clock slips\n",
 		r.frames, r.displayMs, r.longFrames, r.watchdog, r.slips) +
 		fmt.Sprintf("key press: %d presses (%d left out); frames to %.1f units:%s; to any movement:%s\n", len(p.frames), p.excluded, feelMoveUnits, hist(p.frames), hist(p.anyFrames)) +
-		fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d not calm), largest %.2f units, %.2f after a stall (%d stalls), %d over 1 unit\n",
-			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.over1) +
+		fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d not calm), largest %.2f units, %.2f after a stall (%d stalls, %d key changes in them), %d over 1 unit\n",
+			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.keysInStalls, c.over1) +
 		fmt.Sprintf("even motion: %.2f%% of %d top-speed frames within %.0f%% of the mean step %.2f units = %.2f CSS px (%d left out), %d backwards\n",
 			100*e.share, e.frames, 100*feelEvenTolerance, e.mean, e.mean*r.pxPerUnit, e.excluded, e.backwards) +
 		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median\n",

@@ -73,6 +73,7 @@ type feelRecording struct {
 	PxPerUnit  float64 // CSS px per world unit in the test's window
 	TickMs     float64 // one server tick
 	OneWayMs   float64 // the link's one-way delay (0: direct)
+	NetStalls  bool    // the link stalls now and then (netsim --stall)
 	From, To   float64 // the judged window
 	Frames     []feelFrame
 	Reconciled []feelReconciliation
@@ -111,6 +112,7 @@ type feelTimeline struct {
 	ownOff                      feelSpans // your player not predicted (dead, respawning, snapped), padded
 	stalls                      feelSpans // from a long snapshot gap's start to feelAfterStallMs after its end
 	stallCount                  int
+	gaps                        feelSpans // the stalls in the window, from the last snapshot before to the first after
 }
 
 func newFeelTimeline(rec *feelRecording, m *game.Map) (*feelTimeline, error) {
@@ -192,6 +194,7 @@ func newFeelTimeline(rec *feelRecording, m *game.Map) (*feelTimeline, error) {
 			tl.stalls = append(tl.stalls, feelSpan{a.T, b.T + feelAfterStallMs})
 			if tl.inWindow(b.T) {
 				tl.stallCount++
+				tl.gaps = append(tl.gaps, feelSpan{a.T, b.T})
 			}
 		}
 	}

@@ -25,6 +25,7 @@ type feelSynth struct {
 	stallAt     []int               // snapshot n and those of the next 250 ms arrive together, late
 	atWall      bool                // your player runs along the top wall, half a unit from it
 	stalled     []feelStall         // the watchdog's late wake-ups
+	netStalls   bool                // the link is said to stall
 }
 
 const (
@@ -94,7 +95,7 @@ func (s feelSynth) record() *feelRecording {
 	// before) arrive at once, or together at the end of a stall; your
 	// page reconciles each one way later.
 	release := 0.0
-	for n, tick := 0, 3; float64(tick)*synthTickMs < synthSeconds*1000; n, tick = n+1, tick+1+tick%2 {
+	for n, tick := 0, 3; float64(tick)*synthTickMs < synthSeconds*1000; n, tick = n+1, tick+1+n%2 {
 		st := float64(tick) * synthTickMs
 		if slices.Contains(s.stallAt, n) {
 			release = st + 250
@@ -109,7 +110,7 @@ func (s feelSynth) record() *feelRecording {
 		rec.Reconciled = append(rec.Reconciled, feelReconciliation{T: arrive + s.oneWayMs, Tick: tick,
 			Error: s.corrections[n] + 0.05, Predicting: true, Server: feelXY{x, y}})
 	}
-	rec.Stalled = s.stalled
+	rec.Stalled, rec.NetStalls = s.stalled, s.netStalls
 	return rec
 }
 
@@ -139,6 +140,10 @@ func TestFeelMeasures(t *testing.T) {
 		{name: "a correction of 1.2 units after a stall", synth: feelSynth{corrections: map[int]float64{305: 1.15}, stallAt: []int{300}}},
 		{name: "a correction of 2.2 units after a stall", synth: feelSynth{corrections: map[int]float64{305: 2.15}, stallAt: []int{300}},
 			want: []string{"corrections: 2.20 units"}},
+		// Snapshot n is sent at 100 + 50n ms; keys change at 500 and 2500 ms of every 4 s.
+		{name: "stalls while the keys change", synth: feelSynth{netStalls: true, stallAt: []int{45, 85, 125, 165, 205}}},
+		{name: "stalls while the keys do not change", synth: feelSynth{netStalls: true, stallAt: []int{60, 100, 140, 180}},
+			want: []string{"corrections: 0 key changes while a stall held inputs up (4 stalls), want at least 3"}},
 		{name: "running along a wall", synth: feelSynth{atWall: true, corrections: map[int]float64{300: 5}},
 			want: []string{"corrections: 0 snapshots judged", "even motion: 0 top-speed frames", "ahead of the server: 0 frames"}},
 		{name: "judder: steps alternately 1 unit longer and shorter", synth: feelSynth{wobble: every(2, 0.5)}, want: []string{"even motion: 0.0%"}},

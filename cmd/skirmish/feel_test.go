@@ -145,7 +145,7 @@ func recordFeel(t *testing.T, m *game.Map, n feelNet) (*feelRecording, feelRepor
 	for {
 		p.fetch()
 		rec := &feelRecording{
-			You: joined.You, PxPerUnit: p.pxPerUnit, TickMs: 1000 / float64(cfg.TickRate), OneWayMs: float64(n.delay) / 1e6,
+			You: joined.You, PxPerUnit: p.pxPerUnit, TickMs: 1000 / float64(cfg.TickRate), OneWayMs: float64(n.delay) / 1e6, NetStalls: n.stall != "",
 			From: from, To: p.now(), Frames: p.frames, Reconciled: p.reconciled, Keys: p.keys,
 		}
 		for _, h := range dog.spans() {
