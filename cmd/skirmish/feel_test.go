@@ -36,7 +36,7 @@ import (
 // TestFeel checks the play-feel budget (feel_measure_test.go) on a direct
 // connection and behind netsim at 150 ms RTT ± 30 ms, with and without a
 // 200 ms stall every 3 s. SKIRMISH_FEEL_DUMP=dir writes each recording
-// there as JSON.
+// there as JSON (name-hhmmss.json).
 func TestFeel(t *testing.T) {
 	if !client.Built() {
 		t.Fatal("client/dist is empty: build the client first (make test does)")
@@ -50,7 +50,8 @@ func TestFeel(t *testing.T) {
 		t.Run(n.name, func(t *testing.T) {
 			rec, rep := recordFeel(t, m, n)
 			if dir := os.Getenv("SKIRMISH_FEEL_DUMP"); dir != "" {
-				feelDump(t, filepath.Join(dir, strings.NewReplacer(" ", "_", "/", "_", "±", "pm", ",", "").Replace(n.name)+".json"), rec)
+				name := strings.NewReplacer(" ", "_", "/", "_", "±", "pm", ",", "").Replace(n.name)
+				feelDump(t, filepath.Join(dir, fmt.Sprintf("%s-%s.json", name, time.Now().Format("150405"))), rec)
 			}
 			t.Logf("%s, %.0f s judged:\n%s", n.name, (rec.To-rec.From)/1000, rep)
 			for _, v := range append(rep.shortfalls(), rep.violations()...) {
