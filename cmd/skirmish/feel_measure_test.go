@@ -26,6 +26,7 @@ package main
 // nothing.
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -121,8 +122,8 @@ const (
 // (anyFrames: until it moved more than feelStillUnits). From rest: no
 // movement key held in the 400 ms before, and your player drawn within
 // feelStillUnits of its last position before the key for the 150 ms
-// before. Frames are counted whatever they lasted. Presses while your
-// player was not predicted are left out.
+// before. Presses while your player was not predicted, or while the
+// machine held the page up (regularAround), are left out.
 type feelPressResult struct {
 	frames, anyFrames []int
 	excluded          int
@@ -171,6 +172,10 @@ func (tl *feelTimeline) presses() feelPressResult {
 			res.excluded++ // still moving: not from rest
 			continue
 		}
+		if !tl.regularAround(k.T) {
+			res.excluded++ // the machine held the page up: frames drawn for a time before they were computed
+			continue
+		}
 		n, nAny := 0, 0
 		for _, f := range tl.frames {
 			if f.At <= k.T {
@@ -196,6 +201,25 @@ func (tl *feelTimeline) presses() feelPressResult {
 		res.anyFrames = append(res.anyFrames, nAny)
 	}
 	return res
+}
+
+// regularAround: the last frame computed before local time t and the
+// next feelPressFrames+1 after it each lasted about a display interval and
+// were computed within half an interval of the time they were drawn for.
+// A page the machine held up computes frames late, for a time before the
+// key it has just handled: counting them would blame the client.
+func (tl *feelTimeline) regularAround(t float64) bool {
+	i, _ := slices.BinarySearchFunc(tl.frames, t, func(f feelFrame, t float64) int { return cmp.Compare(f.At, t) })
+	if i < 2 || i+feelPressFrames+1 > len(tl.frames) {
+		return false
+	}
+	for j := i - 1; j <= i+feelPressFrames; j++ {
+		a, b := tl.frames[j-1], tl.frames[j]
+		if math.Abs(b.T-a.T-tl.displayMs) > feelFrameTolerance*tl.displayMs || b.At-b.T > tl.displayMs/2 {
+			return false
+		}
+	}
+	return true
 }
 
 func sortedValues(m map[string]bool) []bool {
@@ -501,22 +525,15 @@ func (s *feelSnap) player(id int) (feelState, bool) {
 // arrives late, and the input clock runs ahead for a few seconds to cover
 // it. The budget holds the median of the settled frames (none of the
 // machine's disturbances in the feelSettleMs before) to the one-way delay
-// + feelLeadMarginMs. A machine too busy to leave feelMinLeadFrames of
-// them is judged by the low end of all frames instead (their 10th
-// percentile): an upper bound of the settled lead, a few ms above its
-// median.
+// + feelLeadMarginMs. When a busy machine leaves fewer than
+// feelMinLeadFrames of them, the low end of all frames (their 10th
+// percentile) bounds the settled lead from above: within the budget, the
+// lead is; over it, there is no telling the machine's part from the
+// client's, and that is a shortfall, not a verdict.
 type feelLeadResult struct {
 	n, all              int // settled frames, all frames
 	mean, p10, p50, p90 float64
 	allP10              float64
-}
-
-// judged is the lead the budget holds, and what it is.
-func (l feelLeadResult) judged() (float64, string) {
-	if l.n >= feelMinLeadFrames {
-		return l.p50, fmt.Sprintf("the median of %d settled frames", l.n)
-	}
-	return l.allP10, fmt.Sprintf("the 10th percentile of all %d frames: only %d settled", l.all, l.n)
 }
 
 func (tl *feelTimeline) lead() feelLeadResult {
@@ -618,8 +635,13 @@ func (r feelReport) shortfalls() []string {
 	if o := r.remote; o.frames < feelMinRemote {
 		v = append(v, fmt.Sprintf("remote players: %d frames at speed judged (%d left out), want at least %d", o.frames, o.excluded, feelMinRemote))
 	}
-	if l := r.lead; l.all < feelMinLeadFrames {
+	switch l, budget := r.lead, r.oneWayMs+feelLeadMarginMs; {
+	case l.all < feelMinLeadFrames:
 		v = append(v, fmt.Sprintf("ahead of the server: %d top-speed frames found on the server's track, want at least %d", l.all, feelMinLeadFrames))
+	case l.n < feelMinLeadFrames && l.allP10 > budget:
+		v = append(v, fmt.Sprintf("ahead of the server: the machine never let the input clock settle (%d settled frames, want %d), "+
+			"and the low end of all %d frames, %.1f ms, is over the budget of %.0f ms: the machine or the client, no telling which",
+			l.n, feelMinLeadFrames, l.all, l.allP10, budget))
 	}
 	return v
 }
@@ -652,11 +674,9 @@ func (r feelReport) violations() []string {
 			v = append(v, fmt.Sprintf("remote players: a jump of %.1f× the median step, budget %.0f×: %s", o.maxRatio, feelJumpFactor, o.worst))
 		}
 	}
-	if l := r.lead; l.all >= feelMinLeadFrames {
-		if lead, what := l.judged(); lead > r.oneWayMs+feelLeadMarginMs {
-			v = append(v, fmt.Sprintf("ahead of the server: drawn %.1f ms ahead (%s), budget %.0f ms (one-way %.0f + %d)",
-				lead, what, r.oneWayMs+feelLeadMarginMs, r.oneWayMs, feelLeadMarginMs))
-		}
+	if l := r.lead; l.n >= feelMinLeadFrames && l.p50 > r.oneWayMs+feelLeadMarginMs {
+		v = append(v, fmt.Sprintf("ahead of the server: drawn %.1f ms ahead (the median of %d settled frames; p10 %.0f, p90 %.0f), budget %.0f ms (one-way %.0f + %d)",
+			l.p50, l.n, l.p10, l.p90, r.oneWayMs+feelLeadMarginMs, r.oneWayMs, feelLeadMarginMs))
 	}
 	return v
 }

@@ -26,6 +26,7 @@ type feelSynth struct {
 	atWall      bool                // your player runs along the top wall, half a unit from it
 	stalled     []feelStall         // the watchdog's late wake-ups
 	netStalls   bool                // the link is said to stall
+	computedMs  float64             // how long after its time each frame is computed (default 1)
 }
 
 const (
@@ -88,7 +89,7 @@ func (s feelSynth) record() *feelRecording {
 			}
 			r += step
 		}
-		rec.Frames = append(rec.Frames, feelFrame{T: t, At: t + 1, RenderTime: t - 100,
+		rec.Frames = append(rec.Frames, feelFrame{T: t, At: t + max(s.computedMs, 1), RenderTime: t - 100,
 			Players: []feelPos{{ID: you, X: x, Y: y}, {ID: synthRemoteID, X: r, Y: 400}}})
 	}
 	// The server's snapshots (your player where it was drawn lead ms
@@ -138,6 +139,8 @@ func TestFeelMeasures(t *testing.T) {
 		{name: "good", synth: feelSynth{}},
 		{name: "a key shows in the second frame", synth: feelSynth{pressFrames: 2}},
 		{name: "a key shows in the third frame", synth: feelSynth{pressFrames: 3}, want: []string{"key press: moved 0.5 units only after 3 frames"}},
+		{name: "frames computed 10 ms late are not judged for a key", synth: feelSynth{pressFrames: 3, computedMs: 10},
+			want: []string{"key press: 0 presses judged (9 left out)"}},
 		{name: "a correction of 1.2 units", synth: feelSynth{corrections: map[int]float64{300: 1.15}}, want: []string{"corrections: 1.20 units"}},
 		{name: "a correction of 1.2 units after a stall", synth: feelSynth{corrections: map[int]float64{305: 1.15}, stallAt: []int{300}}},
 		{name: "a correction of 2.2 units after a stall", synth: feelSynth{corrections: map[int]float64{305: 2.15}, stallAt: []int{300}},
@@ -164,7 +167,7 @@ func TestFeelMeasures(t *testing.T) {
 			want: []string{"corrections: 0 snapshots judged", "even motion: 0 top-speed", "remote players: 0 frames"}},
 		{name: "never settled, drawn 115 ms ahead at 75 ms", synth: feelSynth{leadMs: 115, oneWayMs: 75, frameMs: func(i int) float64 {
 			return synthFrameMs + every(30, 60-synthFrameMs)(i)
-		}}, unsettled: true, want: []string{"drawn 115.0 ms ahead (the 10th percentile of all"}},
+		}}, unsettled: true, want: []string{"ahead of the server: the machine never let the input clock settle (0 settled frames, want 90), and the low end of all 829 frames, 115.0 ms"}},
 		{name: "the machine busy now and then", synth: feelSynth{leadMs: 100, oneWayMs: 75,
 			stalled: []feelStall{{From: 5000, To: 5030}, {From: 15000, To: 15300}}}},
 	}
