@@ -2,27 +2,28 @@ package game
 
 import "math"
 
-// fire launches a shot from p's centre along p's aim. Starting at the centre
-// (never inside a wall, since movement keeps players out of walls) means a
-// player pressed against a wall cannot shoot through it; the shot is swept
-// from there on the same tick, so it does not appear to lag behind the gun.
-func (w *World) fire(p *player) {
+// fire launches a shot from p's centre along p's aim (SpawnShot). The shot is
+// swept from there on the same tick, so it does not appear to lag behind the
+// gun; if in says where its shooter saw the others (ViewTime), its first
+// sweep also catches up the flight they saw it make since (lagcomp.go).
+func (w *World) fire(p *player, in *Input) {
 	if len(w.projectiles) == cap(w.projectiles) {
 		return // cannot happen with the computed capacity; never grow in Step
 	}
 	p.reload = w.timers.fireCooldown
 	p.protect = 0 // firing gives up spawn protection
 	w.nextProj++
-	sin, cos := math.Sincos(p.aim)
+	s := SpawnShot(p.X, p.Y, p.aim)
 	w.projectiles = append(w.projectiles, projectile{
-		id: w.nextProj, owner: p.id,
-		x: p.X, y: p.Y,
-		vx: cos * ProjectileSpeed, vy: sin * ProjectileSpeed,
-		life: w.timers.projLife,
+		id: w.nextProj, owner: p.id, shot: in.ShotID,
+		x: s.X, y: s.Y, vx: s.VX, vy: s.VY,
+		life:   w.timers.projLife,
+		rewind: w.rewindFor(in.ViewTime),
 	})
 }
 
-// stepProjectiles sweeps every shot along its path for one tick. A shot stops
+// stepProjectiles sweeps every shot along its path for one tick (a shot fired
+// with a view in the past first catches up through the history). A shot stops
 // at whatever it reaches first along the segment: a wall (or the arena edge)
 // or a living player other than its owner. Sweeping, rather than testing the
 // end point, means fast shots cannot pass through thin walls or players.
@@ -33,33 +34,12 @@ func (w *World) stepProjectiles() {
 			kept = append(kept, q)
 			continue
 		}
-		dx, dy := q.vx*w.dt, q.vy*w.dt
-		t, hitWall := w.m.segmentHit(q.x, q.y, dx, dy, ProjectileRadius)
-		if !hitWall {
-			t = 2
-		}
-		victim := -1
-		for i := range w.players {
-			p := &w.players[i]
-			if !p.alive || p.id == q.owner {
-				continue
-			}
-			if s, ok := segmentCircleT(q.x, q.y, dx, dy, p.X, p.Y, PlayerRadius+ProjectileRadius); ok && s < t {
-				t, victim = s, i
-			}
-		}
-		if victim >= 0 {
-			// The shot met the player where they were this tick: their
-			// movement up to it can no longer be redone.
-			w.players[victim].redoFloor = w.tick + 1
-			w.hit(&w.players[victim], q.owner)
+		if q.rewind > 0 && !w.catchUp(&q) {
 			continue
 		}
-		if hitWall {
+		if !w.sweep(&q, 1, float64(w.tick)) {
 			continue
 		}
-		q.x += dx
-		q.y += dy
 		q.life--
 		if q.life > 0 {
 			kept = append(kept, q)
@@ -69,6 +49,49 @@ func (w *World) stepProjectiles() {
 	// (they hold no pointers, but a clean tail keeps Hash-by-inspection honest).
 	clear(w.projectiles[len(kept):])
 	w.projectiles = kept
+}
+
+// sweep moves q along frac (0..1] of one tick's flight against the walls and
+// the other players as they were at time at (in ticks; the present is
+// w.tick, earlier times come from the history). It applies a hit and reports
+// whether the shot flies on.
+func (w *World) sweep(q *projectile, frac, at float64) bool {
+	dt := w.dt * frac
+	next, t, hitWall := StepShot(Shot{X: q.x, Y: q.y, VX: q.vx, VY: q.vy}, dt, w.m)
+	if !hitWall {
+		t = 2 // a player met at the very end of the segment still counts
+	}
+	dx, dy := q.vx*dt, q.vy*dt
+	victim := -1
+	past := at < float64(w.tick)
+	for i := range w.players {
+		p := &w.players[i]
+		if !p.alive || p.id == q.owner {
+			continue
+		}
+		x, y := p.X, p.Y
+		if past {
+			var ok bool
+			if x, y, ok = w.pastPosition(p, at); !ok {
+				continue // not there, or not in this life, when the shooter looked
+			}
+		}
+		if s, ok := segmentCircleT(q.x, q.y, dx, dy, x, y, PlayerRadius+ProjectileRadius); ok && s < t {
+			t, victim = s, i
+		}
+	}
+	if victim >= 0 {
+		// The shot met the player where they were this tick (or where its
+		// shooter saw them): their movement up to now can no longer be redone.
+		w.players[victim].redoFloor = w.tick + 1
+		w.hit(&w.players[victim], q.owner)
+		return false
+	}
+	if hitWall {
+		return false
+	}
+	q.x, q.y = next.X, next.Y
+	return true
 }
 
 // hit applies one shot from owner to p. Damage counts only while the match is
@@ -98,11 +121,12 @@ func (w *World) hit(p *player, owner PlayerID) {
 	}
 }
 
-// stepRespawns counts down dead players and brings them back.
+// stepRespawns counts down dead players and brings them back. A held
+// player's countdown waits for them (hold.go).
 func (w *World) stepRespawns() {
 	for i := range w.players {
 		p := &w.players[i]
-		if p.alive {
+		if p.alive || p.held {
 			continue
 		}
 		p.respawn--
@@ -118,6 +142,7 @@ func (w *World) stepRespawns() {
 func (w *World) spawn(p *player, protect bool) {
 	s := w.m.Spawns[w.chooseSpawn(p.id)]
 	p.Body = Body{X: s.X, Y: s.Y}
+	p.life++
 	p.redoFloor = w.tick + 1
 	p.health, p.alive, p.respawn, p.reload = MaxHealth, true, 0, 0
 	p.protect = 0

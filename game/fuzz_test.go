@@ -8,17 +8,21 @@ import (
 
 // decodeFuzzInputs turns fuzz bytes into inputs, 8 bytes each: moveX, moveY
 // (int8, scaled so out-of-range values occur), aim (int16, scaled to ±16π),
-// buttons, and a byte whose low bits inject NaN/Inf into one field.
+// buttons, a byte whose low bits inject NaN/Inf into one field, and two
+// more: a stale seq now and then, and how far behind the input's view is
+// (ViewTime holds it, in quarter ticks, until run makes it a view time).
 func decodeFuzzInputs(data []byte) []Input {
 	var out []Input
 	for i := 0; i+8 <= len(data) && len(out) < 2000; i += 8 {
 		b := data[i : i+8]
 		in := Input{
-			Seq:     uint32(len(out) + 1),
-			MoveX:   float64(int8(b[0])) / 64,
-			MoveY:   float64(int8(b[1])) / 64,
-			Aim:     float64(int16(binary.LittleEndian.Uint16(b[2:4]))) / 32768 * 16 * math.Pi,
-			Buttons: Buttons(b[4]),
+			Seq:      uint32(len(out) + 1),
+			MoveX:    float64(int8(b[0])) / 64,
+			MoveY:    float64(int8(b[1])) / 64,
+			Aim:      float64(int16(binary.LittleEndian.Uint16(b[2:4]))) / 32768 * 16 * math.Pi,
+			Buttons:  Buttons(b[4]),
+			ViewTime: float64(b[7]) / 4,
+			ShotID:   uint32(len(out) + 1),
 		}
 		switch b[5] & 7 {
 		case 1:
@@ -38,17 +42,19 @@ func decodeFuzzInputs(data []byte) []Input {
 
 // FuzzWorldInputs: no sequence of client inputs, sanitized as the match
 // runtime sanitizes them, can push a player into a wall or out of the arena,
-// produce a non-finite value, or break determinism.
+// produce a non-finite value, or break determinism — with lag compensation
+// on and every view time from the present to beyond the bound.
 func FuzzWorldInputs(f *testing.F) {
 	f.Add([]byte{127, 127, 0, 64, 1, 0, 0, 0, 128, 128, 255, 255, 1, 1, 0, 0})
 	f.Add([]byte{64, 0, 0, 0, 1, 0, 0, 0, 64, 0, 0, 0, 1, 2, 1, 9, 0, 64, 0, 0, 0, 3, 0, 0})
 	m := boxMap(Rect{X: 300, Y: 300, W: 40, H: 400}, Rect{X: 600, Y: 450, W: 200, H: 30})
 	run := func(t *testing.T, inputs []Input) uint64 {
-		w := newWorld(t, WorldConfig{Map: m, Seed: 3, BotFill: 4})
+		w := newWorld(t, WorldConfig{Map: m, Seed: 3, BotFill: 4, MaxRewind: 6})
 		a, b := addHuman(t, w, "a"), addHuman(t, w, "b")
 		var tick TickInput
 		for i, in := range inputs {
 			// As the match runtime does: sanitize once, drop what cannot be.
+			in.ViewTime = float64(w.Tick()+1) - in.ViewTime
 			if clean, err := in.Sanitize(); err == nil {
 				tick.Inputs = append(tick.Inputs, by([2]PlayerID{a, b}[i%2], clean))
 			}

@@ -45,6 +45,8 @@ func (h *hasher) input(in Input) {
 	h.f64(in.MoveY)
 	h.f64(in.Aim)
 	h.u64(uint64(in.Buttons))
+	h.f64(in.ViewTime)
+	h.u64(uint64(in.ShotID))
 }
 
 // Hash returns a hash of the full simulation state, for determinism tests:
@@ -80,6 +82,8 @@ func (w *World) Hash() uint64 {
 		h.int(p.respawn)
 		h.int(p.protect)
 		h.int(p.reload)
+		h.u64(uint64(p.life))
+		h.bool(p.held)
 		h.input(p.next)
 		h.bool(p.hasNext)
 		h.input(p.last)
@@ -121,6 +125,20 @@ func (w *World) Hash() uint64 {
 		h.f64(q.vx)
 		h.f64(q.vy)
 		h.int(q.life)
+		h.u64(uint64(q.shot))
+		h.f64(q.rewind)
+	}
+	hs := &w.hist
+	for i, tick := range hs.ticks {
+		h.u64(uint64(tick))
+		h.int(hs.count[i])
+		for _, e := range hs.entries[i*hs.stride : i*hs.stride+hs.count[i]] {
+			h.u64(uint64(e.id))
+			h.bool(e.alive)
+			h.u64(uint64(e.life))
+			h.f64(e.x)
+			h.f64(e.y)
+		}
 	}
 	return h.h
 }

@@ -16,6 +16,13 @@ const (
 	// CommandEnd ends the match now with Reason (a server shutdown, an
 	// abandoned match). Ending an ended match does nothing.
 	CommandEnd CommandKind = 3
+	// CommandDisconnect holds Player's seat: their connection dropped
+	// without a leave. See World.disconnect (hold.go).
+	CommandDisconnect CommandKind = 4
+	// CommandReconnect gives a held Player back their seat; for a player
+	// who is not held it only restarts their input, as a new connection
+	// does. See World.reconnect (hold.go).
+	CommandReconnect CommandKind = 5
 )
 
 // Command is one change to the match from outside the simulation: who plays,
@@ -23,7 +30,7 @@ const (
 // reused slice.
 type Command struct {
 	Kind   CommandKind
-	Player PlayerID  // CommandLeave
+	Player PlayerID  // CommandLeave, CommandDisconnect, CommandReconnect
 	Name   string    // CommandJoin: already validated by the caller (see netcode's hello rules)
 	Reason EndReason // CommandEnd
 }
@@ -38,7 +45,9 @@ type PlayerInput struct {
 // only way anything but the World's own seeded generator influences the
 // simulation. Replaying the same TickInput values, in order, into a World
 // built from the same WorldConfig reproduces the match exactly (same Hash),
-// which is what replays and lag compensation stand on.
+// which is what replays and lag compensation stand on: each Input carries
+// its client's view time (Input.ViewTime), so the same values give the same
+// lag-compensated hits.
 //
 // Redos are done first (over the ticks already stepped), then Commands, in
 // order. Inputs follow: at most one per

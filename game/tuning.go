@@ -47,6 +47,14 @@ const (
 	// goodbye should not keep running and shooting until it times out.
 	InputStaleTime = 0.5
 
+	// DefaultMaxRewind is how far back (s) the server's lag compensation
+	// judges a shot by default (cmd/skirmish --max-rewind): Overwatch's
+	// favour-the-shooter with a cap. WorldConfig.MaxRewind 0 turns it off.
+	DefaultMaxRewind = 0.2
+	// MaxRewindLimit is the most (s) WorldConfig.MaxRewind may be: history
+	// is kept for it, and a victim is never judged older than this.
+	MaxRewindLimit = 1.0
+
 	// Defaults for WorldConfig zero values.
 	DefaultTickRate   = 30
 	DefaultMaxPlayers = 8

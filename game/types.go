@@ -53,6 +53,17 @@ type Input struct {
 	MoveY   float64 // -1..1, down is positive (screen coordinates)
 	Aim     float64 // radians, 0 = +X, π/2 = +Y (down)
 	Buttons Buttons
+	// ViewTime is the server time, in ticks (fractional), at which the
+	// client was drawing the other players when it sampled this input: its
+	// interpolation time. A shot the input fires is judged against the
+	// players as they were then, rewound by at most WorldConfig.MaxRewind
+	// (lag compensation, lagcomp.go). 0 means not given: judged against the
+	// present.
+	ViewTime float64
+	// ShotID is the client's id for the shot this input fires, echoed in
+	// the projectile's state (ProjectileState.ShotID) so that the client can
+	// hand its predicted shot over to the server's. 0 means none.
+	ShotID uint32
 }
 
 // ErrInvalidInput is returned by Input.Sanitize for inputs that cannot be
@@ -61,14 +72,15 @@ var ErrInvalidInput = errors.New("game: invalid input")
 
 // Sanitize is the one rule for what the simulation accepts from a client. It
 // returns the input made safe for the World: the move vector is clamped to
-// length 1, the aim is wrapped into [-π, π], and unknown buttons are dropped.
-// NaN or infinite values make the whole input invalid (ErrInvalidInput),
-// because there is no honest way to guess what the client meant.
+// length 1, the aim is wrapped into [-π, π], unknown buttons are dropped and
+// a negative view time means none (0). NaN or infinite values make the whole
+// input invalid (ErrInvalidInput), because there is no honest way to guess
+// what the client meant.
 //
 // It runs once per input, where inputs enter the match runtime
 // (match.Match.Input); the World trusts what it is given.
 func (in Input) Sanitize() (Input, error) {
-	for _, v := range [...]float64{in.MoveX, in.MoveY, in.Aim} {
+	for _, v := range [...]float64{in.MoveX, in.MoveY, in.Aim, in.ViewTime} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return Input{}, fmt.Errorf("%w: non-finite value in input %d", ErrInvalidInput, in.Seq)
 		}
@@ -81,6 +93,7 @@ func (in Input) Sanitize() (Input, error) {
 		in.Aim = math.Remainder(in.Aim, 2*math.Pi)
 	}
 	in.Buttons &= knownButtons
+	in.ViewTime = max(in.ViewTime, 0)
 	return in, nil
 }
 
@@ -97,6 +110,10 @@ const (
 	FlagAlive     PlayerFlags = 1 << 0 // in the arena; dead players wait to respawn
 	FlagProtected PlayerFlags = 1 << 1 // spawn protection: takes no damage
 	FlagBot       PlayerFlags = 1 << 2 // a server bot
+	// FlagDisconnected: a human whose connection dropped; their seat is
+	// held for them and they do not act until they are back
+	// (CommandDisconnect).
+	FlagDisconnected PlayerFlags = 1 << 3
 )
 
 // PlayerState is one player as seen in a snapshot.
@@ -141,6 +158,7 @@ type ProjectileState struct {
 	Owner  PlayerID
 	X, Y   float64
 	VX, VY float64
+	ShotID uint32 // the Input.ShotID that fired it; 0 for none (bots, repeated inputs)
 }
 
 // Snapshot is the full visible state of a match after a tick. Whoever is
@@ -186,9 +204,14 @@ const (
 	EventPhase   EventKind = 5 // Value is the new Phase
 	EventScore   EventKind = 6 // Player's score (kills) is now Value
 	EventEnd     EventKind = 7 // match over; Player is the winner (0 for none); Value is the EndReason
+	// EventDisconnect: Player's connection dropped; their seat is held
+	// (CommandDisconnect).
+	EventDisconnect EventKind = 8
+	// EventReconnect: a held Player is back (CommandReconnect).
+	EventReconnect EventKind = 9
 )
 
-var eventNames = [...]string{"", "join", "leave", "kill", "respawn", "phase", "score", "end"}
+var eventNames = [...]string{"", "join", "leave", "kill", "respawn", "phase", "score", "end", "disconnect", "reconnect"}
 
 // String returns the lower-case name used in the spectator feed.
 func (k EventKind) String() string {

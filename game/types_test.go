@@ -53,6 +53,8 @@ func TestNames(t *testing.T) {
 		{Phase(9).String(), "phase(9)"},
 		{EventKill.String(), "kill"},
 		{EventKind(0).String(), "event(0)"},
+		{EventDisconnect.String(), "disconnect"},
+		{EventReconnect.String(), "reconnect"},
 		{EndScoreLimit.String(), "score_limit"},
 		{EndShutdown.String(), "shutdown"},
 		{EndReason(0).String(), "end_reason(0)"},

@@ -21,6 +21,13 @@ type WorldConfig struct {
 	// 0 means open-ended (PhaseTicksLeft stays 0). Match sets it from
 	// MatchConfig.EndedLinger.
 	EndedTicks int
+	// MaxRewind is the most, in ticks (fractional allowed), that lag
+	// compensation rewinds the other players to judge a shot where its
+	// shooter saw them (Input.ViewTime; lagcomp.go): older views are
+	// clamped to it. 0 turns lag compensation off: every shot is judged
+	// against the present. At most MaxRewindLimit seconds' worth of ticks;
+	// the server's default is DefaultMaxRewind.
+	MaxRewind float64
 }
 
 // Why a CommandJoin seated nobody (JoinOutcome.Err).
@@ -44,9 +51,11 @@ type player struct {
 	alive   bool
 	kills   int
 	deaths  int
-	respawn int // ticks until respawn while dead
-	protect int // ticks of spawn protection left
-	reload  int // ticks until the next shot is allowed
+	respawn int    // ticks until respawn while dead
+	protect int    // ticks of spawn protection left
+	reload  int    // ticks until the next shot is allowed
+	life    uint32 // counts spawns (and the countdown's move): history of another life is not this one's
+	held    bool   // the player's connection dropped and their seat is held (hold.go)
 
 	next    Input // input to apply on the next Step
 	hasNext bool
@@ -73,9 +82,11 @@ type redoStep struct {
 type projectile struct {
 	id     uint32
 	owner  PlayerID
+	shot   uint32 // the client's Input.ShotID, echoed in snapshots
 	x, y   float64
 	vx, vy float64
-	life   int // ticks left
+	life   int     // ticks left
+	rewind float64 // ticks of flight to catch up through the history on its first sweep (lagcomp.go)
 }
 
 // World is one match's simulation. It is not safe for concurrent use: exactly
@@ -107,6 +118,8 @@ type World struct {
 	eventsStepped bool          // events holds the last Step's output (clear before adding)
 	joined        []JoinOutcome // the last Step's join outcomes, in command order
 	redone        []bool        // the last Step's Redo outcomes, in order
+
+	hist history // where everyone was over the last MaxRewind ticks (lagcomp.go)
 
 	nav          *nav  // bots' path finding grid
 	botNameStart int   // seeded rotation of botNames, so matches differ
@@ -149,6 +162,9 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 		return nil, fmt.Errorf("game: BotFill %d is negative", cfg.BotFill)
 	case cfg.TimeLimit < 0 || cfg.ScoreLimit < 0 || cfg.EndedTicks < 0:
 		return nil, errors.New("game: TimeLimit, ScoreLimit and EndedTicks must not be negative")
+	case !(cfg.MaxRewind >= 0 && cfg.MaxRewind <= MaxRewindLimit*float64(cfg.TickRate)):
+		return nil, fmt.Errorf("game: MaxRewind %v ticks out of range 0 to %v s (%v ticks)",
+			cfg.MaxRewind, MaxRewindLimit, MaxRewindLimit*float64(cfg.TickRate))
 	}
 	if cfg.BotFill > cfg.MaxPlayers {
 		cfg.BotFill = cfg.MaxPlayers
@@ -168,6 +184,7 @@ func NewWorld(cfg WorldConfig) (*World, error) {
 	w.projectiles = make([]projectile, 0, cfg.MaxPlayers*perPlayer)
 	w.events = make([]Event, 0, 8*cfg.MaxPlayers+16)
 	w.spawnScratch = make([]int, 0, len(w.m.Spawns))
+	w.hist = newHistory(cfg.MaxRewind, cfg.MaxPlayers)
 	w.nav = newNav(w.m)
 	w.botNameStart = w.rng.intn(len(botNames))
 	w.fillBots()
@@ -219,10 +236,10 @@ func (w *World) removePlayer(id PlayerID) {
 }
 
 // setInput sets the input applied to player id in this Step (the last one
-// set wins). Inputs for unknown players and for bots are ignored.
+// set wins). Inputs for unknown players, bots and held players are ignored.
 func (w *World) setInput(id PlayerID, in Input) {
 	i := w.index(id)
-	if i < 0 || w.players[i].bot {
+	if i < 0 || w.players[i].bot || w.players[i].held {
 		return
 	}
 	w.players[i].next, w.players[i].hasNext = in, true
@@ -240,6 +257,10 @@ func (w *World) command(c *Command) {
 		if w.phase != PhaseEnded {
 			w.end(c.Reason)
 		}
+	case CommandDisconnect:
+		w.disconnect(c.Player)
+	case CommandReconnect:
+		w.reconnect(c.Player)
 	}
 }
 
@@ -304,6 +325,9 @@ func (w *World) Snapshot(dst *Snapshot) {
 		if p.bot {
 			flags |= FlagBot
 		}
+		if p.held {
+			flags |= FlagDisconnected
+		}
 		dst.Players = append(dst.Players, PlayerState{
 			ID: p.id, Name: p.name,
 			X: p.X, Y: p.Y, VX: p.VX, VY: p.VY, Aim: p.aim,
@@ -315,7 +339,7 @@ func (w *World) Snapshot(dst *Snapshot) {
 	for i := range w.projectiles {
 		q := &w.projectiles[i]
 		dst.Projectiles = append(dst.Projectiles, ProjectileState{
-			ID: q.id, Owner: q.owner, X: q.x, Y: q.y, VX: q.vx, VY: q.vy,
+			ID: q.id, Owner: q.owner, X: q.x, Y: q.y, VX: q.vx, VY: q.vy, ShotID: q.shot,
 		})
 	}
 }
@@ -405,9 +429,11 @@ func (w *World) botName() string {
 // Step advances the world exactly one tick of 1/TickRate seconds, consuming
 // in (see TickInput). In order: commands (joins, leaves, end), inputs, phase
 // timers, bot thinking, movement and firing (players in id order), respawns,
-// projectiles (movement, hits, expiry). Its events and join outcomes are
-// read with Events and JoinOutcomes until the next Step. It does not
-// allocate once the event slice has grown to its working size.
+// projectiles (movement, hits, expiry; a new shot first catches up its
+// shooter's view), and last the record of where everyone is (lag
+// compensation's history, lagcomp.go). Its events and join outcomes are read
+// with Events and JoinOutcomes until the next Step. It does not allocate once
+// the event slice has grown to its working size.
 func (w *World) Step(in TickInput) {
 	if w.eventsStepped {
 		w.events = w.events[:0]
@@ -444,6 +470,7 @@ func (w *World) Step(in TickInput) {
 	w.applyInputs()
 	w.stepRespawns()
 	w.stepProjectiles()
+	w.record()
 }
 
 // stepPhase runs the phase clock and reports whether the tick should be
@@ -488,6 +515,7 @@ func (w *World) startCountdown() {
 		p := &w.players[i]
 		s := w.m.Spawns[order[i%len(order)]]
 		p.Body = Body{X: s.X, Y: s.Y}
+		p.life++
 		p.redoFloor = w.tick // before this tick's movement: no Redo reaches back across the move
 		p.health, p.alive, p.respawn, p.protect, p.reload = MaxHealth, true, 0, 0, 0
 		p.kills, p.deaths = 0, 0
@@ -546,7 +574,8 @@ func (w *World) RedoOutcomes() []bool { return w.redone }
 // takeInput returns the input to apply to p this tick and acknowledges it. A
 // fresh input is used once; without one the last input is repeated for up to
 // InputStaleTime, after which the player stands still, holds their aim and
-// stops firing.
+// stops firing. A repeat is not the client's shot (no ShotID), and its view
+// moves on with the ticks (the client's interpolation time would have).
 func (w *World) takeInput(p *player) Input {
 	if p.hasNext {
 		p.last, p.hasNext, p.stale = p.next, false, 0
@@ -555,7 +584,12 @@ func (w *World) takeInput(p *player) Input {
 	}
 	if p.stale < w.timers.inputStale {
 		p.stale++
-		return p.last
+		in := p.last
+		in.ShotID = 0
+		if in.ViewTime > 0 {
+			in.ViewTime += float64(p.stale)
+		}
+		return in
 	}
 	return Input{Seq: p.last.Seq, Aim: p.last.Aim}
 }
@@ -585,7 +619,7 @@ func (w *World) applyInputs() {
 		}
 		p.Body = StepMovement(p.Body, in.MoveX, in.MoveY, w.dt, w.m)
 		if canFire && in.Buttons&ButtonFire != 0 && p.reload == 0 {
-			w.fire(p)
+			w.fire(p, &in)
 		}
 		if p.protect > 0 {
 			p.protect--

@@ -22,8 +22,12 @@ import (
 // DialOptions configures Dial. Every zero value takes the documented
 // default.
 type DialOptions struct {
-	Name   string // the hello's name; "" lets the server pick "player"
-	Match  string // a match id to join; "" means quick play
+	Name  string // the hello's name; "" lets the server pick "player"
+	Match string // a match id to join; "" means quick play
+	// Resume is a resume token from an earlier Welcome: the hello asks
+	// for that seat back (PROTOCOL.md §1.9) instead of a new one; Match
+	// should then be the token's match (or ""). "" joins afresh.
+	Resume string
 	Origin string // sent as the Origin header; "" sends none (a non-browser client)
 	// MaxMessageSize is the largest server message accepted; 0 means
 	// MaxServerMessage.
@@ -170,7 +174,7 @@ func readRefusal(status int, resp io.Reader) *HandshakeError {
 // hello sends the hello and reads up to the welcome.
 func (c *Client) hello(opts DialOptions) (Welcome, error) {
 	c.wmu.Lock()
-	c.enc.EncodeHello(Hello{Version: ProtocolVersion, Name: opts.Name, Match: opts.Match})
+	c.enc.EncodeHello(Hello{Version: ProtocolVersion, Name: opts.Name, Match: opts.Match, Resume: opts.Resume})
 	frame := c.enc.clientFrame(ws.NewMask())
 	err := c.writeLocked(frame)
 	c.wmu.Unlock()

@@ -19,7 +19,7 @@ func TestDialUsesNetDial(t *testing.T) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, addr)
 	}}
-	p := e.dial(opts)
+	p := e.dial(t, opts)
 	defer p.c.Close()
 	if dials.Load() != 1 {
 		t.Fatalf("NetDial called %d times, want once", dials.Load())

@@ -55,7 +55,8 @@ var errAborted = errors.New("netcode: connection closing")
 // conn is one player's WebSocket connection: its reader (the session, run
 // on the HTTP handler's goroutine) and its writer goroutine, both counted in
 // the server's WaitGroup. The tear-down is owned by the reader: it waits for
-// the writer, closes the socket and leaves the match.
+// the writer, closes the socket and ends its part in its seat (held or left,
+// seat.go).
 type conn struct {
 	srv *Server
 	nc  net.Conn
@@ -383,8 +384,8 @@ func (c *conn) closeRefused(code CloseCode) {
 	_ = c.nc.Close()
 }
 
-// teardown ends the connection: stop the writer, close the socket, leave
-// the match, and forget the connection.
+// teardown ends the connection: stop the writer, close the socket, hold or
+// leave the seat (endSession), and forget the connection.
 func (c *conn) teardown() {
 	c.closeWith(0, closeSilent, nil) // no-op if a close is already under way
 	<-c.writerDone

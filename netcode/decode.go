@@ -278,7 +278,15 @@ func (d *Decoder) hello(n int, h *Hello) (err error) {
 	if h.Match, err = d.str("match"); err != nil {
 		return err
 	}
-	return d.skip("hello", n-3)
+	// resume came later in version 1: a hello without it joins afresh.
+	h.Resume = ""
+	if n < 4 {
+		return nil
+	}
+	if h.Resume, err = d.str("resume"); err != nil {
+		return err
+	}
+	return d.skip("hello", n-4)
 }
 
 func (d *Decoder) input(n int, in *game.Input) error {
@@ -306,7 +314,25 @@ func (d *Decoder) input(n int, in *game.Input) error {
 	// Bits beyond the eight game.Buttons holds are unknown by definition and
 	// ignored, like unknown bits within it (Input.Sanitize masks those).
 	in.Buttons = game.Buttons(buttons)
-	return d.skip("input", n-5)
+	// viewTime and shotId came later in version 1: a client that does not
+	// send them has no view (its shots are judged against the present) and
+	// predicts no shot.
+	in.ViewTime, in.ShotID = 0, 0
+	if n < 6 {
+		return nil
+	}
+	if in.ViewTime, err = d.float("viewTime"); err != nil {
+		return err
+	}
+	if n < 7 {
+		return nil
+	}
+	shot, err := d.uint("shotId", math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	in.ShotID = uint32(shot)
+	return d.skip("input", n-7)
 }
 
 func (d *Decoder) ping(n int, p *Ping) (err error) {

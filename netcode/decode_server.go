@@ -3,6 +3,7 @@ package netcode
 import (
 	"math"
 	"slices"
+	"time"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -121,7 +122,23 @@ func (d *Decoder) welcome(n int, w *Welcome) error {
 		}
 		w.Roster = append(w.Roster, r)
 	}
-	return d.skip("welcome", n-8)
+	// resume and reconnectWindow came later in version 1: a server that
+	// does not send them issued no token.
+	w.Resume, w.ReconnectWindow = "", 0
+	if n < 9 {
+		return nil
+	}
+	if w.Resume, err = d.str("resume"); err != nil {
+		return err
+	}
+	if n < 10 {
+		return nil
+	}
+	if v, err = d.uint("reconnectWindow", math.MaxUint32); err != nil {
+		return err
+	}
+	w.ReconnectWindow = time.Duration(v) * time.Millisecond
+	return d.skip("welcome", n-10)
 }
 
 func (d *Decoder) rosterEntry(r *RosterEntry) error {
@@ -330,7 +347,17 @@ func (d *Decoder) projectileState(p *game.ProjectileState) error {
 		return err
 	}
 	p.VY = DequantizeVel(q)
-	return d.skip("projectile", n-6)
+	// shotId came later in version 1: a server that does not send it names
+	// no shot.
+	p.ShotID = 0
+	if n < 7 {
+		return nil
+	}
+	if v, err = d.uint("projectile shotId", math.MaxUint32); err != nil {
+		return err
+	}
+	p.ShotID = uint32(v)
+	return d.skip("projectile", n-7)
 }
 
 func (d *Decoder) events(n int, e *Events) error {

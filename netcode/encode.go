@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gobwas/ws"
 	"github.com/vmihailenco/msgpack/v5"
@@ -75,22 +76,32 @@ func (e *Encoder) player(id game.PlayerID) { e.uint(uint64(id)) }
 
 // EncodeHello encodes a hello.
 func (e *Encoder) EncodeHello(h Hello) []byte {
-	e.start(TypeHello, 3)
+	n := 3
+	if h.Resume != "" {
+		n++ // a hello without a token stays the original three elements
+	}
+	e.start(TypeHello, n)
 	e.uint(h.Version)
 	e.str(h.Name)
 	e.str(h.Match)
+	if h.Resume != "" {
+		e.str(h.Resume)
+	}
 	return e.payload()
 }
 
-// EncodeInput encodes an input. Floats are sent as float64 so that the
-// server sees exactly what the client simulated with.
+// EncodeInput encodes an input, with its view time and shot id (0 when it
+// has none). Floats are sent as float64 so that the server sees exactly what
+// the client simulated with.
 func (e *Encoder) EncodeInput(in game.Input) []byte {
-	e.start(TypeInput, 5)
+	e.start(TypeInput, 7)
 	e.uint(uint64(in.Seq))
 	e.float(in.MoveX)
 	e.float(in.MoveY)
 	e.float(in.Aim)
 	e.uint(uint64(in.Buttons))
+	e.float(in.ViewTime)
+	e.uint(uint64(in.ShotID))
 	return e.payload()
 }
 
@@ -103,7 +114,11 @@ func (e *Encoder) EncodePing(p Ping) []byte {
 
 // EncodeWelcome encodes a welcome.
 func (e *Encoder) EncodeWelcome(w *Welcome) []byte {
-	e.start(TypeWelcome, 8)
+	n := 8
+	if w.Resume != "" {
+		n += 2 // resume and reconnectWindow; without a token, the original eight
+	}
+	e.start(TypeWelcome, n)
 	e.uint(w.Version)
 	e.str(w.Player)
 	e.str(w.Match)
@@ -120,6 +135,10 @@ func (e *Encoder) EncodeWelcome(w *Welcome) []byte {
 		e.uint(uint64(r.Flags))
 		e.nonNeg(r.Kills)
 		e.nonNeg(r.Deaths)
+	}
+	if w.Resume != "" {
+		e.str(w.Resume)
+		e.uint(uint64(max(w.ReconnectWindow, 0) / time.Millisecond))
 	}
 	return e.payload()
 }
@@ -155,13 +174,14 @@ func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
 	e.arrayLen(len(s.Projectiles))
 	for i := range s.Projectiles {
 		p := &s.Projectiles[i]
-		e.arrayLen(6)
+		e.arrayLen(7)
 		e.uint(uint64(p.ID))
 		e.player(p.Owner)
 		e.pos(p.X)
 		e.pos(p.Y)
 		e.vel(p.VX)
 		e.vel(p.VY)
+		e.uint(uint64(p.ShotID))
 	}
 	return e.payload()
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"testing"
-	"time"
 )
 
 // TestMaxConnections: past the cap an upgrade is refused with 503
@@ -13,10 +12,10 @@ import (
 // on; when one leaves, a new player gets in.
 func TestMaxConnections(t *testing.T) {
 	e := newEnv(t, Config{MaxConnections: 2}, nil)
-	a := e.dial(DialOptions{Name: "a"})
-	b := e.dial(DialOptions{Name: "b"})
+	a := e.dial(t, DialOptions{Name: "a"})
+	b := e.dial(t, DialOptions{Name: "b"})
 
-	ctx, cancel := context.WithTimeout(context.Background(), waitShort)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	_, _, err := Dial(ctx, e.url, DialOptions{Name: "c"})
 	var he *HandshakeError
@@ -26,14 +25,8 @@ func TestMaxConnections(t *testing.T) {
 	pongs(t, a)
 
 	b.c.Close()
-	deadline := time.Now().Add(waitShort)
-	for e.srv.Stats().Connections != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("Stats.Connections = %d after a player left, want 1", e.srv.Stats().Connections)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	c := e.dial(DialOptions{Name: "c"})
+	waitServer(t, e.srv, "b's connection to be forgotten", func() bool { return e.srv.Stats().Connections == 1 })
+	c := e.dial(t, DialOptions{Name: "c"})
 	pongs(t, c)
 }
 
@@ -43,5 +36,5 @@ func pongs(t *testing.T, p *player) {
 	if err := p.c.SendPing(77); err != nil {
 		t.Fatal(err)
 	}
-	p.waitFor("pong", waitShort, func() bool { return len(p.pongs) > 0 && p.pongs[len(p.pongs)-1].T == 77 }, nil)
+	p.waitFor(t, "pong", waitLong, func() bool { return len(p.pongs) > 0 && p.pongs[len(p.pongs)-1].T == 77 }, nil)
 }

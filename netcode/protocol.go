@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -62,6 +63,9 @@ type Hello struct {
 	Version uint64 // must be ProtocolVersion
 	Name    string // 1–16 characters after trimming; empty means "player"
 	Match   string // a match id to join, or "" for quick play
+	// Resume is a resume token from an earlier welcome, or "" to join
+	// afresh (PROTOCOL.md §1.4). Sent only when set.
+	Resume string
 }
 
 // Ping asks for a pong; T is the client's clock in milliseconds.
@@ -88,6 +92,12 @@ type Welcome struct {
 	SnapshotRate int // Hz
 	Map          string
 	Roster       []RosterEntry
+	// Resume is the token a later hello resumes this seat with; "" when the
+	// server issued none. Sent, with ReconnectWindow, only when set.
+	Resume string
+	// ReconnectWindow is how long the seat is held after a drop without a
+	// leave (whole milliseconds on the wire); 0 means it is not held.
+	ReconnectWindow time.Duration
 }
 
 // ServerMessage is a decoded server→client message: one of *Welcome,
@@ -163,6 +173,12 @@ const (
 	CodeMatchNotFound ErrorCode = 12
 	CodeMatchFull     ErrorCode = 13
 	CodeServerBusy    ErrorCode = 14
+	// Resume refusals (PROTOCOL.md §1.6), all followed by close 4006.
+	CodeTokenMalformed  ErrorCode = 15 // not a token this server could have issued
+	CodeTokenUnknown    ErrorCode = 16 // no seat has (or remembers) this token
+	CodeTokenExpired    ErrorCode = 17 // the seat was released: the window passed, the player left, the match ended
+	CodeTokenUsed       ErrorCode = 18 // the token was used for a resume already; a newer one was handed out
+	CodeTokenWrongMatch ErrorCode = 19 // the token's seat is in another match than the hello names
 )
 
 // Reason returns the machine-readable word for the code, or "" if the code
@@ -187,6 +203,16 @@ func (c ErrorCode) Reason() string {
 		return "match_full"
 	case CodeServerBusy:
 		return "server_busy"
+	case CodeTokenMalformed:
+		return "token_malformed"
+	case CodeTokenUnknown:
+		return "token_unknown"
+	case CodeTokenExpired:
+		return "token_expired"
+	case CodeTokenUsed:
+		return "token_used"
+	case CodeTokenWrongMatch:
+		return "token_wrong_match"
 	}
 	return ""
 }
@@ -211,6 +237,8 @@ const (
 	CloseHelloTimeout    CloseCode = 4003
 	ClosePingTimeout     CloseCode = 4004
 	CloseMatchOver       CloseCode = 4005
+	CloseResumeRefused   CloseCode = 4006 // a hello's resume token was refused (codes 15–19)
+	CloseReplaced        CloseCode = 4007 // the seat was resumed on another connection
 	CloseTooSlow         CloseCode = 4008
 	CloseServerBusy      CloseCode = 4009
 )
@@ -246,6 +274,10 @@ func (c CloseCode) String() string {
 		return "ping timeout"
 	case CloseMatchOver:
 		return "match over"
+	case CloseResumeRefused:
+		return "resume refused"
+	case CloseReplaced:
+		return "replaced"
 	case CloseTooSlow:
 		return "too slow"
 	case CloseServerBusy:

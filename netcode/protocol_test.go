@@ -142,8 +142,9 @@ func TestEncodingIsByteExact(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{"PROTOCOL.md input example", cp(enc.EncodeInput(game.Input{Seq: 7, MoveX: 1, MoveY: 0, Aim: 0.5, Buttons: game.ButtonFire})),
-			"96 03 07 cb 3ff0000000000000 cb 0000000000000000 cb 3fe0000000000000 01"},
+		{"PROTOCOL.md input example", cp(enc.EncodeInput(game.Input{Seq: 7, MoveX: 1, MoveY: 0, Aim: 0.5, Buttons: game.ButtonFire,
+			ViewTime: 3.5, ShotID: 7})),
+			"98 03 07 cb 3ff0000000000000 cb 0000000000000000 cb 3fe0000000000000 01 cb 400c000000000000 07"},
 		{"hello", cp(enc.EncodeHello(Hello{Version: 1, Name: "bob"})), "94 01 01 a3 626f62 a0"},
 		{"pong", cp(enc.EncodePong(Pong{T: 0.5, Tick: 300})), "93 07 cb 3fe0000000000000 cd 012c"},
 		{"error", cp(enc.EncodeError(ErrorMessage{Code: CodeUnexpected, Message: "x"})), "94 09 04 aa 756e6578706563746564 a1 78"},
@@ -175,7 +176,9 @@ func TestDecodeAcceptsEveryNumberForm(t *testing.T) {
 		{"wide integer forms", "96 cf 0000000000000003 ce 00000007 cf 0000000000000001 d3 ffffffffffffffff d2 00000000 cd 0101",
 			game.Input{Seq: 7, MoveX: 1, MoveY: -1, Buttons: 1}},
 		{"unknown button bits are kept for Sanitize to drop", "96 03 01 00 00 00 cf ffffffffffffffff", game.Input{Seq: 1, Buttons: 0xff}},
-		{"trailing elements ignored", "99 03 07 00 00 00 01 a3 6e6577 92 c0 81 a1 6b c3 c7 02 05 ffff", game.Input{Seq: 7, Buttons: 1}},
+		{"trailing elements ignored", "9b 03 07 00 00 00 01 cb 3ff8000000000000 2a a3 6e6577 92 c0 81 a1 6b c3 c7 02 05 ffff",
+			game.Input{Seq: 7, Buttons: 1, ViewTime: 1.5, ShotID: 42}},
+		{"a version-1 input without view time and shot id", "96 03 07 00 00 00 01", game.Input{Seq: 7, Buttons: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

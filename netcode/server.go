@@ -70,13 +70,22 @@ type Config struct {
 	// upgrade with 503 server_full, so a flood of idle sockets cannot exhaust
 	// the host's file descriptors. 0 means DefaultMaxConnections.
 	MaxConnections int
+	// ReconnectWindow is how long a player's seat is held after their
+	// connection drops without a leave (a reset, EOF, ping timeout, too
+	// slow), for a hello with the seat's resume token to take it back
+	// (PROTOCOL.md §1.9). 0 means DefaultReconnectWindow; negative turns
+	// holding off (a drop leaves at once, as a leave does).
+	ReconnectWindow time.Duration
 }
 
 // Defaults for Config's zero values.
 const (
 	DefaultSnapshotRate   = 20
 	DefaultMaxConnections = 10000
-	defaultSendBuffer     = 64 << 10
+	// DefaultReconnectWindow is Config.ReconnectWindow's default: a Wi-Fi
+	// roam or a mobile handover is over well within it.
+	DefaultReconnectWindow = 10 * time.Second
+	defaultSendBuffer      = 64 << 10
 )
 
 func (c *Config) setDefaults() error {
@@ -130,6 +139,9 @@ func (c *Config) setDefaults() error {
 	if c.MaxConnections == 0 {
 		c.MaxConnections = DefaultMaxConnections
 	}
+	if c.ReconnectWindow == 0 {
+		c.ReconnectWindow = DefaultReconnectWindow
+	}
 	return nil
 }
 
@@ -148,13 +160,21 @@ type Server struct {
 	draining bool
 	conns    map[*conn]struct{}
 	hubs     map[*match.Match]*hub
-	wg       sync.WaitGroup // every connection goroutine (reader and writer)
+	// changed is closed and replaced (under mu) whenever conns, a hub's
+	// connections or the connection count change, so that tests can wait
+	// for a state of the server instead of polling it. Nothing else
+	// reads it.
+	changed chan struct{}
+	wg      sync.WaitGroup // every connection goroutine (reader and writer)
+
+	seats *seatTable // every player's seat, live or held, and the recently released (seat.go)
 
 	stats struct {
 		accepted, rejected            atomic.Uint64
 		framesSent, bytesSent         atomic.Uint64
 		snapshotsReplaced, slowClosed atomic.Uint64
 		inputsDropped                 atomic.Uint64
+		held, resumed                 atomic.Uint64
 		connections                   atomic.Int64
 	}
 }
@@ -165,10 +185,12 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:   cfg,
-		log:   cfg.Logger,
-		conns: make(map[*conn]struct{}),
-		hubs:  make(map[*match.Match]*hub),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		conns:   make(map[*conn]struct{}),
+		hubs:    make(map[*match.Match]*hub),
+		changed: make(chan struct{}),
+		seats:   newSeatTable(),
 	}
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
@@ -194,6 +216,8 @@ type Stats struct {
 	SnapshotsReplaced uint64 // snapshots superseded in an outbox before being written
 	SlowClosed        uint64 // connections closed with 4008 (too slow)
 	InputsDropped     uint64 // inputs over the rate limit or refused by a full match inbox
+	Held              uint64 // seats held after their connection dropped without a leave
+	Resumed           uint64 // seats taken back by a hello's resume token
 }
 
 // Stats returns the server's counters. It is safe for concurrent use.
@@ -208,6 +232,8 @@ func (s *Server) Stats() Stats {
 		SnapshotsReplaced: st.snapshotsReplaced.Load(),
 		SlowClosed:        st.slowClosed.Load(),
 		InputsDropped:     st.inputsDropped.Load(),
+		Held:              st.held.Load(),
+		Resumed:           st.resumed.Load(),
 	}
 }
 
@@ -415,6 +441,7 @@ func (s *Server) register(c *conn) CloseCode {
 	s.conns[c] = struct{}{}
 	s.wg.Add(2)
 	s.stats.connections.Add(1)
+	s.notifyLocked()
 	return 0
 }
 
@@ -422,8 +449,15 @@ func (s *Server) register(c *conn) CloseCode {
 func (s *Server) forget(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
-	s.mu.Unlock()
 	s.stats.connections.Add(-1)
+	s.notifyLocked()
+	s.mu.Unlock()
+}
+
+// notifyLocked wakes whoever waits on s.changed; s.mu held.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // attach puts c on m's hub, subscribing a new hub to m for the match's
@@ -431,6 +465,7 @@ func (s *Server) forget(c *conn) {
 func (s *Server) attach(m *match.Match, c *conn) *hub {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.notifyLocked()
 	h := s.hubs[m]
 	if h != nil {
 		c.out.hold(h)
@@ -456,6 +491,7 @@ func (s *Server) detach(h *hub, c *conn) {
 		delete(s.hubs, h.match)
 		unsubscribe = h.unsubscribe
 	}
+	s.notifyLocked()
 	s.mu.Unlock()
 	if unsubscribe != nil {
 		unsubscribe()

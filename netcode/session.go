@@ -50,7 +50,9 @@ type session struct {
 	match   *match.Match
 	hub     *hub
 	player  game.PlayerID
+	seat    *seat // the seat this connection plays (seat.go); set with playing
 	playing bool
+	heard   bool // a message came after the welcome: the client has it (seat.confirm)
 	errors  int
 	inputs  bucket
 	pings   bucket
@@ -103,6 +105,10 @@ func (c *conn) handle(payload []byte) {
 	default:
 		c.sendError(CodeMalformed, err.Error())
 		return
+	}
+	if c.playing && !c.heard {
+		c.heard = true
+		c.seat.confirm(c)
 	}
 	switch c.msg.Type {
 	case TypeHello:
@@ -158,26 +164,41 @@ func (c *conn) join(h *Hello) {
 		c.refuse(CodeBadName, CloseBadHello, err.Error())
 		return
 	}
+	if h.Resume != "" {
+		c.resume(h)
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.srv.ctx, joinTimeout)
 	defer cancel()
-	m, hb, res, err := c.seat(ctx, h.Match, name)
+	m, hb, res, err := c.takeSeat(ctx, h.Match, name)
 	if err != nil {
 		c.refuseJoin(h.Match, err)
 		return
 	}
-	c.match, c.hub, c.player, c.playing = m, hb, res.Player, true
+	st, token := c.srv.seats.open(m, res.Player, c)
+	c.welcome(m, hb, st, token, &res)
+	c.log.Debug("joined", "match", m.ID(), "id", res.Player, "name", name)
+}
+
+// welcome starts playing seat st of m (whose hub c is attached to): it
+// sends the welcome, with the seat's next token and the join or resume
+// tick's roster, ahead of every hub frame after that tick.
+func (c *conn) welcome(m *match.Match, hb *hub, st *seat, token string, res *match.JoinResult) {
+	c.match, c.hub, c.player, c.seat, c.playing = m, hb, res.Player, st, true
 	rate := float64(hb.tickRate)
 	c.inputs = bucket{rate: 2 * rate, burst: max(rate/2, 4)}
 
 	w := Welcome{
-		Version:      ProtocolVersion,
-		Player:       c.id,
-		Match:        m.ID(),
-		You:          res.Player,
-		TickRate:     hb.tickRate,
-		SnapshotRate: hb.snapRate,
-		Map:          m.Info().Map,
-		Roster:       make([]RosterEntry, 0, len(res.Snapshot.Players)),
+		Version:         ProtocolVersion,
+		Player:          c.id,
+		Match:           m.ID(),
+		You:             res.Player,
+		TickRate:        hb.tickRate,
+		SnapshotRate:    hb.snapRate,
+		Map:             m.Info().Map,
+		Roster:          make([]RosterEntry, 0, len(res.Snapshot.Players)),
+		Resume:          token,
+		ReconnectWindow: max(c.srv.cfg.ReconnectWindow, 0),
 	}
 	for _, p := range res.Snapshot.Players {
 		w.Roster = append(w.Roster, RosterEntry{ID: p.ID, Name: p.Name, Flags: p.Flags, Kills: p.Kills, Deaths: p.Deaths})
@@ -197,12 +218,11 @@ func (c *conn) join(h *Hello) {
 		// looking, so whichever of the two runs second closes it.
 		c.closeWith(hb.closeCode(), closeFlush, nil)
 	}
-	c.log.Debug("joined", "match", m.ID(), "id", res.Player, "name", name)
 }
 
-// seat finds the match and joins it, attached to the match's hub from
+// takeSeat finds the match and joins it, attached to the match's hub from
 // before the join so that no event after the join snapshot is missed.
-func (c *conn) seat(ctx context.Context, matchID, name string) (*match.Match, *hub, match.JoinResult, error) {
+func (c *conn) takeSeat(ctx context.Context, matchID, name string) (*match.Match, *hub, match.JoinResult, error) {
 	reg := c.srv.cfg.Registry
 	for attempt := 1; ; attempt++ {
 		var m *match.Match
@@ -258,7 +278,7 @@ func (c *conn) input(in game.Input) {
 		c.srv.stats.inputsDropped.Add(1)
 		return
 	}
-	switch err := c.match.Input(c.player, in); {
+	switch err := c.seat.input(c, in); {
 	case err == nil:
 	case errors.Is(err, game.ErrInvalidInput):
 		c.sendError(CodeInvalidInput, fmt.Sprintf("input %d has a NaN or infinite value", in.Seq))
@@ -286,10 +306,13 @@ func (c *conn) pong(p Ping) {
 	}
 }
 
-// endSession leaves the match and the hub.
+// endSession ends the connection's part in its seat and leaves the hub:
+// the seat is held or left by how the connection ended (heldFor).
 func (c *conn) endSession() {
 	if c.playing {
-		c.match.Leave(c.player)
+		if c.srv.seats.drop(c.seat, c, c.heldFor()) {
+			c.srv.stats.held.Add(1)
+		}
 		c.playing = false
 	}
 	if c.hub != nil {

@@ -57,25 +57,17 @@ func TestShutdownDuringJoinClosesWith1001(t *testing.T) {
 		conns[i] = rawDial(t, url)
 		conns[i].send(t, enc.EncodeHello(Hello{Version: ProtocolVersion, Name: fmt.Sprint("p", i), Match: match.ID()}))
 	}
-	deadline := time.Now().Add(waitLong)
-	for attached := 0; attached < joiners; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d joins reached the match", attached, joiners)
-		}
-		time.Sleep(time.Millisecond)
-		srv.mu.Lock()
-		if h := srv.hubs[match]; h != nil {
-			attached = len(*h.conns.Load())
-		}
-		srv.mu.Unlock()
-	}
+	waitServer(t, srv, fmt.Sprintf("%d joins to reach the match", joiners), func() bool {
+		h := srv.hubs[match]
+		return h != nil && len(*h.conns.Load()) == joiners
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	shut := make(chan error, 1)
 	go func() { shut <- srv.Shutdown(ctx) }()
 	for i, r := range conns {
-		_ = r.nc.SetReadDeadline(time.Now().Add(waitShort))
+		_ = r.nc.SetReadDeadline(time.Now().Add(waitLong))
 		for {
 			b, err := r.fr.next()
 			var pc *peerCloseError

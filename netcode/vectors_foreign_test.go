@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/skirmish-game/skirmish/game"
 )
@@ -181,13 +182,20 @@ func wvForeignCases() []wvForeign {
 	}
 	welcomeMsg := &Welcome{Version: 1, Player: "p-1", Match: "m-1", You: 1, TickRate: 30, SnapshotRate: 20, Map: "arena",
 		Roster: []RosterEntry{{ID: 1, Name: "ada", Flags: game.FlagAlive, Kills: 3, Deaths: 1}}}
+	// resume "t-1", reconnectWindow 10 s: the welcome's last fields, after
+	// which anything is ignorable.
+	resumeFields := []string{wvStr("t-1"), "cd 2710"}
+	resumedMsg := *welcomeMsg
+	resumedMsg.Resume, resumedMsg.ReconnectWindow = "t-1", 10*time.Second
 
 	// x 16 = 2 units, y -16, aim 0x4000 = π/2, health 100, alive, ackSeq 7,
 	// inputSlack -5, inputsSkipped 2, inputsAwaited 1; projectile at (1, 1)
 	// moving 400 units/s along x.
 	playerV1 := []string{"01", "10", "d0 f0", "00", "00", "cd 4000", "64", "01", "00", "00", "00", "07"}
 	playerFields := with(playerV1, "fb", "02", "01")
-	projectileFields := []string{"09", "01", "08", "08", "cd 0c80", "00"}
+	// shotId 42; projectileV1 is the projectile before shotId was appended.
+	projectileV1 := []string{"09", "01", "08", "08", "cd 0c80", "00"}
+	projectileFields := with(projectileV1, "2a")
 	snapshot := func(playerExtra, projectileExtra, extra []string) string {
 		return wvArr(with([]string{"04", "cd 0400", "02", "cd 0e10", "14",
 			wvArr(wvArr(with(playerFields, playerExtra...)...)),
@@ -197,7 +205,7 @@ func wvForeignCases() []wvForeign {
 		return &Snapshot{game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
 			Players: []game.PlayerState{{ID: 1, X: 2, Y: -2, Aim: math.Pi / 2, Health: 100, Flags: game.FlagAlive, AckSeq: 7,
 				InputTiming: timing}},
-			Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400}},
+			Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400, ShotID: 42}},
 		}}
 	}
 	snapshotMsg := snapshotOf(game.InputTiming{InputSlack: -5, InputsSkipped: 2, InputsAwaited: 1})
@@ -240,7 +248,7 @@ func wvForeignCases() []wvForeign {
 		bad("pong/trailing-"+v.name, wvArr(with(pongFields, v.hex)...))
 	}
 
-	ok("welcome/trailing", welcome(nil, mix), welcomeMsg)
+	ok("welcome/trailing", welcome(nil, with(resumeFields, mix...)), &resumedMsg)
 	ok("welcome/roster-entry-trailing", welcome(mix, nil), welcomeMsg)
 	ok("snapshot/trailing", snapshot(nil, nil, mix), snapshotMsg)
 	ok("snapshot/player-trailing", snapshot(mix, nil, nil), snapshotMsg)
@@ -248,8 +256,12 @@ func wvForeignCases() []wvForeign {
 	ok("events/trailing", events(nil, mix), eventsMsg)
 	ok("events/event-trailing", events(mix, nil), eventsMsg)
 	ok("error/trailing", wvArr(with(errorFields, mix...)...), errorMsg)
-	bad("welcome/trailing-too-deep", welcome(nil, deep))
+	bad("welcome/trailing-too-deep", welcome(nil, with(resumeFields, deep...)))
 	bad("welcome/roster-entry-trailing-too-deep", welcome(deep, nil))
+	ok("welcome/resume-without-window", welcome(nil, resumeFields[:1]), &Welcome{Version: 1, Player: "p-1", Match: "m-1", You: 1,
+		TickRate: 30, SnapshotRate: 20, Map: "arena", Roster: welcomeMsg.Roster, Resume: "t-1"})
+	bad("welcome/resume-nil", welcome(nil, []string{"c0", "cd 2710"}))
+	bad("welcome/reconnect-window-negative", welcome(nil, []string{wvStr("t-1"), "ff"}))
 	bad("snapshot/trailing-too-deep", snapshot(nil, nil, deep))
 	bad("snapshot/player-trailing-too-deep", snapshot(deep, nil, nil))
 	bad("snapshot/projectile-trailing-too-deep", snapshot(nil, deep, nil))
@@ -275,6 +287,22 @@ func wvForeignCases() []wvForeign {
 	bad("snapshot/player-inputs-awaited-negative", snapshotWith(with(playerV1, "fb", "02", "ff")))
 	bad("snapshot/player-inputs-awaited-nil", snapshotWith(with(playerV1, "fb", "02", "c0")))
 
+	// A projectile's shotId came later in version 1: a server that does not
+	// send it names no shot (0).
+	projectileWith := func(fields []string) string {
+		return wvArr("04", "cd 0400", "02", "cd 0e10", "14", wvArr(wvArr(playerFields...)), wvArr(wvArr(fields...)))
+	}
+	noShot := snapshotOf(game.InputTiming{InputSlack: -5, InputsSkipped: 2, InputsAwaited: 1})
+	noShot.Projectiles[0].ShotID = 0
+	ok("snapshot/projectile-without-shot-id", projectileWith(projectileV1), noShot)
+	maxShot := snapshotOf(game.InputTiming{InputSlack: -5, InputsSkipped: 2, InputsAwaited: 1})
+	maxShot.Projectiles[0].ShotID = math.MaxUint32
+	ok("snapshot/projectile-shot-id-uint64-form", projectileWith(with(projectileV1, "cf 00000000ffffffff")), maxShot)
+	bad("snapshot/projectile-shot-id-nil", projectileWith(with(projectileV1, "c0")))
+	bad("snapshot/projectile-shot-id-negative", projectileWith(with(projectileV1, "ff")))
+	bad("snapshot/projectile-shot-id-float", projectileWith(with(projectileV1, "cb 4045400000000000"))) // 42.5
+	bad("snapshot/projectile-shot-id-beyond-uint32", projectileWith(with(projectileV1, "cf 0000000100000000")))
+
 	// Real fields: any integer form, any float form where a float goes;
 	// a 64-bit integer beyond 2^53 rounds to nearest in a float field and is
 	// refused in an integer field (JavaScript numbers cannot hold it exactly).
@@ -298,10 +326,26 @@ func wvForeignCases() []wvForeign {
 		out = append(out, wvForeign{name: name, dir: toServer, hex: hex, err: "malformed"})
 	}
 	ping := ClientMessage{Type: TypePing, Ping: Ping{T: 1.5}}
-	cok("hello/trailing", wvArr(with([]string{"01", "01", wvStr("ada"), wvStr("")}, mix...)...),
+	cok("hello/trailing", wvArr(with([]string{"01", "01", wvStr("ada"), wvStr(""), wvStr("")}, mix...)...),
 		ClientMessage{Type: TypeHello, Hello: Hello{Version: 1, Name: "ada"}})
-	cok("input/trailing", wvArr(with([]string{"03", "07", "01", "00", t05, "01"}, mix...)...),
-		ClientMessage{Type: TypeInput, Input: game.Input{Seq: 7, MoveX: 1, Aim: 0.5, Buttons: 1}})
+	// viewTime and shotId came later in version 1: a client that does not
+	// send them (5 elements) has no view and names no shot (0), and plays.
+	inputV1 := []string{"03", "07", "01", "00", t05, "01"}
+	inputV1Msg := ClientMessage{Type: TypeInput, Input: game.Input{Seq: 7, MoveX: 1, Aim: 0.5, Buttons: 1}}
+	cok("input/version-1-without-view-time-and-shot-id", wvArr(inputV1...), inputV1Msg)
+	withView := inputV1Msg
+	withView.Input.ViewTime = 1.5
+	cok("input/view-time-without-shot-id", wvArr(with(inputV1, t15)...), withView)
+	cok("input/view-time-float32-shot-id-uint32-form", wvArr(with(inputV1, "ca 3fc00000", "ce 0000002a")...),
+		ClientMessage{Type: TypeInput, Input: game.Input{Seq: 7, MoveX: 1, Aim: 0.5, Buttons: 1, ViewTime: 1.5, ShotID: 42}})
+	withShot := withView
+	withShot.Input.ShotID = 42
+	cok("input/trailing", wvArr(with(inputV1, append([]string{t15, "2a"}, mix...)...)...), withShot)
+	cbad("input/view-time-nil", wvArr(with(inputV1, "c0")...))
+	cbad("input/view-time-string", wvArr(with(inputV1, wvStr("1.5"))...))
+	cbad("input/shot-id-negative", wvArr(with(inputV1, t15, "ff")...))
+	cbad("input/shot-id-float", wvArr(with(inputV1, t15, t15)...))
+	cbad("input/shot-id-beyond-uint32", wvArr(with(inputV1, t15, "cf 0000000100000000")...))
 	cok("ping/trailing-every-format-at-once", wvArr(with([]string{"05", t15}, wvHexes(wvIgnorable)...)...), ping)
 	cbad("ping/trailing-too-deep", wvArr(with([]string{"05", t15}, deep...)...))
 	cbad("ping/trailing-reserved-code-c1", wvArr("05", t15, "c1"))

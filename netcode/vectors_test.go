@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -102,6 +103,8 @@ type (
 		SnapshotRate int             `json:"snapshotRate"`
 		Map          string          `json:"map"`
 		Roster       []wvRosterEntry `json:"roster"`
+		Resume       string          `json:"resume,omitempty"`      // only when sent
+		ReconnectMs  int64           `json:"reconnectMs,omitempty"` // only when sent
 	}
 	wvRosterEntry struct {
 		ID     game.PlayerID `json:"id"`
@@ -109,6 +112,8 @@ type (
 		Bot    bool          `json:"bot"`
 		Kills  int           `json:"kills"`
 		Deaths int           `json:"deaths"`
+		// Disconnected is present only when set (flag 8), as in protocol.ts.
+		Disconnected bool `json:"disconnected,omitempty"`
 	}
 	wvSnapshot struct {
 		Type           string         `json:"type"`
@@ -137,14 +142,16 @@ type (
 		InputSlack   int32         `json:"inputSlack"`
 		InputSkipped uint32        `json:"inputsSkipped"`
 		InputAwaited uint32        `json:"inputsAwaited"`
+		Disconnected bool          `json:"disconnected,omitempty"` // only when set (flag 8)
 	}
 	wvProjectile struct {
-		ID    uint32        `json:"id"`
-		Owner game.PlayerID `json:"owner"`
-		X     float64       `json:"x"`
-		Y     float64       `json:"y"`
-		VX    float64       `json:"vx"`
-		VY    float64       `json:"vy"`
+		ID     uint32        `json:"id"`
+		Owner  game.PlayerID `json:"owner"`
+		X      float64       `json:"x"`
+		Y      float64       `json:"y"`
+		VX     float64       `json:"vx"`
+		VY     float64       `json:"vy"`
+		ShotID uint32        `json:"shotId"`
 	}
 	wvEvents struct {
 		Type   string `json:"type"`
@@ -196,14 +203,17 @@ type (
 		Version uint64 `json:"version"`
 		Name    string `json:"name"`
 		Match   string `json:"match"`
+		Resume  string `json:"resume,omitempty"` // only when sent
 	}
 	wvInput struct {
-		Type    string       `json:"type"`
-		Seq     uint32       `json:"seq"`
-		MoveX   float64      `json:"moveX"`
-		MoveY   float64      `json:"moveY"`
-		Aim     float64      `json:"aim"`
-		Buttons game.Buttons `json:"buttons"`
+		Type     string       `json:"type"`
+		Seq      uint32       `json:"seq"`
+		MoveX    float64      `json:"moveX"`
+		MoveY    float64      `json:"moveY"`
+		Aim      float64      `json:"aim"`
+		Buttons  game.Buttons `json:"buttons"`
+		ViewTime float64      `json:"viewTime"`
+		ShotID   uint32       `json:"shotId"`
 	}
 	wvPing struct {
 		Type string  `json:"type"`
@@ -219,6 +229,7 @@ var (
 	wvReasons    = map[ErrorCode]string{
 		1: "unknown_type", 2: "malformed", 3: "invalid_input", 4: "unexpected",
 		10: "bad_version", 11: "bad_name", 12: "match_not_found", 13: "match_full", 14: "server_busy",
+		15: "token_malformed", 16: "token_unknown", 17: "token_expired", 18: "token_used", 19: "token_wrong_match",
 	}
 )
 
@@ -267,6 +278,15 @@ func wvServerCases() []struct {
 				{ID: 65535, Name: "bot-max", Flags: bot, Kills: 127, Deaths: 128},
 			},
 		}},
+		{"welcome/resume", &Welcome{
+			Version: 1, Player: "6a1d2e4c-9b0f-4f3e-8a7d-5c6b4e3f2a10", Match: "m-1a2b", You: 4,
+			TickRate: 30, SnapshotRate: 20, Map: "arena",
+			Roster: []RosterEntry{
+				{ID: 4, Name: "ada", Flags: alive, Kills: 7, Deaths: 2},
+				{ID: 5, Name: "grace", Flags: alive | game.FlagDisconnected, Kills: 1, Deaths: 9},
+			},
+			Resume: "q3Yx0bN8k2vRzP1sT7uW4yA6cE9gI5mO0pLhJdFnB2a", ReconnectWindow: 10 * time.Second,
+		}},
 		{"snapshot/empty-waiting", &Snapshot{game.Snapshot{Tick: 0, Phase: game.PhaseWaiting}}},
 	}
 
@@ -292,6 +312,12 @@ func wvServerCases() []struct {
 		flags.Players = append(flags.Players, p)
 	}
 	cases = append(cases, c{"snapshot/every-flag", flags})
+	cases = append(cases, c{"snapshot/disconnected", &Snapshot{game.Snapshot{Tick: 4300, Phase: game.PhaseLive, PhaseTicksLeft: 5300, ScoreLimit: 20,
+		Players: []game.PlayerState{
+			{ID: 4, X: 300, Y: 200, Aim: 1, Health: 75, Flags: alive | game.FlagDisconnected, Kills: 7, Deaths: 2, AckSeq: 900},
+			{ID: 5, X: 0, Y: 0, Flags: game.FlagDisconnected, Deaths: 3, RespawnTicks: 40},
+		},
+	}}})
 
 	cases = append(cases, c{"snapshot/extremes", &Snapshot{game.Snapshot{
 		Tick: math.MaxUint32, Phase: game.PhaseCountdown, PhaseTicksLeft: 90, ScoreLimit: 1000,
@@ -321,10 +347,10 @@ func wvServerCases() []struct {
 		Tick: 100000, Phase: game.PhaseLive, PhaseTicksLeft: 0, ScoreLimit: 0,
 		Players: []game.PlayerState{{ID: 2, X: 400, Y: 300, Aim: 0.75, Health: 70, Flags: alive, AckSeq: 88}},
 		Projectiles: []game.ProjectileState{
-			{ID: 1, Owner: 2, X: 420.3, Y: 301.1, VX: 900, VY: 0},
-			{ID: 255, Owner: 2, X: -3.3, Y: 1000.06, VX: -636.4, VY: 636.4},
-			{ID: 65536, Owner: 0, X: 1599.99, Y: 0.01, VX: 0.01, VY: -899.99},
-			{ID: math.MaxUint32, Owner: 65535, X: 1e10, Y: -1e10, VX: 3e9, VY: -3e9},
+			{ID: 1, Owner: 2, X: 420.3, Y: 301.1, VX: 900, VY: 0, ShotID: 88},
+			{ID: 255, Owner: 2, X: -3.3, Y: 1000.06, VX: -636.4, VY: 636.4, ShotID: 0},
+			{ID: 65536, Owner: 0, X: 1599.99, Y: 0.01, VX: 0.01, VY: -899.99, ShotID: 65536},
+			{ID: math.MaxUint32, Owner: 65535, X: 1e10, Y: -1e10, VX: 3e9, VY: -3e9, ShotID: math.MaxUint32},
 		},
 	}}})
 
@@ -353,6 +379,10 @@ func wvServerCases() []struct {
 			{Kind: game.EventScore, Player: 128, Value: 127},
 			{Kind: game.EventScore, Player: 256, Value: 128},
 			{Kind: game.EventScore, Player: 2, Value: 65536},
+		}}},
+		c{"events/disconnect-reconnect", &Events{Tick: 2400, Events: []game.Event{
+			{Kind: game.EventDisconnect, Player: 4},
+			{Kind: game.EventReconnect, Player: 300},
 		}}},
 	)
 	for p := range game.Phase(4) {
@@ -402,10 +432,17 @@ func wvClientCases() []struct {
 	input := func(seq uint32, mx, my, aim float64, b game.Buttons) ClientMessage {
 		return ClientMessage{Type: TypeInput, Input: game.Input{Seq: seq, MoveX: mx, MoveY: my, Aim: aim, Buttons: b}}
 	}
+	// A shot with the view time and shot id lag compensation and predicted
+	// shots read (PROTOCOL.md §1.4).
+	shot := func(seq uint32, aim, view float64, id uint32) ClientMessage {
+		return ClientMessage{Type: TypeInput, Input: game.Input{Seq: seq, Aim: aim, Buttons: game.ButtonFire, ViewTime: view, ShotID: id}}
+	}
 	ping := func(t float64) ClientMessage { return ClientMessage{Type: TypePing, Ping: Ping{T: t}} }
 	return []c{
 		{"hello/quick-play", hello("ada", "")},
 		{"hello/named-match", hello("Zoë ☃", "m-1a2b")},
+		{"hello/resume", ClientMessage{Type: TypeHello, Hello: Hello{Version: ProtocolVersion, Name: "ada", Match: "m-1a2b",
+			Resume: "q3Yx0bN8k2vRzP1sT7uW4yA6cE9gI5mO0pLhJdFnB2a"}}},
 		{"hello/empty-name", hello("", "")},
 		{"hello/long-utf8", hello("漢字漢字漢字漢字漢字漢字漢字漢字", "0b9c6f2e-8d1a-4c3b-9e5f-7a2d4c6b8e10")},
 		{"input/protocol-example", input(7, 1, 0, 0.5, game.ButtonFire)},
@@ -415,6 +452,10 @@ func wvClientCases() []struct {
 		{"input/negative-zero", input(65536, -1, math.Copysign(0, -1), -math.Pi/2, game.ButtonFire)},
 		{"input/max-seq", input(math.MaxUint32, 0.6, -0.8, 1e-300, 0)},
 		{"input/unknown-buttons", input(128, 0.1, 0.2, 6.5, 0xff)},
+		{"input/shot-fractional-view", shot(5000, 1.25, 4992.375, 5000)},
+		{"input/shot-whole-view", shot(301, -0.5, 295, 301)},
+		{"input/shot-extremes", shot(math.MaxUint32, 0, 1e-300, math.MaxUint32)},
+		{"input/view-without-shot", ClientMessage{Type: TypeInput, Input: game.Input{Seq: 9, MoveX: 1, ViewTime: 2.5}}},
 		{"ping/fractional", ping(1234.5678)},
 		{"ping/zero", ping(0)},
 		{"ping/whole-ms", ping(1000)},
@@ -443,15 +484,24 @@ func wvClientForm(m *ClientMessage) ([]byte, error) {
 	}
 	switch m.Type {
 	case TypeHello:
-		keep(enc.EncodeArrayLen(4))
+		resume := m.Hello.Resume != ""
+		n := 4
+		if resume {
+			n++
+		}
+		keep(enc.EncodeArrayLen(n))
 		num(float64(TypeHello))
 		num(float64(m.Hello.Version))
 		keep(enc.EncodeString(m.Hello.Name))
 		keep(enc.EncodeString(m.Hello.Match))
+		if resume {
+			keep(enc.EncodeString(m.Hello.Resume))
+		}
 	case TypeInput:
 		in := &m.Input
-		keep(enc.EncodeArrayLen(6))
-		for _, v := range [...]float64{float64(TypeInput), float64(in.Seq), in.MoveX, in.MoveY, in.Aim, float64(in.Buttons)} {
+		keep(enc.EncodeArrayLen(8))
+		for _, v := range [...]float64{float64(TypeInput), float64(in.Seq), in.MoveX, in.MoveY, in.Aim, float64(in.Buttons),
+			in.ViewTime, float64(in.ShotID)} {
 			num(v)
 		}
 	case TypePing:
@@ -502,9 +552,11 @@ func wvNeutralServer(m ServerMessage) (any, error) {
 		w := wvWelcome{
 			Type: "welcome", Version: m.Version, Player: m.Player, Match: m.Match, You: m.You,
 			TickRate: m.TickRate, SnapshotRate: m.SnapshotRate, Map: m.Map, Roster: []wvRosterEntry{},
+			Resume: m.Resume, ReconnectMs: m.ReconnectWindow.Milliseconds(),
 		}
 		for _, r := range m.Roster {
-			w.Roster = append(w.Roster, wvRosterEntry{ID: r.ID, Name: r.Name, Bot: r.Flags&4 != 0, Kills: r.Kills, Deaths: r.Deaths})
+			w.Roster = append(w.Roster, wvRosterEntry{ID: r.ID, Name: r.Name, Bot: r.Flags&4 != 0, Kills: r.Kills, Deaths: r.Deaths,
+				Disconnected: r.Flags&8 != 0})
 		}
 		return w, nil
 	case *Snapshot:
@@ -525,10 +577,11 @@ func wvNeutralServer(m ServerMessage) (any, error) {
 				Alive: p.Flags&1 != 0, Protected: p.Flags&2 != 0, Bot: p.Flags&4 != 0,
 				Kills: p.Kills, Deaths: p.Deaths, RespawnTicks: p.RespawnTicks, AckSeq: p.AckSeq,
 				InputSlack: p.InputSlack, InputSkipped: p.InputsSkipped, InputAwaited: p.InputsAwaited,
+				Disconnected: p.Flags&8 != 0,
 			})
 		}
 		for _, p := range m.Projectiles {
-			s.Projectiles = append(s.Projectiles, wvProjectile{ID: p.ID, Owner: p.Owner, X: p.X, Y: p.Y, VX: p.VX, VY: p.VY})
+			s.Projectiles = append(s.Projectiles, wvProjectile{ID: p.ID, Owner: p.Owner, X: p.X, Y: p.Y, VX: p.VX, VY: p.VY, ShotID: p.ShotID})
 		}
 		return s, nil
 	case *Events:
@@ -572,6 +625,10 @@ func wvNeutralEvent(ev game.Event) (any, error) {
 			return nil, fmt.Errorf("end event with reason %d", ev.Value)
 		}
 		return wvEvEnd{Kind: "end", Winner: ev.Player, Reason: wvEndReasons[ev.Value]}, nil
+	case 8:
+		return wvEvPlayer{Kind: "disconnect", Player: ev.Player}, nil
+	case 9:
+		return wvEvPlayer{Kind: "reconnect", Player: ev.Player}, nil
 	}
 	return nil, fmt.Errorf("event kind %d", ev.Kind)
 }
@@ -579,10 +636,11 @@ func wvNeutralEvent(ev game.Event) (any, error) {
 func wvNeutralClient(m *ClientMessage) (any, error) {
 	switch m.Type {
 	case TypeHello:
-		return wvHello{Type: "hello", Version: m.Hello.Version, Name: m.Hello.Name, Match: m.Hello.Match}, nil
+		return wvHello{Type: "hello", Version: m.Hello.Version, Name: m.Hello.Name, Match: m.Hello.Match, Resume: m.Hello.Resume}, nil
 	case TypeInput:
 		in := &m.Input
-		return wvInput{Type: "input", Seq: in.Seq, MoveX: in.MoveX, MoveY: in.MoveY, Aim: in.Aim, Buttons: in.Buttons}, nil
+		return wvInput{Type: "input", Seq: in.Seq, MoveX: in.MoveX, MoveY: in.MoveY, Aim: in.Aim, Buttons: in.Buttons,
+			ViewTime: in.ViewTime, ShotID: in.ShotID}, nil
 	case TypePing:
 		return wvPing{Type: "ping", T: m.Ping.T}, nil
 	}
@@ -808,6 +866,9 @@ func TestWireVectorsCoverage(t *testing.T) {
 				t.Fatalf("%s: %v", v.Name, err)
 			}
 			seen[m.Type.String()] = true
+			if m.Type == TypeHello && m.Hello.Resume != "" {
+				seen["hello with a token"] = true
+			}
 			if m.Type == TypeInput && v.ClientHex != "" {
 				seen["input in the client's integer form"] = true
 			}
@@ -819,6 +880,10 @@ func TestWireVectorsCoverage(t *testing.T) {
 		}
 		seen[m.Type().String()] = true
 		switch m := m.(type) {
+		case *Welcome:
+			if m.Resume != "" {
+				seen["welcome with a token"] = true
+			}
 		case *Snapshot:
 			seen["phase "+m.Phase.String()] = true
 			for _, p := range m.Players {
@@ -846,10 +911,11 @@ func TestWireVectorsCoverage(t *testing.T) {
 	for f := range 8 {
 		want = append(want, fmt.Sprintf("flags %d", f))
 	}
+	want = append(want, "flags 9", "flags 8", "welcome with a token", "hello with a token")
 	for _, p := range wvPhases {
 		want = append(want, "phase "+p, "phase event "+p)
 	}
-	for k := game.EventJoin; k <= game.EventEnd; k++ {
+	for k := game.EventJoin; k <= game.EventReconnect; k++ {
 		want = append(want, "event "+k.String())
 	}
 	for _, r := range wvEndReasons[1:] {

@@ -152,6 +152,8 @@ func appendPlayers(b []byte, players []game.PlayerState, names roster) []byte {
 		b = appendInt(b, int64(p.Kills))
 		b = append(b, `,"deaths":`...)
 		b = appendInt(b, int64(p.Deaths))
+		b = append(b, `,"disconnected":`...)
+		b = appendBool(b, p.Flags&game.FlagDisconnected != 0)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -253,7 +255,7 @@ func appendEvent(b []byte, id uint64, ev *game.Event, ticksLeft uint32, tickRate
 		b = append(b, quoteJSON(ev.Name)...) // rare: one allocation per join is fine
 		b = append(b, `,"bot":`...)
 		b = appendBool(b, ev.Value == 1)
-	case game.EventLeave, game.EventRespawn:
+	case game.EventLeave, game.EventRespawn, game.EventDisconnect, game.EventReconnect:
 		b = appendHead(b, id, ev.Kind.String())
 		b = appendTickField(b, ev.Tick)
 		b = append(b, `,"id":`...)

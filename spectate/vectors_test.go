@@ -111,6 +111,14 @@ func feedCases() []feedCase {
 			{ID: 8, Name: "eve", Kills: 7, Deaths: 1, Flags: alive},
 		},
 	}
+	// Held seats (after a dropped connection): alive, and dead waiting.
+	held := &game.Snapshot{
+		Tick: 182, Phase: game.PhaseLive, PhaseTicksLeft: 5100, ScoreLimit: 20,
+		Players: []game.PlayerState{
+			{ID: 4, Name: "ana", X: 300, Y: 200, Aim: 1, Health: 75, Flags: alive | game.FlagDisconnected, Kills: 7, Deaths: 2},
+			{ID: 65535, Name: "gone", Flags: game.FlagDisconnected, Deaths: 3, RespawnTicks: 40},
+		},
+	}
 	// The scoreboard order: kills (most first), deaths (fewest), id.
 	board := []wireScoreLine{{5, "bot-2", 7, 1}, {8, "eve", 7, 1}, {4, "ana", 7, 2}, {6, "Zoë", 0, 3}}
 
@@ -182,6 +190,18 @@ func feedCases() []feedCase {
 			&wireKill{Tick: 121, Killer: 0, Victim: 65535}},
 		{"respawn", "respawn", 63, event(game.Event{Tick: 180, Kind: game.EventRespawn, Player: 6}, 0, 30),
 			&wireID{Tick: 180, ID: 6}},
+		{"disconnect", "disconnect", 69, event(game.Event{Tick: 181, Kind: game.EventDisconnect, Player: 4}, 0, 30),
+			&wireID{Tick: 181, ID: 4}},
+		{"state/held", "state", 70, state(held, 30), &wireState{
+			Tick: 182, Phase: "live", TimeLeft: 170,
+			Players: []wireP{
+				{ID: 4, Name: "ana", X: 300, Y: 200, Aim: 1, HP: 75, Alive: true, Kills: 7, Deaths: 2, Disconnected: true},
+				{ID: 65535, Name: "gone", Deaths: 3, Disconnected: true},
+			},
+			Projectiles: []wireQ{},
+		}},
+		{"reconnect", "reconnect", 71, event(game.Event{Tick: 240, Kind: game.EventReconnect, Player: 65535}, 0, 30),
+			&wireID{Tick: 240, ID: 65535}},
 		{"phase/countdown", "phase", 64, event(game.Event{Tick: 5, Kind: game.EventPhase, Value: int32(game.PhaseCountdown)}, 90, 30),
 			&wirePhase{Tick: 5, Phase: "countdown", TimeLeft: 3}},
 		{"phase/live", "phase", 65, event(game.Event{Tick: 95, Kind: game.EventPhase, Value: int32(game.PhaseLive)}, 5400, 30),
@@ -302,7 +322,7 @@ func TestFeedVectors(t *testing.T) {
 		})
 	}
 	for _, k := range []string{"snapshot", "state", "join", "leave", "kill", "respawn", "phase", "score", "end",
-		"end time_limit", "end score_limit", "end shutdown", "end abandoned"} {
+		"disconnect", "reconnect", "end time_limit", "end score_limit", "end shutdown", "end abandoned"} {
 		if !seen[k] {
 			t.Errorf("no vector covers %s", k)
 		}

@@ -104,6 +104,8 @@ type (
 		Protected bool    `json:"protected"`
 		Kills     int     `json:"kills"`
 		Deaths    int     `json:"deaths"`
+		// Disconnected: the player's seat is held after a dropped connection.
+		Disconnected bool `json:"disconnected"`
 	}
 	wireQ struct {
 		ID    int     `json:"id"`
@@ -135,7 +137,7 @@ type (
 		Name string `json:"name"`
 		Bot  bool   `json:"bot"`
 	}
-	wireID struct { // leave, respawn
+	wireID struct { // leave, respawn, disconnect, reconnect
 		Tick uint32 `json:"tick"`
 		ID   int    `json:"id"`
 	}
@@ -170,15 +172,17 @@ type (
 
 // wireTypes maps each event name to a constructor of its data shape.
 var wireTypes = map[string]func() any{
-	"snapshot": func() any { return new(wireSnapshot) },
-	"state":    func() any { return new(wireState) },
-	"join":     func() any { return new(wireJoin) },
-	"leave":    func() any { return new(wireID) },
-	"respawn":  func() any { return new(wireID) },
-	"kill":     func() any { return new(wireKill) },
-	"phase":    func() any { return new(wirePhase) },
-	"score":    func() any { return new(wireScore) },
-	"end":      func() any { return new(wireEnd) },
+	"snapshot":   func() any { return new(wireSnapshot) },
+	"state":      func() any { return new(wireState) },
+	"join":       func() any { return new(wireJoin) },
+	"leave":      func() any { return new(wireID) },
+	"respawn":    func() any { return new(wireID) },
+	"disconnect": func() any { return new(wireID) },
+	"reconnect":  func() any { return new(wireID) },
+	"kill":       func() any { return new(wireKill) },
+	"phase":      func() any { return new(wirePhase) },
+	"score":      func() any { return new(wireScore) },
+	"end":        func() any { return new(wireEnd) },
 }
 
 // decodeStrict decodes data into v, rejecting unknown fields, trailing data

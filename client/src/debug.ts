@@ -4,7 +4,7 @@
 import type { NetReadings } from "./render/netoverlay";
 
 /** A mode of the page. */
-export type Mode = "lobby" | "connecting" | "playing" | "watching" | "disconnected";
+export type Mode = "lobby" | "connecting" | "playing" | "reconnecting" | "watching" | "disconnected";
 
 /** A player as the debug view shows it: latest authoritative state, world units. */
 export interface DebugPlayer {
@@ -65,6 +65,10 @@ export interface DebugView {
   net: NetReadings | null;
   /** The overlay is on. */
   netOverlay: boolean;
+  /** Seats resumed after a dropped connection in this view (not counting a reload's). */
+  reconnects: number;
+  /** ms from the last drop to the welcome that resumed the seat (page clock); null before any. */
+  resumeMs: number | null;
   /** CSS pixels per world unit of the arena as last drawn; 0 before the first frame. */
   pxPerUnit: number;
   /**
@@ -83,12 +87,17 @@ export type PublicDebugView = Readonly<Omit<DebugView, "drawn" | "reconciled">> 
   framesSince(t: number): DebugFrame[];
   /** Copies of the kept reconciliations of snapshots that arrived after local time t (ms), oldest first. */
   reconciledSince(t: number): DebugReconciliation[];
+  /** Where world point (x, y) is in the viewport (CSS px), as last drawn; null when nothing is. */
+  clientXY(x: number, y: number): [number, number] | null;
 };
+
+/** Hooks the running view sets for window.skirmish's functions. */
+export const debugHooks: { worldToClient: ((x: number, y: number) => [number, number]) | null } = { worldToClient: null };
 
 function fresh(mode: Mode): DebugView {
   return {
     mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0, events: 0, closeCode: 0, closeReason: "",
-    net: null, netOverlay: false, pxPerUnit: 0, drawn: [], reconciled: [],
+    net: null, netOverlay: false, reconnects: 0, resumeMs: null, pxPerUnit: 0, drawn: [], reconciled: [],
   };
 }
 
@@ -130,6 +139,7 @@ export function installDebug(w: Window): void {
           reconciled.filter((r) => r.t > t).map((r) => ({
             ...r, server: { ...r.server }, before: r.before && { ...r.before }, after: r.after && { ...r.after },
           })),
+        clientXY: (x: number, y: number): [number, number] | null => debugHooks.worldToClient?.(x, y) ?? null,
       });
     },
   });

@@ -29,8 +29,10 @@ type serveConfig struct {
 	BotFill         int
 	TimeLimit       time.Duration
 	ScoreLimit      int
+	MaxRewind       time.Duration
 	MaxMatches      int
 	MaxConnections  int
+	ReconnectWindow time.Duration // 0: holding off
 	Origins         []string
 	LogLevel        slog.Level
 	LogFormat       string
@@ -53,6 +55,8 @@ var (
 	connectionCounts = game.Range{Min: 1, Max: 1000000}
 	timeLimits       = durationRange{10 * time.Second, 2 * time.Hour}
 	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
+	maxRewinds       = durationRange{0, seconds(game.MaxRewindLimit)}
+	reconnectWindows = durationRange{0, time.Hour}
 )
 
 // Defaults that belong to the server itself rather than to a package.
@@ -66,6 +70,15 @@ const (
 type durationRange struct{ min, max time.Duration }
 
 func (r durationRange) contains(d time.Duration) bool { return d >= r.min && d <= r.max }
+
+// seconds converts a package's tuning in seconds to a duration.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// maxRewindTicks is --max-rewind as game.WorldConfig.MaxRewind: ticks at
+// tickRate, fractions kept (the World rewinds by fractions of a tick).
+func maxRewindTicks(d time.Duration, tickRate int) float64 {
+	return d.Seconds() * float64(tickRate)
+}
 
 // envName is the environment variable that stands in for serve's flag name.
 func envName(flagName string) string { return envVar("SKIRMISH_", flagName) }
@@ -126,8 +139,10 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.IntVar(&cfg.BotFill, "bot-fill", defaultBotFill, "with bots on, keep at least this many players in a match (1 to max players)")
 	fs.DurationVar(&cfg.TimeLimit, "time-limit", game.DefaultTimeLimit*time.Second, fmt.Sprintf("length of the live phase (%s to %s)", timeLimits.min, timeLimits.max))
 	fs.IntVar(&cfg.ScoreLimit, "score-limit", game.DefaultScoreLimit, fmt.Sprintf("kills that end a match (%v)", scoreLimits))
+	fs.DurationVar(&cfg.MaxRewind, "max-rewind", seconds(game.DefaultMaxRewind), fmt.Sprintf("lag compensation: how far back a shot is judged where its shooter saw the others; older views are clamped (%s to %s; 0 turns it off)", maxRewinds.min, maxRewinds.max))
 	fs.IntVar(&cfg.MaxMatches, "max-matches", match.DefaultMaxMatches, fmt.Sprintf("most matches at once (%v)", matchCounts))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", netcode.DefaultMaxConnections, fmt.Sprintf("most player WebSocket connections at once; more are refused with 503 (%v)", connectionCounts))
+	fs.DurationVar(&cfg.ReconnectWindow, "reconnect-window", netcode.DefaultReconnectWindow, fmt.Sprintf("how long a player's seat is held after their connection drops without a leave, for them to resume it (%s to %s; 0 turns holding off)", reconnectWindows.min, reconnectWindows.max))
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -176,8 +191,10 @@ func (c serveConfig) validate() error {
 	check(!c.Bots || (c.BotFill >= 1 && c.BotFill <= c.MaxPlayers), "--bot-fill %d: want 1 to max players (%d)", c.BotFill, c.MaxPlayers)
 	check(timeLimits.contains(c.TimeLimit), "--time-limit %s: want %s to %s", c.TimeLimit, timeLimits.min, timeLimits.max)
 	check(scoreLimits.Contains(c.ScoreLimit), "--score-limit %d: want %v", c.ScoreLimit, scoreLimits)
+	check(maxRewinds.contains(c.MaxRewind), "--max-rewind %s: want %s to %s", c.MaxRewind, maxRewinds.min, maxRewinds.max)
 	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
 	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
+	check(reconnectWindows.contains(c.ReconnectWindow), "--reconnect-window %s: want %s (off) to %s", c.ReconnectWindow, reconnectWindows.min, reconnectWindows.max)
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)
 	}

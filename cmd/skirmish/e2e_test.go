@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/skirmish-game/skirmish/client"
+	"github.com/skirmish-game/skirmish/game"
 )
 
 // chromiumPath finds the browser. The browser test never skips: a machine
@@ -96,25 +97,25 @@ func readView(ctx context.Context) (debugView, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[debugView](`window.skirmish ? JSON.parse(JSON.stringify(window.skirmish)) : {}`))
 }
 
-// waitView polls the page's debug view until ok accepts it.
-func waitView(t *testing.T, ctx context.Context, what string, ok func(debugView) bool) debugView {
+// waitView waits in the page until the JavaScript predicate pred, called as
+// pred(v, ...args) with v = window.skirmish, holds, and returns that view.
+// The page checks it every 20 ms (timers, which also run in a background
+// tab, unlike requestAnimationFrame); 30 s is only a hang detector.
+func waitView(t *testing.T, ctx context.Context, what, pred string, args ...any) debugView {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	var last debugView
-	for time.Now().Before(deadline) {
-		v, err := readView(ctx)
-		if err != nil {
-			t.Fatalf("%s: reading window.skirmish: %v", what, err)
-		}
-		if ok(v) {
-			return v
-		}
-		last = v
-		time.Sleep(100 * time.Millisecond)
+	fn := `(...args) => { const v = window.skirmish; if (!v || !(` + pred + `)(v, ...args)) return false;
+	  return JSON.parse(JSON.stringify(v)); }`
+	v, err := chromedp.Run(ctx, chromedp.PollFunction[debugView](fn, chromedp.WithPollingArgs(args...),
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		last, _ := readView(ctx)
+		t.Fatalf("%s: %v; last view: %+v", what, err, last)
 	}
-	t.Fatalf("%s: timed out; last view: %+v", what, last)
-	return last
+	return v
 }
+
+// hasPlayer is a predicate on a view for waitView: player id is in it.
+const hasPlayer = `v.players.some((p) => p.id === id)`
 
 // countSockets makes the tab count the WebSockets its pages open (as
 // window.__sockets), so the spectator tab can prove it uses EventSource only.
@@ -129,15 +130,81 @@ func countSockets(ctx context.Context) error {
 	}))
 }
 
-func holdKey(ctx context.Context, key, code string, vk int64, d time.Duration) error {
-	k := func(typ input.DispatchKeyEventType) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, input.DispatchKeyEvent,
-				input.DispatchKeyEventParams{Type: typ, Key: key, Code: code, WindowsVirtualKeyCode: vk})
-			return err
-		})
+// moveKey is a key that moves the player, and its direction in world units
+// (client/src/input/intent.ts; y grows downwards).
+type moveKey struct {
+	key, code string
+	vk        int64
+	dx, dy    float64
+}
+
+var moveKeys = []moveKey{{"d", "KeyD", 68, 1, 0}, {"a", "KeyA", 65, -1, 0}, {"s", "KeyS", 83, 0, 1}, {"w", "KeyW", 87, 0, -1}}
+
+// openKey returns the first of moveKeys whose direction the map leaves open
+// for dist units from (x, y): the player's body swept that far hits no wall
+// and stays inside the map.
+func openKey(t *testing.T, m *game.Map, x, y, dist float64) moveKey {
+	t.Helper()
+	const r = game.PlayerRadius
+	for _, k := range moveKeys {
+		// The box the body sweeps: from its start to dist further along k.
+		x0, x1 := min(x, x+k.dx*dist)-r, max(x, x+k.dx*dist)+r
+		y0, y1 := min(y, y+k.dy*dist)-r, max(y, y+k.dy*dist)+r
+		open := x0 >= 0 && y0 >= 0 && x1 <= m.Width && y1 <= m.Height
+		for _, w := range m.Walls {
+			if x0 < w.X+w.W && w.X < x1 && y0 < w.Y+w.H && w.Y < y1 {
+				open = false
+			}
+		}
+		if open {
+			return k
+		}
 	}
-	return chromedp.Do(ctx, k(input.DispatchKeyEventTypeKeyDown), chromedp.Sleep(d), k(input.DispatchKeyEventTypeKeyUp))
+	t.Fatalf("no direction is open for %.0f units from (%.1f, %.1f)", dist, x, y)
+	return moveKey{}
+}
+
+// key sends a key event of type typ.
+func key(ctx context.Context, typ input.DispatchKeyEventType, k, code string, vk int64) error {
+	return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent,
+			input.DispatchKeyEventParams{Type: typ, Key: k, Code: code, WindowsVirtualKeyCode: vk})
+		return err
+	}))
+}
+
+// move holds k until the server has moved player you more than 40 units from
+// (x, y), as the page's snapshots show, then lets it go: input reaches the
+// server and comes back in snapshots. It returns the view that showed it.
+func move(t *testing.T, ctx context.Context, k moveKey, you int, x, y float64) debugView {
+	t.Helper()
+	if err := key(ctx, input.DispatchKeyEventTypeKeyDown, k.key, k.code, k.vk); err != nil {
+		t.Fatalf("key %s down: %v", k.key, err)
+	}
+	v := waitView(t, ctx, "holding "+k.key+" to move the player", `(v, id, x, y) => {
+	  const me = v.players.find((p) => p.id === id);
+	  return me !== undefined && Math.hypot(me.x - x, me.y - y) > 40; }`, you, x, y)
+	if err := key(ctx, input.DispatchKeyEventTypeKeyUp, k.key, k.code, k.vk); err != nil {
+		t.Fatalf("key %s up: %v", k.key, err)
+	}
+	return v
+}
+
+// atRest waits until the page shows player you at the same position in 3
+// snapshots in a row (a player nobody moves stops within a fraction of a
+// second) and returns that position.
+func atRest(t *testing.T, ctx context.Context, you int) (x, y float64) {
+	t.Helper()
+	v := waitView(t, ctx, "the player at rest", `(v, id) => {
+	  const me = v.players.find((p) => p.id === id), r = window.__rest;
+	  if (me === undefined) return false;
+	  if (r === undefined || r.id !== id || r.x !== me.x || r.y !== me.y) {
+	    window.__rest = { id, x: me.x, y: me.y, snapshots: v.snapshots };
+	    return false;
+	  }
+	  return v.snapshots - r.snapshots >= 3; }`, you)
+	x, y, _ = v.player(you)
+	return x, y
 }
 
 // TestBrowserPlayAndWatch drives the embedded client in real headless
@@ -188,60 +255,38 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	); err != nil {
 		t.Fatalf("lobby: %v", err)
 	}
-	v := waitView(t, ctx, "quick play", func(v debugView) bool {
-		_, _, ok := v.player(v.You)
-		return v.Mode == "playing" && v.You != 0 && v.Snapshots > 2 && ok
-	})
+	v := waitView(t, ctx, "quick play", `(v) => v.mode === "playing" && v.you !== 0 && v.snapshots > 2 &&
+	  v.players.some((p) => p.id === v.you)`)
 	matchID, you := v.MatchID, v.You
 	x0, y0, _ := v.player(you)
 	t.Logf("playing match %s as player %d at (%.1f, %.1f)", matchID, you, x0, y0)
 
-	// Hold a direction; if a wall is in the way, try the others. Any key that
-	// moves the player a clear distance proves input reaches the server and
-	// comes back in snapshots.
-	keys := []struct {
-		key, code string
-		vk        int64
-	}{{"d", "KeyD", 68}, {"a", "KeyA", 65}, {"s", "KeyS", 83}, {"w", "KeyW", 87}}
-	moved := false
-	for _, k := range keys {
-		before, err := readView(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bx, by, _ := before.player(you)
-		if err := holdKey(ctx, k.key, k.code, k.vk, 700*time.Millisecond); err != nil {
-			t.Fatalf("key %s: %v", k.key, err)
-		}
-		time.Sleep(400 * time.Millisecond) // let the last snapshots arrive
-		after, err := readView(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ax, ay, _ := after.player(you)
-		if d := math.Hypot(ax-bx, ay-by); d > 40 {
-			t.Logf("key %s moved the player %.1f units to (%.1f, %.1f)", k.key, d, ax, ay)
-			moved = true
-			break
-		}
-	}
-	if !moved {
-		t.Fatal("holding W/A/S/D did not move the player")
-	}
+	// Hold a direction the map leaves open until the player has moved a
+	// clear distance: input reaches the server and comes back in snapshots.
+	// Alone in the match (waiting for players), nothing else moves it.
+	arena := testArena(t)
+	k := openKey(t, arena, x0, y0, 60)
+	mv := move(t, ctx, k, you, x0, y0)
+	x1, y1, _ := mv.player(you)
+	t.Logf("key %s moved the player %.1f units to (%.1f, %.1f)", k.key, math.Hypot(x1-x0, y1-y0), x1, y1)
+	x1, y1 = atRest(t, ctx, you)
 
 	// N shows the network overlay; its figures are live.
-	if err := holdKey(ctx, "n", "KeyN", 78, 50*time.Millisecond); err != nil {
+	if err := key(ctx, input.DispatchKeyEventTypeKeyDown, "n", "KeyN", 78); err != nil {
 		t.Fatalf("key n: %v", err)
 	}
-	nv := waitView(t, ctx, "network overlay", func(v debugView) bool {
-		n := v.Net
-		return v.NetOverlay && n != nil && n.RTTMs != nil && n.SnapshotsPerSec > 0 && n.BytesInPerSec > 0 &&
-			n.BytesOutPerSec > 0 && n.DelayMs != nil && *n.DelayMs > 0
-	})
+	if err := key(ctx, input.DispatchKeyEventTypeKeyUp, "n", "KeyN", 78); err != nil {
+		t.Fatalf("key n: %v", err)
+	}
+	nv := waitView(t, ctx, "network overlay", `(v) => { const n = v.net;
+	  return v.netOverlay && n !== null && n.rttMs !== null && n.snapshotsPerSec > 0 && n.bytesInPerSec > 0 &&
+	    n.bytesOutPerSec > 0 && n.delayMs !== null && n.delayMs > 0; }`)
 	n := nv.Net
 	t.Logf("network overlay: RTT %.1f ± %.1f ms, jitter %.1f ms, %.1f snapshots/s, in %.0f B/s, out %.0f B/s, delay %.0f → %.0f ms",
 		*n.RTTMs, deref(n.RTTVarMs), deref(n.JitterMs), n.SnapshotsPerSec, n.BytesInPerSec, n.BytesOutPerSec, *n.DelayMs, deref(n.TargetDelayMs))
-	// The frame log has where the player was drawn, frame by frame.
+	// The frame log has where the player was drawn, frame by frame: once 60
+	// frames are drawn, most of them show the player.
+	waitView(t, ctx, "60 frames drawn", `(v) => v.framesSince(0).length >= 60`)
 	frames, err := chromedp.Run(ctx, chromedp.Evaluate[[]drawnFrame](`window.skirmish.framesSince(0)`))
 	if err != nil {
 		t.Fatal(err)
@@ -267,29 +312,20 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	if err := chromedp.Do(watch, chromedp.Navigate(fmt.Sprintf("%s/#/watch/%s", base, matchID))); err != nil {
 		t.Fatalf("open spectator tab: %v", err)
 	}
-	sv := waitView(t, watch, "spectate", func(v debugView) bool {
-		_, _, ok := v.player(you)
-		return v.Mode == "watching" && v.MatchID == matchID && v.Snapshots > 2 && ok
-	})
+	sv := waitView(t, watch, "spectate", `(v, match, id) => v.mode === "watching" && v.matchId === match &&
+	  v.snapshots > 2 && `+hasPlayer, matchID, you)
 	for _, p := range sv.Players {
 		if p.ID == you && p.Name != "e2e-player" {
 			t.Errorf("spectator sees player %d named %q, want e2e-player", you, p.Name)
 		}
 	}
 
-	// Move again and check the spectator sees the player where the player is.
-	if err := holdKey(ctx, "s", "KeyS", 83, 500*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	waitView(t, watch, "spectator follows the player", func(sv debugView) bool {
-		pv, err := readView(ctx)
-		if err != nil {
-			return false
-		}
-		px, py, ok1 := pv.player(you)
-		sx, sy, ok2 := sv.player(you)
-		return ok1 && ok2 && math.Hypot(px-sx, py-sy) < 5
-	})
+	// Move again; once the player is at rest, the spectator sees it where
+	// the player does.
+	move(t, ctx, openKey(t, arena, x1, y1, 60), you, x1, y1)
+	px, py := atRest(t, ctx, you)
+	waitView(t, watch, "spectator follows the player", `(v, id, x, y) => v.players.some((p) =>
+	  p.id === id && Math.hypot(p.x - x, p.y - y) < 5)`, you, px, py)
 
 	sockets, err := chromedp.Run(watch, chromedp.Evaluate[int](`window.__sockets`))
 	if err != nil {

@@ -75,7 +75,9 @@ type loadSummary struct {
 	Connected            int     `json:"connected"`
 	Failed               int     `json:"failed"`
 	Dropped              int     `json:"dropped"`
+	Resumed              int     `json:"resumed"` // seats taken back after a dropped connection (not drops)
 	Matches              int     `json:"matches"`
+	Rejoins              int     `json:"rejoins"` // sessions begun after the bot's match ended (close 4005)
 	DurationSeconds      float64 `json:"duration_seconds"`
 	SnapshotsPerSecond   float64 `json:"snapshots_per_second_per_player"`
 	InputsPerSecond      float64 `json:"inputs_per_second_per_player"`
@@ -93,6 +95,7 @@ type loadPlayer struct {
 	snapshots atomic.Int64
 	inputs    atomic.Int64
 	bytes     atomic.Int64
+	resumes   int // owned by play's goroutine until it returns
 	connected time.Time
 	ended     time.Time
 	rtts      []float64 // ms; owned by the reader goroutine until it returns
@@ -180,7 +183,10 @@ func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSumma
 // play is one bot: connect, then send an input every tick and a ping every
 // second while a reader counts what arrives, until the duration is over. When
 // its match ends and is removed (close 4005) it plays on in a new one, as a
-// person would: that is not a dropped player.
+// person would: that is not a dropped player. When its connection drops
+// (a reset, a ping timeout, too slow) it resumes its seat with its token,
+// as the browser does (resume): a resume is not a drop either, unless it
+// fails.
 func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected *atomic.Int64) error {
 	netDial, stopLink, err := botDialer(cfg.Impairment, n)
 	if err != nil {
@@ -204,6 +210,16 @@ func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected 
 		switch {
 		case ctx.Err() != nil:
 			return nil
+		case resumable(err) && welcome.Resume != "" && welcome.ReconnectWindow > 0:
+			if c, welcome, err = p.resume(ctx, cfg, n, netDial, welcome, rng); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				p.err = fmt.Errorf("disconnected, not resumed: %w", err)
+				return p.err
+			}
+			p.resumes++
+			continue
 		case netcode.CloseCodeOf(err) != netcode.CloseMatchOver:
 			p.err = fmt.Errorf("disconnected: %w", err)
 			return p.err
@@ -218,12 +234,73 @@ func (p *loadPlayer) play(ctx context.Context, cfg loadConfig, n int, connected 
 	}
 }
 
+// resumable reports whether a session's end is a drop its seat is held
+// for (PROTOCOL.md §1.9): the connection failed without a close from the
+// server, or the server closed it for a ping timeout or as too slow.
+func resumable(err error) bool {
+	switch netcode.CloseCodeOf(err) {
+	case 0:
+		return err != nil
+	case netcode.ClosePingTimeout, netcode.CloseTooSlow:
+		return true
+	}
+	return false
+}
+
+// resume takes bot n's seat back with the token of its last welcome,
+// retrying on the browser's schedule (resumeBackoff) until the seat's
+// window has passed since the drop. A refused token ends the tries.
+func (p *loadPlayer) resume(ctx context.Context, cfg loadConfig, n int, netDial netDialer, last netcode.Welcome,
+	rng *rand.Rand) (*netcode.Client, netcode.Welcome, error) {
+	deadline := time.Now().Add(last.ReconnectWindow)
+	for attempt := 0; ; attempt++ {
+		wait := resumeBackoff(attempt, rng.Float64())
+		if time.Now().Add(wait).After(deadline) {
+			return nil, netcode.Welcome{}, fmt.Errorf("the %s window passed", last.ReconnectWindow)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, netcode.Welcome{}, ctx.Err()
+		case <-time.After(wait):
+		}
+		c, w, err := dialBotWith(ctx, cfg, n, netDial, last.Match, last.Resume)
+		if err == nil {
+			return c, w, nil
+		}
+		var je *netcode.JoinError
+		if errors.As(err, &je) && je.Close == netcode.CloseResumeRefused {
+			return nil, netcode.Welcome{}, err
+		}
+	}
+}
+
+// resumeBackoff is how long reconnect attempt n (from 0) waits, given u, a
+// uniform random number in [0, 1): a step that starts at 250 ms and doubles
+// up to 2 s, of which a random point in the upper half is taken (equal
+// jitter: never a burst at one instant, never much sooner than the step).
+// It is the browser's schedule (client/src/net/backoff.ts).
+func resumeBackoff(n int, u float64) time.Duration {
+	const first, most = 250 * time.Millisecond, 2 * time.Second
+	step := most
+	if n < 4 {
+		step = min(most, first<<n)
+	}
+	return step/2 + time.Duration(u*float64(step/2))
+}
+
 // dialBot connects bot n (through netDial when not nil) and waits for its
 // welcome.
 func dialBot(ctx context.Context, cfg loadConfig, n int, netDial netDialer) (*netcode.Client, netcode.Welcome, error) {
+	return dialBotWith(ctx, cfg, n, netDial, "", "")
+}
+
+// dialBotWith is dialBot into match (or quick play) with a resume token (or
+// none).
+func dialBotWith(ctx context.Context, cfg loadConfig, n int, netDial netDialer, match, resume string) (*netcode.Client, netcode.Welcome, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return netcode.Dial(ctx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin, NetDial: netDial})
+	return netcode.Dial(ctx, cfg.URL, netcode.DialOptions{Name: fmt.Sprintf("load-%d", n), Origin: cfg.Origin, NetDial: netDial,
+		Match: match, Resume: resume})
 }
 
 // session plays on one connection until ctx is done or the connection
@@ -329,9 +406,11 @@ func summarize(cfg loadConfig, players []*loadPlayer, elapsed time.Duration) loa
 			continue
 		}
 		s.Connected++
+		s.Resumed += p.resumes
 		for _, m := range p.matches {
 			matches[m] = true
 		}
+		s.Rejoins += max(len(p.matches)-1, 0)
 		if p.err != nil {
 			s.Dropped++
 			if s.FirstDisconnectError == "" {
@@ -373,8 +452,8 @@ func percentile(sorted []float64, q float64) float64 {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func printSummary(w io.Writer, s loadSummary) {
-	fmt.Fprintf(w, "players    %d connected, %d failed, %d dropped, over %d matches (%.1fs)\n",
-		s.Connected, s.Failed, s.Dropped, s.Matches, s.DurationSeconds)
+	fmt.Fprintf(w, "players    %d connected, %d failed, %d dropped, %d resumed after a drop, over %d matches, %d rejoins after a match ended (%.1fs)\n",
+		s.Connected, s.Failed, s.Dropped, s.Resumed, s.Matches, s.Rejoins, s.DurationSeconds)
 	fmt.Fprintf(w, "per player %.2f snapshots/s, %.2f inputs/s, %.0f bytes/s received\n",
 		s.SnapshotsPerSecond, s.InputsPerSecond, s.BytesPerSecond)
 	fmt.Fprintf(w, "rtt        p50 %.2f ms, p99 %.2f ms (%d samples)\n", s.RTTp50Millis, s.RTTp99Millis, s.RTTSamples)

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -45,18 +47,21 @@ func TestLoadtestAgainstServer(t *testing.T) {
 	if s.Matches < 3 {
 		t.Errorf("players spread over %d matches, want at least 3 with 4 seats each", s.Matches)
 	}
-	// 20 Hz snapshots; allow for a loaded machine and the first/last partial second.
-	if s.SnapshotsPerSecond < 12 || s.SnapshotsPerSecond > 22 {
-		t.Errorf("snapshots/s per player = %.2f, want about 20", s.SnapshotsPerSecond)
+	// How many snapshots and inputs a second the players got is the
+	// machine's to decide (a loaded one gets fewer; TestSummarize checks the
+	// arithmetic); only the server's promises bound them: at most
+	// SnapshotRate (20) snapshots and one input per tick (30) a second.
+	if s.SnapshotsPerSecond <= 0 || s.SnapshotsPerSecond > 22 {
+		t.Errorf("snapshots/s per player = %.2f, want some, at most about 20", s.SnapshotsPerSecond)
 	}
-	if s.InputsPerSecond < 15 || s.InputsPerSecond > 32 {
-		t.Errorf("inputs/s per player = %.2f, want about 30", s.InputsPerSecond)
+	if s.InputsPerSecond <= 0 || s.InputsPerSecond > 32 {
+		t.Errorf("inputs/s per player = %.2f, want some, at most about 30", s.InputsPerSecond)
 	}
-	if s.RTTSamples < 10 || s.RTTp50Millis <= 0 || s.RTTp99Millis < s.RTTp50Millis {
+	if s.RTTSamples == 0 || s.RTTp50Millis <= 0 || s.RTTp99Millis < s.RTTp50Millis {
 		t.Errorf("rtt samples %d p50 %.2f p99 %.2f", s.RTTSamples, s.RTTp50Millis, s.RTTp99Millis)
 	}
-	if s.BytesPerSecond < 1000 {
-		t.Errorf("bytes/s per player = %.0f, implausibly low", s.BytesPerSecond)
+	if s.BytesPerSecond <= 0 {
+		t.Errorf("bytes/s per player = %.0f, want some", s.BytesPerSecond)
 	}
 	if !strings.Contains(stderr.String(), "connected 10/10") {
 		t.Errorf("no progress line on stderr: %q", stderr.String())
@@ -107,7 +112,9 @@ func TestLoadtestFlags(t *testing.T) {
 // TestLoadtestRejoinsWhenTheMatchEnds: a match ending (close 4005) is not a
 // dropped player: like a person, the bot plays on in a new match, and the run
 // succeeds. Matches here last about 3 s (countdown, 3 ticks live, no
-// scoreboard), so a 7 s run outlives the first one.
+// scoreboard). The run is stopped once both bots have played two matches
+// to their end, however long the machine took for that: the duration is
+// only a hang detector.
 func TestLoadtestRejoinsWhenTheMatchEnds(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg, err := match.NewRegistry(match.RegistryConfig{
@@ -129,7 +136,12 @@ func TestLoadtestRejoinsWhenTheMatchEnds(t *testing.T) {
 	regCtx, stopReg := context.WithCancel(context.Background())
 	regDone := make(chan error, 1)
 	go func() { regDone <- reg.Run(regCtx) }()
-	hs := httptest.NewServer(players)
+	// A player connection's handler returns when the connection is over.
+	over := make(chan struct{}, 64)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		players.ServeHTTP(w, r)
+		over <- struct{}{}
+	}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -141,9 +153,25 @@ func TestLoadtestRejoinsWhenTheMatchEnds(t *testing.T) {
 		hs.Close()
 	})
 
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"loadtest", "--url", "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws",
-		"--players", "2", "--duration", "7s", "--ramp", "0s", "--json"}, &stdout, &stderr)
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"loadtest", "--url", "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws",
+			"--players", "2", "--duration", "2m", "--ramp", "0s", "--json"}, &stdout, &stderr)
+	}()
+	// Both bots share a match; four connections over means each played
+	// its first match and the one it rejoined to their end.
+	for i := range 4 {
+		select {
+		case <-over:
+		case code := <-exit:
+			t.Fatalf("loadtest exited %d after %d connections ended; stdout %s; stderr %s", code, i, stdout.String(), stderr.String())
+		}
+	}
+	cancel()
+	code := <-exit
 	var s loadSummary
 	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, stdout.String())
@@ -151,11 +179,64 @@ func TestLoadtestRejoinsWhenTheMatchEnds(t *testing.T) {
 	if code != 0 || s.Connected != 2 || s.Dropped != 0 {
 		t.Fatalf("exit %d, connected %d, dropped %d (%s); want 0, 2, 0", code, s.Connected, s.Dropped, s.FirstDisconnectError)
 	}
-	if s.Matches < 2 {
-		t.Fatalf("players saw %d matches, want at least 2: they should rejoin after the first ends", s.Matches)
+	if s.Matches < 2 || s.Rejoins < 2 {
+		t.Fatalf("players saw %d matches and rejoined %d times, want at least 2 and 2: each should rejoin after its first match ends", s.Matches, s.Rejoins)
 	}
-	if s.SnapshotsPerSecond < 10 {
-		t.Fatalf("snapshots/s per player = %.2f: the bots did not play on", s.SnapshotsPerSecond)
+}
+
+// TestSummarize: the summary is arithmetic on what the players recorded:
+// rates per player over each one's own connected time, averaged over the
+// connected players; nearest-rank percentiles over every RTT sample; the
+// distinct matches; rejoins; and failures told apart from drops.
+func TestSummarize(t *testing.T) {
+	at := func(s float64) time.Time { return time.Unix(1000, 0).Add(time.Duration(s * float64(time.Second))) }
+	player := func(connected, ended float64, snaps, inputs, bytes int64, rtts []float64, matches []string, err error) *loadPlayer {
+		p := &loadPlayer{rtts: rtts, matches: matches, err: err}
+		if connected >= 0 {
+			p.connected, p.ended = at(connected), at(ended)
+		}
+		p.snapshots.Store(snaps)
+		p.inputs.Store(inputs)
+		p.bytes.Store(bytes)
+		return p
+	}
+	var rtts []float64
+	for i := 1; i <= 100; i++ {
+		rtts = append(rtts, float64(i)) // 1..100 ms
+	}
+	players := []*loadPlayer{
+		// 2 s connected: 20 snapshots/s, 30 inputs/s, 5000 B/s; played two matches.
+		player(0, 2, 40, 60, 10000, rtts[:50], []string{"m1", "m2"}, nil),
+		// 4 s connected: 10, 15, 1000; dropped.
+		player(1, 5, 40, 60, 4000, rtts[50:], []string{"m2"}, errors.New("disconnected: reset")),
+		// Never connected: counts as failed, not in the rates.
+		player(-1, 0, 0, 0, 0, nil, nil, errors.New("dial: refused")),
+	}
+	got := summarize(loadConfig{URL: "ws://x/ws"}, players, 6*time.Second)
+	want := loadSummary{
+		URL: "ws://x/ws", Players: 3, Connected: 2, Failed: 1, Dropped: 1, Matches: 2, Rejoins: 1,
+		DurationSeconds: 6, SnapshotsPerSecond: 15, InputsPerSecond: 22.5, BytesPerSecond: 3000,
+		RTTp50Millis: 50, RTTp99Millis: 99, RTTSamples: 100,
+		FirstConnectError: "dial: refused", FirstDisconnectError: "disconnected: reset",
+	}
+	if got != want {
+		t.Fatalf("summarize:\n got %+v\nwant %+v", got, want)
+	}
+	var out bytes.Buffer
+	printSummary(&out, got)
+	for _, line := range []string{
+		"players    2 connected, 1 failed, 1 dropped, 0 resumed after a drop, over 2 matches, 1 rejoins after a match ended (6.0s)",
+		"per player 15.00 snapshots/s, 22.50 inputs/s, 3000 bytes/s received",
+		"rtt        p50 50.00 ms, p99 99.00 ms (100 samples)",
+		"first connect error: dial: refused",
+		"first disconnect error: disconnected: reset",
+	} {
+		if !strings.Contains(out.String(), line+"\n") {
+			t.Errorf("printed summary lacks %q:\n%s", line, out.String())
+		}
+	}
+	if empty := summarize(loadConfig{}, nil, time.Second); empty.Connected != 0 || empty.RTTSamples != 0 || empty.SnapshotsPerSecond != 0 {
+		t.Errorf("summary of no players = %+v", empty)
 	}
 }
 

@@ -61,6 +61,7 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 				Map:        m,
 				TimeLimit:  int(cfg.TimeLimit.Seconds() * float64(cfg.TickRate)),
 				ScoreLimit: cfg.ScoreLimit,
+				MaxRewind:  maxRewindTicks(cfg.MaxRewind, cfg.TickRate),
 			},
 			Clock:      clock.System{},
 			MaxCatchUp: cfg.matchCatchUp,
@@ -73,11 +74,12 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
 	players, err := netcode.NewServer(netcode.Config{
-		Registry:       registry,
-		SnapshotRate:   cfg.SnapshotRate,
-		AllowedOrigins: cfg.Origins,
-		MaxConnections: cfg.MaxConnections,
-		Logger:         log.With("part", "netcode"),
+		Registry:        registry,
+		SnapshotRate:    cfg.SnapshotRate,
+		AllowedOrigins:  cfg.Origins,
+		MaxConnections:  cfg.MaxConnections,
+		ReconnectWindow: netcodeReconnectWindow(cfg.ReconnectWindow),
+		Logger:          log.With("part", "netcode"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("netcode: %w", err)
@@ -103,6 +105,16 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// netcodeReconnectWindow is --reconnect-window as netcode.Config means it:
+// the flag's 0 (holding off) is netcode's negative, since netcode's 0 is its
+// default.
+func netcodeReconnectWindow(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // routes is the whole HTTP surface; docs/PROTOCOL.md describes each route.

@@ -26,13 +26,17 @@ type ctrlKind uint8
 const (
 	ctrlJoin ctrlKind = iota + 1
 	ctrlLeave
+	ctrlHold   // hold.go
+	ctrlResume // hold.go
 )
 
-// ctrlMsg is a join or leave, kept in arrival order.
+// ctrlMsg is a join, leave, hold or resume, kept in arrival order.
 type ctrlMsg struct {
-	kind ctrlKind
-	id   game.PlayerID // leave
-	join *joinReq      // join
+	kind     ctrlKind
+	id       game.PlayerID // leave, hold, resume
+	join     *joinReq      // join, resume
+	ticks    uint32        // hold: the window in ticks
+	released func()        // hold
 }
 
 // joinReq is a Join waiting for the match goroutine. Exactly one of the match

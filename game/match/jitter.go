@@ -104,6 +104,7 @@ type inputQueue struct {
 	judged   uint32       // the newest late input already judged
 	newest   uint32       // the newest seq that has arrived
 	held     game.Buttons // buttons of late inputs the stand-ins lacked, for the next applied input
+	heldShot uint32       // the shot id of the newest late input whose fire is held
 	used     [usedSlots]usedInput
 	skipped  uint32 // late inputs that moved otherwise than their stand-in and could not be redone
 	lateRun  int    // late inputs in a row, outside a stall
@@ -179,10 +180,10 @@ func (q *inputQueue) late(in game.Input, at, due time.Duration, clump bool, p *j
 	q.standIns = 0 // the player is there, just late
 	if u.seq != in.Seq {
 		q.skipped++ // its slot is too long ago (or was skipped to make room)
-		q.held |= in.Buttons
+		q.keepFire(in, in.Buttons)
 		return
 	}
-	q.held |= in.Buttons &^ u.buttons
+	q.keepFire(in, in.Buttons&^u.buttons)
 	if u.moveX == in.MoveX && u.moveY == in.MoveY {
 		return // the stand-in did what the input would have
 	}
@@ -245,6 +246,16 @@ func (q *inputQueue) redone(done bool) {
 	q.redoFrom, q.redoLate = 0, 0
 }
 
+// keepFire keeps the buttons of in that the World did not get (lacked) for the
+// next input applied, with in's shot id if it fired: the shot the client
+// predicted for it is then the one the server fires.
+func (q *inputQueue) keepFire(in game.Input, lacked game.Buttons) {
+	q.held |= lacked
+	if lacked&game.ButtonFire != 0 {
+		q.heldShot = in.ShotID
+	}
+}
+
 // insert puts in into the buffer in Seq order, unless it is a duplicate.
 // When the buffer is full the oldest input is skipped: its slot and any
 // empty ones before it are consumed now, so the client that sent too far
@@ -263,7 +274,7 @@ func (q *inputQueue) insert(in game.Input) {
 			old = in // older than everything buffered: it is the oldest
 		}
 		q.applied, q.judged = old.Seq, old.Seq
-		q.held |= old.Buttons
+		q.keepFire(old, old.Buttons)
 		q.skipped++
 		if i == 0 {
 			return
@@ -311,11 +322,21 @@ func (q *inputQueue) next(p *jitterParams, tick uint32) (game.Input, bool) {
 		in = q.buf[0]
 		copy(q.buf, q.buf[1:])
 		q.buf = q.buf[:len(q.buf)-1]
+		if in.Buttons&game.ButtonFire == 0 && q.held&game.ButtonFire != 0 {
+			in.ShotID = q.heldShot
+		}
 		in.Buttons |= q.held
-		q.held = 0
+		q.held, q.heldShot = 0, 0
 		q.guess, q.standIns = in, 0
 	} else {
+		// The newest known input stands in: its movement, aim and trigger,
+		// but it is no shot the client chose (no shot id), and the client's
+		// view has moved on a tick per slot since.
 		in = q.guess
+		in.ShotID = 0
+		if in.ViewTime > 0 {
+			in.ViewTime += float64(slot - q.guess.Seq)
+		}
 		if q.standIns++; q.standIns > p.stale {
 			in = game.Input{Aim: q.guess.Aim}
 		}

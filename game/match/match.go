@@ -94,6 +94,9 @@ type Match struct {
 	redoers        []int          // the queue of each of tickIn's Redos
 	joins          []*joinReq     // the tick's join commands' requests, in order
 	snap           game.Snapshot  // reused every tick
+	holds          []hold         // held seats (hold.go)
+	resumers       []resumer      // the tick's Resumes, in order
+	releasing      []func()       // released callbacks due once the tick is published
 	lastOverrunLog uint32
 	outOfIDs       func() bool // the world's IDsExhausted; tests stand in for 65,535 arrivals
 
@@ -102,7 +105,8 @@ type Match struct {
 	spareInputs  []inboxInput
 	ctrl         []ctrlMsg
 	spareCtrl    []ctrlMsg
-	seated       map[game.PlayerID]bool // humans seated (true) or leaving (false)
+	seated       map[game.PlayerID]bool    // humans seated (true) or leaving (false); held seats are seated
+	ops          map[game.PlayerID]seatOps // Holds and Resumes in the inbox (hold.go)
 	pendingJoins int
 	noIDs        bool // the world has no player id left to give: nobody more can join
 	ended        bool // the world reached PhaseEnded
@@ -176,6 +180,7 @@ func New(cfg Config) (*Match, error) {
 		inputs:      make([]inboxInput, 0, cfg.InboxSize),
 		spareInputs: make([]inboxInput, 0, cfg.InboxSize),
 		seated:      make(map[game.PlayerID]bool),
+		ops:         make(map[game.PlayerID]seatOps),
 		done:        make(chan struct{}),
 	}
 	m.outOfIDs = w.IDsExhausted

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
@@ -63,8 +64,15 @@ type playResult struct {
 	slack   []int  // the server's advice, per tick (new protocol only)
 }
 
-// runPlay plays one session and returns what it measured.
-func runPlay(t *testing.T, cfg playConfig) playResult {
+// runPlay plays one session, in a synctest bubble (the harness waits on
+// it), and returns what it measured.
+func runPlay(t *testing.T, cfg playConfig) (res playResult) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) { res = playInBubble(t, cfg) })
+	return res
+}
+
+func playInBubble(t *testing.T, cfg playConfig) playResult {
 	t.Helper()
 	h := startMatch(t, Config{})
 	id := h.joinNow("sim")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
@@ -79,20 +80,28 @@ func (h *regHarness) wait() {
 	}
 }
 
-// pump advances the clock a tick at a time until cond holds.
+// pump advances the clock a tick at a time until cond holds. It must run
+// inside a synctest bubble: after each tick, synctest.Wait returns once every
+// match and the reaper have handled it and sleep on the clock again, so cond
+// sees the state as of exactly that tick. Its budget is match time, not wall
+// time: a loaded machine slows a test down but cannot fail it.
 func (h *regHarness) pump(what string, cond func() bool) {
 	h.tb.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			h.tb.Fatalf("timed out waiting for %s", what)
+	synctest.Wait()
+	for start := h.clk.Now(); !cond(); {
+		// Ten minutes is far more than any test here needs, and fewer ticks
+		// than a recorder buffers (so a failure stays a clean one).
+		if h.clk.Now().Sub(start) > 10*time.Minute {
+			h.tb.Fatalf("%s: not reached within 10 minutes of match time", what)
 		}
 		h.clk.Advance(time.Second / 30)
-		time.Sleep(time.Millisecond)
+		synctest.Wait()
 	}
 }
 
-// joinAll joins n humans into m and pumps until all are seated.
+// joinAll joins n humans into m in one tick and returns once all are seated
+// and that tick is published (Info, List). It must run inside a synctest
+// bubble.
 func (h *regHarness) joinAll(m *Match, n int) {
 	h.tb.Helper()
 	errs := make(chan error, n)
@@ -102,78 +111,75 @@ func (h *regHarness) joinAll(m *Match, n int) {
 			errs <- err
 		}()
 	}
-	got := 0
-	h.pump("joins", func() bool {
-		for {
-			select {
-			case err := <-errs:
-				if err != nil {
-					h.tb.Errorf("join: %v", err)
-				}
-				got++
-				continue
-			default:
-			}
-			return got == n
+	synctest.Wait() // every Join has queued and waits for its reply
+	h.clk.Advance(time.Second / 30)
+	synctest.Wait() // the tick that seats them has run and the match sleeps again
+	for range n {
+		if err := <-errs; err != nil {
+			h.tb.Errorf("join: %v", err)
+		}
+	}
+}
+
+func TestRegistryQuickPlay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 3}}}, true)
+		m1, err := h.r.Create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := h.r.Create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Both empty: the tie goes to the lowest id.
+		if got, _ := h.r.QuickPlay(); got != m1 {
+			t.Fatalf("QuickPlay picked %s among empty matches, want %s", got.ID(), m1.ID())
+		}
+		h.joinAll(m1, 1)
+		h.joinAll(m2, 2)
+		if got, _ := h.r.QuickPlay(); got != m2 {
+			t.Fatalf("QuickPlay picked %s, want the fuller %s", got.ID(), m2.ID())
+		}
+		h.joinAll(m2, 1) // m2 is now full
+		if got, _ := h.r.QuickPlay(); got != m1 {
+			t.Fatalf("QuickPlay picked %s, want %s (m2 is full)", got.ID(), m1.ID())
+		}
+		h.joinAll(m1, 2) // both full
+		m3, err := h.r.QuickPlay()
+		if err != nil || m3 == m1 || m3 == m2 {
+			t.Fatalf("QuickPlay with every match full: %v, %v; want a new match", m3, err)
+		}
+		if m, ok := h.r.Find(m3.ID()); !ok || m != m3 {
+			t.Fatalf("Find(%s) = %v, %v", m3.ID(), m, ok)
+		}
+		if _, ok := h.r.Find("nope"); ok {
+			t.Fatalf("Find found a match that does not exist")
+		}
+		list := h.r.List()
+		if len(list) != 3 || list[0].ID != "m01" || list[1].ID != "m02" || list[2].ID != "m03" {
+			t.Fatalf("List = %+v, want m01, m02, m03 in order", list)
+		}
+		if list[0].Humans != 3 || list[2].Humans != 0 {
+			t.Fatalf("List humans %d/%d", list[0].Humans, list[2].Humans)
 		}
 	})
 }
 
-func TestRegistryQuickPlay(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 3}}}, true)
-	m1, err := h.r.Create()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m2, err := h.r.Create()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Both empty: the tie goes to the lowest id.
-	if got, _ := h.r.QuickPlay(); got != m1 {
-		t.Fatalf("QuickPlay picked %s among empty matches, want %s", got.ID(), m1.ID())
-	}
-	h.joinAll(m1, 1)
-	h.joinAll(m2, 2)
-	if got, _ := h.r.QuickPlay(); got != m2 {
-		t.Fatalf("QuickPlay picked %s, want the fuller %s", got.ID(), m2.ID())
-	}
-	h.joinAll(m2, 1) // m2 is now full
-	if got, _ := h.r.QuickPlay(); got != m1 {
-		t.Fatalf("QuickPlay picked %s, want %s (m2 is full)", got.ID(), m1.ID())
-	}
-	h.joinAll(m1, 2) // both full
-	m3, err := h.r.QuickPlay()
-	if err != nil || m3 == m1 || m3 == m2 {
-		t.Fatalf("QuickPlay with every match full: %v, %v; want a new match", m3, err)
-	}
-	if m, ok := h.r.Find(m3.ID()); !ok || m != m3 {
-		t.Fatalf("Find(%s) = %v, %v", m3.ID(), m, ok)
-	}
-	if _, ok := h.r.Find("nope"); ok {
-		t.Fatalf("Find found a match that does not exist")
-	}
-	list := h.r.List()
-	if len(list) != 3 || list[0].ID != "m01" || list[1].ID != "m02" || list[2].ID != "m03" {
-		t.Fatalf("List = %+v, want m01, m02, m03 in order", list)
-	}
-	if list[0].Humans != 3 || list[2].Humans != 0 {
-		t.Fatalf("List humans %d/%d", list[0].Humans, list[2].Humans)
-	}
-}
-
 // QuickPlay never picks an ended match, even one with free seats.
 func TestRegistryQuickPlaySkipsEnded(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: Config{
-		World:       game.WorldConfig{BotFill: 2, TimeLimit: 1},
-		EndedLinger: time.Hour,
-	}}, true)
-	m1, _ := h.r.Create()
-	h.pump("the match to end", func() bool { return m1.Info().Phase == game.PhaseEnded })
-	m2, err := h.r.QuickPlay()
-	if err != nil || m2 == m1 {
-		t.Fatalf("QuickPlay returned %v, %v; want a new match", m2, err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{Match: Config{
+			World:       game.WorldConfig{BotFill: 2, TimeLimit: 1},
+			EndedLinger: time.Hour,
+		}}, true)
+		m1, _ := h.r.Create()
+		h.pump("the match to end", func() bool { return m1.Info().Phase == game.PhaseEnded })
+		m2, err := h.r.QuickPlay()
+		if err != nil || m2 == m1 {
+			t.Fatalf("QuickPlay returned %v, %v; want a new match", m2, err)
+		}
+	})
 }
 
 // The empty match QuickPlay hands out is about to get a player: the reaper
@@ -181,123 +187,137 @@ func TestRegistryQuickPlaySkipsEnded(t *testing.T) {
 // player would be refused, or seated and at once thrown out with the
 // abandoned match), even if it had been empty for almost EmptyTimeout.
 func TestRegistryQuickPlayedMatchIsNotReapedBeforeTheJoin(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{EmptyTimeout: 3 * time.Second}, true)
-	created := h.clk.Now()
-	m, _ := h.r.Create()
-	h.pump("the match to sit empty for most of EmptyTimeout", func() bool { return h.clk.Now().Sub(created) >= 2500*time.Millisecond })
-	if got, err := h.r.QuickPlay(); got != m {
-		t.Fatalf("QuickPlay = %v, %v; want the empty match", got, err)
-	}
-	// The player's Join is slow to arrive: the timeout passes meanwhile.
-	h.pump("EmptyTimeout to pass", func() bool { return h.clk.Now().Sub(created) >= 5*time.Second })
-	if _, ok := h.r.Find(m.ID()); !ok {
-		t.Fatalf("the match QuickPlay just handed out was reaped")
-	}
-	h.joinAll(m, 1)
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{EmptyTimeout: 3 * time.Second}, true)
+		created := h.clk.Now()
+		m, _ := h.r.Create()
+		h.pump("the match to sit empty for most of EmptyTimeout", func() bool { return h.clk.Now().Sub(created) >= 2500*time.Millisecond })
+		if got, err := h.r.QuickPlay(); got != m {
+			t.Fatalf("QuickPlay = %v, %v; want the empty match", got, err)
+		}
+		// The player's Join is slow to arrive: the timeout passes meanwhile.
+		h.pump("EmptyTimeout to pass", func() bool { return h.clk.Now().Sub(created) >= 5*time.Second })
+		if _, ok := h.r.Find(m.ID()); !ok {
+			t.Fatalf("the match QuickPlay just handed out was reaped")
+		}
+		h.joinAll(m, 1)
+	})
 }
 
 // A match that has used up its player ids (65535 arrivals, humans and bot
 // refills, over its life) can seat nobody. QuickPlay must not keep sending
 // players to it, or every quick-play join fails while it lasts.
 func TestRegistryQuickPlaySkipsMatchOutOfIDs(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 4}}}, false)
-	m, _ := h.r.Create()
-	// As if 65,534 players had come and gone: the next join takes the last
-	// id. (Run has not started, so the field is not yet shared; the match
-	// asks with m.mu held.)
-	m.outOfIDs = func() bool { return len(m.seated) > 0 }
-	h.run(h.pendingCtx)
-	h.joinAll(m, 1) // takes the last id
-	if _, err := m.Join(canceled(), "next"); !errors.Is(err, game.ErrMatchFull) {
-		t.Fatalf("Join to a match out of ids: %v, want game.ErrMatchFull", err)
-	}
-	if got, err := h.r.QuickPlay(); err != nil || got == m {
-		t.Fatalf("QuickPlay = %v, %v; want a new match, not the one that is out of ids", got, err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 4}}}, false)
+		m, _ := h.r.Create()
+		// As if 65,534 players had come and gone: the next join takes the last
+		// id. (Run has not started, so the field is not yet shared; the match
+		// asks with m.mu held.)
+		m.outOfIDs = func() bool { return len(m.seated) > 0 }
+		h.run(h.pendingCtx)
+		h.joinAll(m, 1) // takes the last id
+		if _, err := m.Join(canceled(), "next"); !errors.Is(err, game.ErrMatchFull) {
+			t.Fatalf("Join to a match out of ids: %v, want game.ErrMatchFull", err)
+		}
+		if got, err := h.r.QuickPlay(); err != nil || got == m {
+			t.Fatalf("QuickPlay = %v, %v; want a new match, not the one that is out of ids", got, err)
+		}
+	})
 }
 
 func TestRegistryMaxMatches(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{MaxMatches: 2}, true)
-	for range 2 {
-		if _, err := h.r.Create(); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{MaxMatches: 2}, true)
+		for range 2 {
+			if _, err := h.r.Create(); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if _, err := h.r.Create(); !errors.Is(err, ErrTooManyMatches) {
-		t.Fatalf("third Create: %v, want ErrTooManyMatches", err)
-	}
+		if _, err := h.r.Create(); !errors.Is(err, ErrTooManyMatches) {
+			t.Fatalf("third Create: %v, want ErrTooManyMatches", err)
+		}
+	})
 }
 
 func TestRegistryReapsEnded(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: Config{
-		World:       game.WorldConfig{BotFill: 2, TimeLimit: 1},
-		EndedLinger: -1,
-	}}, true)
-	m, _ := h.r.Create()
-	rec := newRecorder()
-	m.Subscribe(rec)
-	h.pump("the ended match to be removed", func() bool { _, ok := h.r.Find(m.ID()); return !ok })
-	<-m.Done()
-	if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
-		t.Fatalf("OnStop %v, want time_limit", got)
-	}
-	if len(h.r.List()) != 0 {
-		t.Fatalf("List still shows the ended match")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{Match: Config{
+			World:       game.WorldConfig{BotFill: 2, TimeLimit: 1},
+			EndedLinger: -1,
+		}}, true)
+		m, _ := h.r.Create()
+		rec := newRecorder()
+		m.Subscribe(rec)
+		h.pump("the ended match to be removed", func() bool { _, ok := h.r.Find(m.ID()); return !ok })
+		<-m.Done()
+		if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
+			t.Fatalf("OnStop %v, want time_limit", got)
+		}
+		if len(h.r.List()) != 0 {
+			t.Fatalf("List still shows the ended match")
+		}
+	})
 }
 
 func TestRegistryReapsEmpty(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{EmptyTimeout: 3 * time.Second}, true)
-	// A match's empty clock starts when it is created; only the test moves
-	// the manual clock, so this is that instant. (Reading it after the
-	// joins below made the test fail 1 run in 4 under -race.)
-	start := h.clk.Now()
-	empty, _ := h.r.Create()
-	busy, _ := h.r.Create()
-	h.joinAll(busy, 1)
-	rec := newRecorder()
-	empty.Subscribe(rec)
-	h.pump("the empty match to be removed", func() bool { _, ok := h.r.Find(empty.ID()); return !ok })
-	if waited := h.clk.Now().Sub(start); waited < 3*time.Second {
-		t.Fatalf("removed after %v, before EmptyTimeout", waited)
-	}
-	select {
-	case <-rec.stoped:
-	case <-time.After(waitTimeout):
-		t.Fatalf("removed match's observers got no OnStop")
-	}
-	if got := rec.stopReasons(); got[0] != game.EndAbandoned {
-		t.Fatalf("OnStop(%v), want abandoned (a reaped match is not a server shutdown)", got[0])
-	}
-	// The match with a human survives well past the timeout.
-	h.pump("time to pass", func() bool { return h.clk.Now().Sub(start) > 10*time.Second })
-	if _, ok := h.r.Find(busy.ID()); !ok {
-		t.Fatalf("a match with a human was removed")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{EmptyTimeout: 3 * time.Second}, true)
+		// A match's empty clock starts when it is created; only the test moves
+		// the manual clock, so this is that instant. (Reading it after the
+		// joins below made the test fail 1 run in 4 under -race.)
+		start := h.clk.Now()
+		empty, _ := h.r.Create()
+		busy, _ := h.r.Create()
+		h.joinAll(busy, 1)
+		rec := newRecorder()
+		empty.Subscribe(rec)
+		h.pump("the empty match to be removed", func() bool { _, ok := h.r.Find(empty.ID()); return !ok })
+		// Removed by the first reap at least EmptyTimeout after Create; the
+		// reaper looks every EmptyTimeout/4 (750 ms), on tick boundaries.
+		if waited := h.clk.Now().Sub(start); waited < 3*time.Second || waited > 3*time.Second+750*time.Millisecond+time.Second/30 {
+			t.Fatalf("removed after %v, want EmptyTimeout (3s) to EmptyTimeout plus one reap interval", waited)
+		}
+		select {
+		case <-rec.stoped:
+		case <-time.After(waitTimeout):
+			t.Fatalf("removed match's observers got no OnStop")
+		}
+		if got := rec.stopReasons(); got[0] != game.EndAbandoned {
+			t.Fatalf("OnStop(%v), want abandoned (a reaped match is not a server shutdown)", got[0])
+		}
+		// The match with a human survives well past the timeout.
+		h.pump("time to pass", func() bool { return h.clk.Now().Sub(start) > 10*time.Second })
+		if _, ok := h.r.Find(busy.ID()); !ok {
+			t.Fatalf("a match with a human was removed")
+		}
+	})
 }
 
 func TestRegistryLifecycle(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{}, false)
-	m, err := h.r.Create() // before Run: queued
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := newRecorder()
-	m.Subscribe(rec)
-	h.run(h.pendingCtx)
-	h.pump("the queued match to tick", func() bool { return rec.ticks() > 0 })
-	h.cancel()
-	h.wait()
-	<-m.Done()
-	if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndShutdown {
-		t.Fatalf("OnStop %v after registry shutdown, want one shutdown", got)
-	}
-	if _, err := h.r.Create(); !errors.Is(err, ErrRegistryStopped) {
-		t.Fatalf("Create after Run returned: %v, want ErrRegistryStopped", err)
-	}
-	if err := h.r.Run(context.Background()); err == nil {
-		t.Fatalf("second Run accepted")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h := startRegistry(t, RegistryConfig{}, false)
+		m, err := h.r.Create() // before Run: queued
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := newRecorder()
+		m.Subscribe(rec)
+		h.run(h.pendingCtx)
+		h.pump("the queued match to tick", func() bool { return rec.ticks() > 0 })
+		h.cancel()
+		h.wait()
+		<-m.Done()
+		if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndShutdown {
+			t.Fatalf("OnStop %v after registry shutdown, want one shutdown", got)
+		}
+		if _, err := h.r.Create(); !errors.Is(err, ErrRegistryStopped) {
+			t.Fatalf("Create after Run returned: %v, want ErrRegistryStopped", err)
+		}
+		if err := h.r.Run(context.Background()); err == nil {
+			t.Fatalf("second Run accepted")
+		}
+	})
 }
 
 func TestNewRegistryConfig(t *testing.T) {
@@ -325,8 +345,18 @@ func TestNewRegistryConfig(t *testing.T) {
 // Many players arriving, playing and leaving at once, with the clock running
 // and the registry listed concurrently: run under -race, this is the test
 // that the registry and match are free of data races and lost players.
+//
+// It runs on real goroutines, outside a synctest bubble, with a pumper that
+// moves the clock as fast as it can; so that its pace cannot decide the
+// outcome, no match may be reaped or end while the test counts them.
 func TestRegistryConcurrentUse(t *testing.T) {
-	h := startRegistry(t, RegistryConfig{Match: Config{World: game.WorldConfig{MaxPlayers: 4, BotFill: 2}}}, true)
+	h := startRegistry(t, RegistryConfig{
+		EmptyTimeout: 24 * time.Hour,
+		Match: Config{World: game.WorldConfig{
+			MaxPlayers: 4, BotFill: 2,
+			TimeLimit: 24 * 3600 * 30, ScoreLimit: 1 << 20, // a day at 30 Hz; unreachable
+		}},
+	}, true)
 	stop := make(chan struct{})
 	var pumpWG sync.WaitGroup
 	pumpWG.Add(1)
@@ -348,7 +378,8 @@ func TestRegistryConcurrentUse(t *testing.T) {
 		}
 	}()
 	const players = 12
-	var wg sync.WaitGroup
+	var wg, seated sync.WaitGroup
+	seated.Add(players) // everyone holds a seat at once: at least players/4 matches
 	errs := make(chan error, players)
 	for i := range players {
 		wg.Add(1)
@@ -362,6 +393,7 @@ func TestRegistryConcurrentUse(t *testing.T) {
 				var err error
 				if m, err = h.r.QuickPlay(); err != nil {
 					errs <- err
+					seated.Done()
 					return
 				}
 				if res, err = m.Join(ctx, fmt.Sprint("p", i)); err == nil {
@@ -369,17 +401,27 @@ func TestRegistryConcurrentUse(t *testing.T) {
 				}
 				if !errors.Is(err, game.ErrMatchFull) || attempt > 20 {
 					errs <- fmt.Errorf("join: %w", err)
+					seated.Done()
 					return
 				}
 			}
+			seated.Done()
+			seated.Wait()
 			rec := newRecorder()
 			unsub := m.Subscribe(rec)
 			for seq := uint32(1); seq <= 20; seq++ {
 				m.Input(res.Player, game.Input{Seq: seq, MoveX: 1, Buttons: game.ButtonFire})
 			}
-			deadline := time.Now().Add(waitTimeout)
-			for rec.ticks() < 5 && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond)
+			timeout := time.After(waitTimeout)
+			for range 5 {
+				select {
+				case <-rec.ticked:
+				case <-timeout:
+					errs <- fmt.Errorf("player %d: no 5 ticks within %v", i, waitTimeout)
+					unsub()
+					m.Leave(res.Player)
+					return
+				}
 			}
 			unsub()
 			m.Leave(res.Player)

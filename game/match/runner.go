@@ -77,6 +77,9 @@ func (m *Match) overrun(n uint64) {
 // due is when the tick fell due on the match clock (since its epoch).
 func (m *Match) tick(due time.Duration) bool {
 	m.drainInbox(due)
+	m.mu.Lock()
+	m.expireHolds(m.world.Tick() + 1)
+	m.mu.Unlock()
 	in := &m.tickIn
 	in.Inputs, in.Redos, m.redoers = in.Inputs[:0], in.Redos[:0], m.redoers[:0]
 	last := m.world.Tick()
@@ -97,6 +100,8 @@ func (m *Match) tick(due time.Duration) bool {
 	m.seatJoiners()
 	m.publish()
 	m.replyJoiners()
+	m.replyResumers()
+	m.callReleased()
 	clear(in.Commands) // drop names for the collector
 	in.Commands = in.Commands[:0]
 	return m.world.Phase() == game.PhaseEnded && m.world.PhaseTicksLeft() == 0
@@ -146,7 +151,10 @@ func (m *Match) drainInbox(due time.Duration) {
 			m.joins = append(m.joins, c.join)
 			m.tickIn.Commands = append(m.tickIn.Commands, game.Command{Kind: game.CommandJoin, Name: c.join.name})
 		case ctrlLeave:
+			m.leaveHeld(c.id)
 			m.tickIn.Commands = append(m.tickIn.Commands, game.Command{Kind: game.CommandLeave, Player: c.id})
+		case ctrlHold, ctrlResume:
+			m.drainSeatOp(&c)
 		}
 	}
 	m.pendingJoins -= abandoned
@@ -177,6 +185,7 @@ func (m *Match) seatJoiners() {
 	for _, c := range m.tickIn.Commands {
 		if c.Kind == game.CommandLeave {
 			delete(m.seated, c.Player)
+			delete(m.ops, c.Player)
 		}
 	}
 	m.noIDs = m.outOfIDs()
@@ -186,6 +195,7 @@ func (m *Match) seatJoiners() {
 			m.queues = append(m.queues, newInputQueue(o.Player, m.cfg.InputBuffer))
 		}
 	}
+	m.seatResumers()
 	for _, c := range m.tickIn.Commands {
 		if c.Kind != game.CommandLeave {
 			continue
@@ -243,10 +253,18 @@ func (m *Match) stop(reason game.EndReason) {
 	m.ctrl = nil
 	m.mu.Unlock()
 	for _, c := range ctrl {
-		if c.kind == ctrlJoin && c.join.take() {
+		switch {
+		case (c.kind == ctrlJoin || c.kind == ctrlResume) && c.join.take():
 			c.join.reply <- joinReply{err: ErrStopped}
+		case c.kind == ctrlHold:
+			m.releasing = append(m.releasing, c.released)
 		}
 	}
+	for _, h := range m.holds {
+		m.releasing = append(m.releasing, h.released)
+	}
+	m.holds = nil
+	m.callReleased()
 
 	m.obsMu.Lock()
 	m.obsStopped, m.stopReason = true, reason

@@ -35,4 +35,6 @@ export type MatchEvent =
   | { kind: "respawn"; player: number }
   | { kind: "phase"; phase: Phase; timeLeft?: number } // timeLeft (s) only on the feed
   | { kind: "score"; player: number; kills: number }
-  | { kind: "end"; winner: number; reason: EndReason; scoreboard?: ScoreRow[] }; // scoreboard only on the feed
+  | { kind: "end"; winner: number; reason: EndReason; scoreboard?: ScoreRow[] } // scoreboard only on the feed
+  | { kind: "disconnect"; player: number } // the player's connection dropped; their seat is held
+  | { kind: "reconnect"; player: number }; // a held player is back

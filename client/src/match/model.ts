@@ -130,6 +130,8 @@ export class MatchModel {
         break;
       }
       case "respawn":
+      case "disconnect": // a held seat shows in the states' flags
+      case "reconnect":
         break;
       case "phase":
         this.phase = e.phase;

@@ -15,6 +15,8 @@ export const CLOSE_REASONS: Readonly<Record<number, string>> = {
   4003: "hello timeout",
   4004: "ping timeout",
   4005: "match over",
+  4006: "resume refused",
+  4007: "replaced",
   4008: "too slow",
   4009: "server busy",
 };
@@ -34,6 +36,8 @@ const HUMAN: Readonly<Record<number, string>> = {
   4003: "Timed out joining the match",
   4004: "Connection timed out",
   4005: "Match over",
+  4006: "Your seat is gone",
+  4007: "Playing in another tab",
   4008: "Connection too slow to keep up",
   4009: "Server busy, try again",
 };

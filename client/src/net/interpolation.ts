@@ -323,6 +323,18 @@ export class Interpolator<P extends Body, Q extends Body> {
     return this.render;
   }
 
+  /**
+   * The server time (ms) drawn at local time localMs, as far as the last
+   * sample tells: its render time moved on at real time, the render clock
+   * itself left alone (reading it does not advance it). It is what a player
+   * looking at the screen at localMs saw the others at: an input's view time
+   * (PROTOCOL.md §1.4 viewTime, in ticks once divided by the tick length).
+   * Null before the first sample.
+   */
+  renderedAt(localMs: number): number | null {
+    return this.render === null ? null : this.render + (localMs - this.renderAt);
+  }
+
   /** What to draw at local time localMs, or null before the first frame. */
   sample(localMs: number): Sampled<P, Q> | null {
     if (this.frames.length === 0) return null;

@@ -31,17 +31,18 @@ describe("encode (client → server)", () => {
   });
 
   it("input matches the PROTOCOL.md example bytes", () => {
-    // PROTOCOL.md §1.4: seq=7, moveX=1, moveY=0, aim=0.5, fire. Whole floats go out
-    // in integer form (allowed: "any integer or float form where a float is expected").
-    const got = encodeInput({ seq: 7, moveX: 1, moveY: 0, aim: 0.5, buttons: 1 });
-    assert.equal(hex(got), "96" + "03" + "07" + "01" + "00" + "cb3fe0000000000000" + "01");
-    assert.deepEqual(decode(got), [3, 7, 1, 0, 0.5, 1]);
+    // PROTOCOL.md §1.4: seq=7, moveX=1, moveY=0, aim=0.5, fire, viewTime=3.5, shotId=7.
+    // Whole floats go out in integer form (allowed: "any integer or float form where a
+    // float is expected").
+    const got = encodeInput({ seq: 7, moveX: 1, moveY: 0, aim: 0.5, buttons: 1, viewTime: 3.5, shotId: 7 });
+    assert.equal(hex(got), "98" + "03" + "07" + "01" + "00" + "cb3fe0000000000000" + "01" + "cb400c000000000000" + "07");
+    assert.deepEqual(decode(got), [3, 7, 1, 0, 0.5, 1, 3.5, 7]);
   });
 
-  it("input keeps fractional moves as floats and seq as u32", () => {
+  it("input keeps fractional moves as floats and seq as u32; no view or shot is 0", () => {
     const d = Math.SQRT1_2;
     const got = decode(encodeInput({ seq: 2 ** 32 - 1, moveX: -d, moveY: d, aim: -3, buttons: 0 }));
-    assert.deepEqual(got, [3, 4294967295, -d, d, -3, 0]);
+    assert.deepEqual(got, [3, 4294967295, -d, d, -3, 0, 0, 0]);
   });
 
   it("ping carries the client clock", () => {
@@ -111,7 +112,7 @@ describe("decode (server → client)", () => {
         [1, 800, -16, 1600, -800, 16384, 100, 0b111, 4, 1, 0, 0, 0, 0, 0],
         [3, 4, 8, 0, 0, 0, 35, 0b000, 0, 2, 45, 812, -12, 3, 2],
       ],
-      [[17, 1, 808, 8, 4800, -4800]],
+      [[17, 1, 808, 8, 4800, -4800, 42], [18, 3, 0, 0, 0, 0]],
     ]);
     const m = decodeServerMessage(frame);
     assert.equal(m.type, "snapshot");
@@ -130,7 +131,11 @@ describe("decode (server → client)", () => {
       alive: false, protected: false, bot: false, kills: 0, deaths: 2, respawnTicks: 45, ackSeq: 812,
       inputSlack: -12, inputsSkipped: 3, inputsAwaited: 2,
     });
-    assert.deepEqual(m.projectiles, [{ id: 17, owner: 1, x: 101, y: 1, vx: 600, vy: -600 }]);
+    assert.deepEqual(m.projectiles, [
+      { id: 17, owner: 1, x: 101, y: 1, vx: 600, vy: -600, shotId: 42 },
+      // shotId came later in version 1: a projectile without it names no shot.
+      { id: 18, owner: 3, x: 0, y: 0, vx: 0, vy: 0, shotId: 0 },
+    ]);
   });
 
   it("snapshot accepts wider integer forms and floats where the server may send them", () => {

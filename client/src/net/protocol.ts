@@ -25,7 +25,7 @@ export const MsgType = {
 export const Button = { Fire: 1 } as const;
 
 /** Bits of a player's `flags` in the roster and snapshots. */
-export const Flag = { Alive: 1, Protected: 2, Bot: 4 } as const;
+export const Flag = { Alive: 1, Protected: 2, Bot: 4, Disconnected: 8 } as const;
 
 /** pos and vel are world units × 8 on the wire. */
 export const POS_SCALE = 8;
@@ -57,20 +57,31 @@ export interface InputCmd {
   moveY: number; // -1..1
   aim: number; // radians
   buttons: number; // bit 0 fire
-}
-
-/** Encodes a hello. The name is trimmed here; the server applies the same rules. */
-export function encodeHello(name: string, match: string): Uint8Array {
-  return encode([MsgType.Hello, PROTOCOL_VERSION, name.trim(), match]);
+  /** Server ticks (fractional): when the other players on screen were, as the input was sampled (lag compensation); 0 or absent: none. */
+  viewTime?: number;
+  /** u32: the id of the shot this input fires, echoed in its projectile (predicted shots); 0 or absent: none. */
+  shotId?: number;
 }
 
 /**
- * Encodes an input. Floats that happen to be whole (moveX = 1) go out as
- * msgpack integers: @msgpack/msgpack picks the form per value, and the
- * protocol accepts any integer form where a float is expected.
+ * Encodes a hello. The name is trimmed here; the server applies the same
+ * rules. A resume token (from an earlier welcome) asks for that seat back
+ * (PROTOCOL.md §1.4); without one the hello is the original three elements.
+ */
+export function encodeHello(name: string, match: string, resume = ""): Uint8Array {
+  const hello = [MsgType.Hello, PROTOCOL_VERSION, name.trim(), match];
+  if (resume) hello.push(resume);
+  return encode(hello);
+}
+
+/**
+ * Encodes an input, with its view time and shot id (0 when absent). Floats
+ * that happen to be whole (moveX = 1) go out as msgpack integers:
+ * @msgpack/msgpack picks the form per value, and the protocol accepts any
+ * integer form where a float is expected.
  */
 export function encodeInput(i: InputCmd): Uint8Array {
-  return encode([MsgType.Input, i.seq >>> 0, i.moveX, i.moveY, i.aim, i.buttons >>> 0]);
+  return encode([MsgType.Input, i.seq >>> 0, i.moveX, i.moveY, i.aim, i.buttons >>> 0, i.viewTime ?? 0, (i.shotId ?? 0) >>> 0]);
 }
 
 /** Encodes a ping carrying the client clock (ms), echoed back in the pong. */
@@ -87,6 +98,8 @@ export interface RosterEntry {
   bot: boolean;
   kills: number;
   deaths: number;
+  /** Present (true) only for a player whose seat is held after a dropped connection. */
+  disconnected?: true;
 }
 
 /** The server's answer to hello. */
@@ -100,6 +113,10 @@ export interface Welcome {
   snapshotRate: number;
   map: string;
   roster: RosterEntry[];
+  /** The token a later hello resumes this seat with (present only when the server sent one). */
+  resume?: string;
+  /** How long (ms) the seat is held after a drop; present with resume, 0: not held. */
+  reconnectMs?: number;
 }
 
 /** A player in a snapshot, dequantized. */
@@ -125,6 +142,8 @@ export interface SnapshotPlayer {
   inputsSkipped: number;
   /** How many of this player's newest slots got a stand-in whose input may still arrive: non-zero, the state is provisional. */
   inputsAwaited: number;
+  /** Present (true) only while the player's seat is held after a dropped connection: they do not act. */
+  disconnected?: true;
 }
 
 /** A projectile in a snapshot, dequantized. */
@@ -135,6 +154,8 @@ export interface SnapshotProjectile {
   y: number;
   vx: number;
   vy: number;
+  /** The shot id of the input that fired it (PROTOCOL.md §1.4); 0: none. */
+  shotId: number;
 }
 
 /** The full visible state after a server tick. */
@@ -162,7 +183,7 @@ export interface Pong {
   tick: number;
 }
 
-/** A protocol error; codes 10..14 are followed by a close. */
+/** A protocol error; codes 10 and up (join and resume refusals) are followed by a close. */
 export interface ErrorMsg {
   type: "error";
   code: number;
@@ -209,8 +230,8 @@ function decodeMessage(raw: unknown): ServerMessage {
   const m = new Tuple(raw, "message");
   const type = m.uint(0, "type");
   switch (type) {
-    case MsgType.Welcome:
-      return known(m, 9, {
+    case MsgType.Welcome: {
+      const w: Welcome = {
         type: "welcome",
         version: m.uint(1, "version"),
         player: m.str(2, "player"),
@@ -220,7 +241,12 @@ function decodeMessage(raw: unknown): ServerMessage {
         snapshotRate: positive(m.uint(6, "snapshotRate"), "welcome.snapshotRate"),
         map: m.str(7, "map"),
         roster: m.each(8, "roster", decodeRosterEntry),
-      });
+      };
+      // resume and reconnectMs came later in version 1: absent, no token was issued.
+      if (m.length > 9) w.resume = m.str(9, "resume");
+      if (m.length > 10) w.reconnectMs = within(m.uint(10, "reconnectMs"), 0, 2 ** 32 - 1, "welcome.reconnectMs");
+      return known(m, Math.min(m.length, 11), w);
+    }
     case MsgType.Snapshot:
       return known(m, 7, {
         type: "snapshot",
@@ -270,13 +296,16 @@ function decodePhase(n: number): Phase {
 
 function decodeRosterEntry(v: unknown, what: string): RosterEntry {
   const t = new Tuple(v, what);
-  return known(t, 5, {
+  const flags = t.uint(2, "flags");
+  const r: RosterEntry = {
     id: t.uint(0, "id"),
     name: t.str(1, "name"),
-    bot: (t.uint(2, "flags") & Flag.Bot) !== 0,
+    bot: (flags & Flag.Bot) !== 0,
     kills: t.uint(3, "kills"),
     deaths: t.uint(4, "deaths"),
-  });
+  };
+  if (flags & Flag.Disconnected) r.disconnected = true;
+  return known(t, 5, r);
 }
 
 function decodePlayer(v: unknown, what: string): SnapshotPlayer {
@@ -284,7 +313,7 @@ function decodePlayer(v: unknown, what: string): SnapshotPlayer {
   const flags = t.uint(7, "flags");
   // inputSlack, inputsSkipped and inputsAwaited came later in version 1: absent means 0.
   const timed = Math.min(t.length, 15);
-  return known(t, Math.max(12, timed), {
+  const p: SnapshotPlayer = {
     id: t.uint(0, "id"),
     x: dequantize(t.int(1, "x")),
     y: dequantize(t.int(2, "y")),
@@ -302,7 +331,9 @@ function decodePlayer(v: unknown, what: string): SnapshotPlayer {
     inputSlack: timed > 12 ? within(t.int(12, "inputSlack"), -(2 ** 31), 2 ** 31 - 1, `${what}.inputSlack`) : 0,
     inputsSkipped: timed > 13 ? within(t.uint(13, "inputsSkipped"), 0, 2 ** 32 - 1, `${what}.inputsSkipped`) : 0,
     inputsAwaited: timed > 14 ? within(t.uint(14, "inputsAwaited"), 0, 2 ** 32 - 1, `${what}.inputsAwaited`) : 0,
-  });
+  };
+  if (flags & Flag.Disconnected) p.disconnected = true;
+  return known(t, Math.max(12, timed), p);
 }
 
 function within(n: number, lo: number, hi: number, what: string): number {
@@ -312,13 +343,16 @@ function within(n: number, lo: number, hi: number, what: string): number {
 
 function decodeProjectile(v: unknown, what: string): SnapshotProjectile {
   const t = new Tuple(v, what);
-  return known(t, 6, {
+  // shotId came later in version 1: absent means 0.
+  const shot = t.length > 6;
+  return known(t, shot ? 7 : 6, {
     id: t.uint(0, "id"),
     owner: t.uint(1, "owner"),
     x: dequantize(t.int(2, "x")),
     y: dequantize(t.int(3, "y")),
     vx: dequantize(t.int(4, "vx")),
     vy: dequantize(t.int(5, "vy")),
+    shotId: shot ? within(t.uint(6, "shotId"), 0, 2 ** 32 - 1, `${what}.shotId`) : 0,
   });
 }
 
@@ -349,6 +383,10 @@ function decodeEvent(v: unknown, what: string): MatchEvent | null {
       return { kind: "score", player, kills: value };
     case 7:
       return { kind: "end", winner: player, reason: END_REASONS[value] ?? "unknown" };
+    case 8:
+      return { kind: "disconnect", player };
+    case 9:
+      return { kind: "reconnect", player };
     default:
       return null;
   }

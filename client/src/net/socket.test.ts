@@ -257,8 +257,8 @@ describe("GameSocket", () => {
     const welcome = encode(WELCOME).byteLength;
     ws.serverSends([4, "not a tick"]); // malformed still came over the wire: 92 04 aa + 10
     assert.deepEqual(s.bytes, { in: welcome + 13, out: 6 });
-    s.sendInput({ seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 }); // 96 03 01 00 00 00 00
-    assert.deepEqual(s.bytes, { in: welcome + 13, out: 13 });
+    s.sendInput({ seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 }); // 98 03 01 00 00 00 00 00 00
+    assert.deepEqual(s.bytes, { in: welcome + 13, out: 15 });
   });
 
   it("sends inputs only when open and not backed up", () => {
@@ -271,7 +271,7 @@ describe("GameSocket", () => {
     s.sendInput(input);
     ws.bufferedAmount = 1 << 20;
     s.sendInput({ ...input, seq: 2 });
-    assert.deepEqual(ws.sent.slice(1), [[3, 1, 1, 0, 0.5, 1]]);
+    assert.deepEqual(ws.sent.slice(1), [[3, 1, 1, 0, 0.5, 1, 0, 0]]);
     assert.equal(s.droppedInputs, 2);
   });
 

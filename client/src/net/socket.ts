@@ -70,13 +70,13 @@ export class GameSocket {
 
   constructor(
     url: string,
-    hello: { name: string; match: string },
+    hello: { name: string; match: string; resume?: string },
     private readonly on: SocketHandlers,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.ws = new WebSocket(url);
     this.ws.binaryType = "arraybuffer";
-    this.ws.onopen = () => this.send(encodeHello(hello.name, hello.match));
+    this.ws.onopen = () => this.send(encodeHello(hello.name, hello.match, hello.resume ?? ""));
     this.ws.onmessage = (e: MessageEvent) => this.receive(e.data);
     this.ws.onclose = (e: CloseEvent) => this.finish(e.code, e.reason);
     // onerror carries no detail; the close event that always follows reports it.

@@ -81,7 +81,7 @@ function encodeExpected(expected: unknown): Uint8Array {
   switch (m.type) {
     case "hello":
       assert.equal(m.version, PROTOCOL_VERSION, "hello version");
-      return encodeHello(m.name as string, m.match as string);
+      return encodeHello(m.name as string, m.match as string, (m.resume as string | undefined) ?? "");
     case "input":
       return encodeInput({
         seq: m.seq as number,
@@ -89,6 +89,8 @@ function encodeExpected(expected: unknown): Uint8Array {
         moveY: m.moveY as number,
         aim: m.aim as number,
         buttons: m.buttons as number,
+        viewTime: m.viewTime as number,
+        shotId: m.shotId as number,
       });
     case "ping":
       return encodePing(m.t as number);

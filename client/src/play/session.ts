@@ -3,9 +3,19 @@
 // the past, smooth); your own player is drawn where ./own puts it (the
 // present: your inputs applied at once on a steered input clock, reconciled
 // with each snapshot's ackSeq, blended at each frame's time), with your
-// barrel following the mouse every frame. N toggles the network overlay.
+// barrel following the mouse every frame, and so are your shots (drawn at
+// once, handed over to the server's). N toggles the network overlay.
+//
+// The seat outlives the connection (PROTOCOL.md §1.9). When the connection
+// drops (no close frame, a ping timeout, too slow) the view stays, shows
+// "Reconnecting…" over the game, and reconnects by itself with the last
+// welcome's resume token on a backoff schedule (net/reconnect) until the
+// server's window has passed; the resumed welcome restarts prediction and
+// interpolation from the resumed state. The token is kept in sessionStorage
+// (net/seat), so a reload of the tab resumes the seat too; leaving the view
+// (Lobby, Play again) closes with 1000, a leave, and forgets it.
 import type { Arena } from "../arena";
-import { debug, recordFrame, recordReconciliation, resetDebug } from "../debug";
+import { debug, debugHooks, recordFrame, recordReconciliation, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
@@ -13,6 +23,8 @@ import { endReasonText, MatchModel } from "../match/model";
 import { Interpolator, type Body } from "../net/interpolation";
 import { NetMeter } from "../net/meter";
 import type { Snapshot, SnapshotPlayer, SnapshotProjectile, Welcome } from "../net/protocol";
+import { isDrop, Reconnector } from "../net/reconnect";
+import { SeatStore } from "../net/seat";
 import { GameSocket, socketURL } from "../net/socket";
 import { NET_OVERLAY_HINT, NET_OVERLAY_KEY, type NetReadings } from "../render/netoverlay";
 import type { View, ViewPlayer } from "../render/view";
@@ -36,7 +48,15 @@ let netOverlayOn = false;
 
 /** A running game view. stop() tears everything down (socket, timers, listeners). */
 export class PlaySession {
-  private readonly socket: GameSocket;
+  private socket: GameSocket; // the seat's current pipe; replaced on a resume
+  private readonly seats = SeatStore.forPage();
+  private token = ""; // the newest resume token
+  private reconnectMs = 0; // how long the server holds the seat after a drop
+  private reconnector: Reconnector | null = null; // while reconnecting
+  private droppedAt = 0; // local ms the connection dropped
+  private reconnects = 0;
+  private fromStorage = false; // the first hello carries a reload's token
+  private mapLoaded = false;
   private readonly model = new MatchModel();
   private readonly controls: Controls;
   private interp: Interpolator<SnapshotPlayer, Projectile> | null = null;
@@ -56,7 +76,7 @@ export class PlaySession {
 
   constructor(
     private readonly arena: Arena,
-    hello: { name: string; match: string },
+    private readonly hello: { name: string; match: string },
     private readonly nav: Navigator,
   ) {
     resetDebug("connecting");
@@ -66,10 +86,26 @@ export class PlaySession {
     window.addEventListener("keydown", (e) => this.toggleNet(e), { signal: this.keys.signal });
     debug.netOverlay = netOverlayOn;
     arena.show("Connecting…", (now) => this.frame(now));
-    this.socket = new GameSocket(socketURL(location), hello, {
-      welcome: (w, t) => this.onWelcome(w, t),
-      snapshot: (s, t) => this.onSnapshot(s, t),
+    const token = this.seats.token(hello.match);
+    this.fromStorage = token !== "";
+    this.socket = this.open(token);
+  }
+
+  /**
+   * Opens a connection for the seat: a hello with resume (a token) takes it
+   * back, without one asks for a new seat. Only the current socket's
+   * callbacks count: one replaced by a resume is done.
+   */
+  private open(resume: string): GameSocket {
+    const s: GameSocket = new GameSocket(socketURL(location), { ...this.hello, resume }, {
+      welcome: (w, t) => {
+        if (s === this.socket) this.onWelcome(w, t);
+      },
+      snapshot: (m, t) => {
+        if (s === this.socket) this.onSnapshot(m, t);
+      },
       events: (e, t) => {
+        if (s !== this.socket) return;
         debug.events += e.events.length;
         debug.tick = Math.max(debug.tick, e.tick);
         for (const ev of e.events) {
@@ -80,14 +116,20 @@ export class PlaySession {
       error: (e) => {
         if (e.code < 10) console.warn(`skirmish: server error ${e.code} ${e.reason}: ${e.message}`);
       },
-      closed: (code, reason, message, detail) => this.onClosed(code, reason, message, detail),
+      closed: (code, reason, message, detail) => {
+        if (s === this.socket) this.onClosed(code, reason, message, detail);
+      },
     });
+    return s;
   }
 
   /** Leaves the match and releases everything. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.reconnector?.stop();
+    this.seats.clear(); // a leave: the close 1000 below releases the seat
+    debugHooks.worldToClient = null;
     this.stopInput();
     this.controls.detach();
     this.keys.abort();
@@ -98,25 +140,55 @@ export class PlaySession {
 
   private onWelcome(w: Welcome, now: number): void {
     this.welcome = w;
+    this.closed = false;
+    this.token = w.resume ?? "";
+    this.reconnectMs = w.reconnectMs ?? 0;
+    if (this.token) this.seats.save(w.match, this.token);
+    const resumed = this.reconnector !== null && this.interp !== null;
+    if (this.reconnector) {
+      // Resumed: the same seat, a new pipe. Your player's input and
+      // prediction start again from the resumed state (the server counts
+      // the new pipe's inputs from the start); the others ride out the gap
+      // in the interpolator, as a stall (the match's ticks go on).
+      this.reconnector.stop();
+      this.reconnector = null;
+      this.reconnects++;
+      Object.assign(debug, { reconnects: this.reconnects, resumeMs: now - this.droppedAt });
+      this.arena.hideOverlay();
+    }
     Object.assign(debug, { mode: "playing", matchId: w.match, you: w.you });
     this.nav.joined(w.match);
     this.model.setRoster(w.roster);
-    this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
-    const own = new OwnPlayer({ tickRate: w.tickRate, you: w.you, send: (cmd) => this.socket.sendInput(cmd) });
+    if (!resumed || !this.interp) this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
+    const msPerTick = 1000 / w.tickRate;
+    const own = new OwnPlayer({
+      tickRate: w.tickRate,
+      you: w.you,
+      send: (cmd) => this.socket.sendInput(cmd),
+      // Where you saw the others as you pressed: the server's lag
+      // compensation judges your shots there (PROTOCOL.md §1.4 viewTime).
+      viewTime: (at) => (this.interp?.renderedAt(at) ?? 0) / msPerTick,
+    });
     this.own = own;
-    this.map = placeholderMap(w.map);
     this.arena.setHeading(`Match ${w.match}`);
     setStatus(`Playing in match ${w.match} as ${this.model.name(w.you)}`, "ok");
-    loadMap(w.map, this.mapLoad.signal).then(
-      (m) => {
-        this.map = m;
-        // Prediction waits for the real walls: guessing without them would only be corrected.
-        own.setMap(m);
-      },
-      (err: unknown) => {
-        if (!this.stopped) setStatus(`Could not load map "${w.map}": ${String(err)}`, "warn");
-      },
-    );
+    debugHooks.worldToClient = (x, y) => this.arena.renderer.worldToClient(x, y);
+    if (this.mapLoaded && this.map.id === w.map) {
+      own.setMap(this.map);
+    } else {
+      this.map = placeholderMap(w.map);
+      loadMap(w.map, this.mapLoad.signal).then(
+        (m) => {
+          this.map = m;
+          this.mapLoaded = true;
+          // Prediction waits for the real walls: guessing without them would only be corrected.
+          if (this.own === own) own.setMap(m);
+        },
+        (err: unknown) => {
+          if (!this.stopped) setStatus(`Could not load map "${w.map}": ${String(err)}`, "warn");
+        },
+      );
+    }
     this.startInput(now);
   }
 
@@ -162,6 +234,32 @@ export class PlaySession {
   }
 
   private onClosed(code: number, reason: string, message: string, detail: string): void {
+    if (this.stopped) return;
+    if (this.reconnector) {
+      // A try to resume ended before its welcome: try again, unless the
+      // server said the seat is gone.
+      if (code !== 4006) {
+        this.reconnector.failed();
+        return;
+      }
+      this.reconnector.stop();
+      this.reconnector = null;
+    } else if (this.fromStorage && !this.welcome && code === 4006) {
+      // A reload's seat was released meanwhile: join the match afresh.
+      this.fromStorage = false;
+      this.seats.clear();
+      this.socket = this.open("");
+      return;
+    } else if (this.welcome && isDrop(code) && this.token && this.reconnectMs > 0 && !this.model.ended) {
+      this.startReconnect();
+      return;
+    }
+    this.end(code, reason, message, detail);
+  }
+
+  /** The connection is gone for good: say why over the view (Play again). */
+  private end(code: number, reason: string, message: string, detail: string): void {
+    this.seats.clear(); // the seat is gone, or played elsewhere (4007)
     Object.assign(debug, { mode: "disconnected", closeCode: code, closeReason: reason });
     this.closed = true;
     this.stopInput();
@@ -181,6 +279,26 @@ export class PlaySession {
       ...(ended ? { scoreboard: ended.scoreboard, you: debug.you } : {}),
       again: { label: this.welcome ? "Play again" : "Quick play", onClick: () => this.nav.quickPlay() },
     });
+  }
+
+  /** The connection dropped: keep the view, stop sending, and try to resume the seat. */
+  private startReconnect(): void {
+    this.closed = true;
+    this.stopInput();
+    this.droppedAt = performance.now();
+    Object.assign(debug, { mode: "reconnecting" });
+    setStatus("Connection lost, reconnecting…", "warn");
+    this.reconnector = new Reconnector({
+      windowMs: this.reconnectMs,
+      attempt: () => {
+        this.socket = this.open(this.token);
+      },
+      giveUp: () => {
+        this.reconnector = null;
+        this.end(1006, "", "Connection lost", "could not get back into the match in time");
+      },
+    });
+    this.reconnector.start();
   }
 
   private showEnd(): void {
@@ -262,7 +380,8 @@ export class PlaySession {
       netHint: NET_OVERLAY_HINT,
       map: this.map,
       players,
-      projectiles: sampled ? sampled.projectiles : [],
+      // Your shots are drawn at once and handed over to the server's (net/shots).
+      projectiles: this.own ? this.own.shots.frame(now, sampled?.renderTime ?? 0, sampled?.projectiles ?? []) : [],
       scores: this.latest ? this.latest.players.map(named) : [],
       you: w.you,
       phase: this.model.phase,
@@ -272,7 +391,11 @@ export class PlaySession {
       pingMs: this.socket.rttMs,
       ended: this.model.ended,
       label: "",
-      notice: !this.closed && this.latest && now - this.latestAt > STALL_MS ? "Connection problem, waiting for the server…" : "",
+      notice: this.reconnector
+        ? "Reconnecting…"
+        : !this.closed && this.latest && now - this.latestAt > STALL_MS
+          ? "Connection problem, waiting for the server…"
+          : "",
       respawnIn: this.respawnIn(w, now),
     };
     this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
@@ -308,7 +431,7 @@ export class PlaySession {
       targetDelayMs: interp ? interp.targetDelay(now) : null,
       correctionsPerSec: rates.corrections,
       lastCorrection: corrections.count > 0 ? corrections.last : null,
-      reconnects: 0, // a later issue adds reconnects; the field is here for it
+      reconnects: this.reconnects,
     };
   }
 

@@ -4,6 +4,7 @@
 import { formatClock } from "../lobby/api";
 import { rankScoreboard } from "../match/model";
 import { hudLayout, panelAlpha, playerColor, TIMER_W, type HudLayout, type Rect } from "./layout";
+import { playerLabel } from "./label";
 import { drawNetOverlay, formatMs } from "./netoverlay";
 import type { View } from "./view";
 
@@ -107,7 +108,7 @@ function drawScoreboard(ctx: CanvasRenderingContext2D, view: View, l: HudLayout,
     ctx.font = `${p.id === view.you ? 700 : 500} 13px ${FONT}`;
     ctx.textAlign = "left";
     ctx.fillStyle = p.alive ? TEXT : MUTED;
-    ctx.fillText(clip(ctx, p.bot ? `${p.name} ·bot` : p.name, w - 90), x + 28, ry);
+    ctx.fillText(clip(ctx, playerLabel(p), w - 90), x + 28, ry);
     ctx.textAlign = "right";
     ctx.fillStyle = TEXT;
     ctx.fillText(String(p.kills), x + w - 44, ry);

@@ -2,6 +2,7 @@
 // arena (floor, walls, players, projectiles) scaled to fit the window, then
 // the HUD on top. Everything is drawn procedurally; there are no image files.
 import { drawHud } from "./hud";
+import { playerLabel } from "./label";
 import { fitArena, playerColor, toScreen, type Fit, type Rect } from "./layout";
 import type { View, ViewPlayer, ViewProjectile } from "./view";
 
@@ -116,7 +117,7 @@ export class Renderer {
     ctx.fillStyle = frac > 0.5 ? "#4ade80" : frac > 0.25 ? "#facc15" : "#f87171";
     ctx.fillRect(sx - bw / 2, top - 4, bw * frac, 4);
     // Name.
-    const name = p.bot ? `${p.name} ·bot` : p.name;
+    const name = playerLabel(p);
     ctx.lineWidth = 3;
     ctx.strokeStyle = "rgba(0,0,0,0.7)";
     ctx.strokeText(name, sx, top - 8);
@@ -183,6 +184,18 @@ function drawCorpse(ctx: CanvasRenderingContext2D, p: ViewPlayer): void {
 }
 
 function drawPlayer(ctx: CanvasRenderingContext2D, p: ViewPlayer, you: boolean, nowMs: number): void {
+  if (p.disconnected) {
+    // A held seat: the player is there (and can be hit) but nobody steers it.
+    ctx.save();
+    ctx.globalAlpha = 0.45;
+    drawBody(ctx, p, you, nowMs);
+    ctx.restore();
+    return;
+  }
+  drawBody(ctx, p, you, nowMs);
+}
+
+function drawBody(ctx: CanvasRenderingContext2D, p: ViewPlayer, you: boolean, nowMs: number): void {
   const cos = Math.cos(p.aim);
   const sin = Math.sin(p.aim);
   // Shadow.

@@ -19,6 +19,8 @@ export interface ViewPlayer {
   bot: boolean;
   kills: number;
   deaths: number;
+  /** The player's seat is held after a dropped connection: drawn faded and marked. */
+  disconnected?: boolean | undefined;
 }
 
 /** A projectile to draw. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseFeedEvent, type FeedEventName } from "./feed";
 
-const P = `{"id":3,"name":"ada","bot":false,"x":100.5,"y":20,"aim":1.57,"hp":80,"alive":true,"protected":false,"kills":2,"deaths":1}`;
+const P = `{"id":3,"name":"ada","bot":false,"x":100.5,"y":20,"aim":1.57,"hp":80,"alive":true,"protected":false,"kills":2,"deaths":1,"disconnected":true}`;
 const Q = `{"id":9,"owner":3,"x":110.1,"y":20}`;
 
 describe("parseFeedEvent", () => {
@@ -12,7 +12,7 @@ describe("parseFeedEvent", () => {
     assert.deepEqual(m, {
       type: "snapshot", match: "m1", map: "arena", tickRate: 30, scoreLimit: 20,
       tick: 120, phase: "live", timeLeft: 171.5,
-      players: [{ id: 3, name: "ada", bot: false, x: 100.5, y: 20, aim: 1.57, hp: 80, alive: true, protected: false, kills: 2, deaths: 1 }],
+      players: [{ id: 3, name: "ada", bot: false, x: 100.5, y: 20, aim: 1.57, hp: 80, alive: true, protected: false, kills: 2, deaths: 1, disconnected: true }],
       projectiles: [{ id: 9, owner: 3, x: 110.1, y: 20, aim: 0, alive: true }],
     });
   });
@@ -27,6 +27,8 @@ describe("parseFeedEvent", () => {
     ["leave", `{"tick":5,"id":4}`, { kind: "leave", player: 4 }],
     ["kill", `{"tick":5,"killer":0,"victim":4}`, { kind: "kill", killer: 0, victim: 4 }],
     ["respawn", `{"tick":5,"id":4}`, { kind: "respawn", player: 4 }],
+    ["disconnect", `{"tick":5,"id":4}`, { kind: "disconnect", player: 4 }],
+    ["reconnect", `{"tick":5,"id":4}`, { kind: "reconnect", player: 4 }],
     ["phase", `{"tick":5,"phase":"ended","timeLeft":10}`, { kind: "phase", phase: "ended", timeLeft: 10 }],
     ["score", `{"tick":5,"id":4,"kills":6}`, { kind: "score", player: 4, kills: 6 }],
     ["end", `{"tick":5,"reason":"time_limit","winner":4,"scoreboard":[{"id":4,"name":"bot-x","kills":6,"deaths":0}]}`,

@@ -17,6 +17,8 @@ export interface FeedPlayer {
   protected: boolean;
   kills: number;
   deaths: number;
+  /** The player's seat is held after a dropped connection: they do not act until they are back. */
+  disconnected: boolean;
 }
 
 /** A projectile in a feed snapshot/state. aim and alive make it an interpolation Body. */
@@ -45,7 +47,9 @@ export type FeedMessage =
   | { type: "event"; tick: number; event: MatchEvent };
 
 /** The SSE event names the feed sends; the view subscribes to exactly these. */
-export const FEED_EVENTS = ["snapshot", "state", "join", "leave", "kill", "respawn", "phase", "score", "end"] as const;
+export const FEED_EVENTS = [
+  "snapshot", "state", "join", "leave", "kill", "respawn", "phase", "score", "end", "disconnect", "reconnect",
+] as const;
 
 /** One of FEED_EVENTS. */
 export type FeedEventName = (typeof FEED_EVENTS)[number];
@@ -77,6 +81,7 @@ function player(v: unknown, what: string): FeedPlayer {
     protected: f.bool("protected"),
     kills: f.uint("kills"),
     deaths: f.uint("deaths"),
+    disconnected: f.bool("disconnected"),
   };
 }
 
@@ -128,6 +133,10 @@ export function parseFeedEvent(name: FeedEventName, data: string): FeedMessage {
       return ev({ kind: "kill", killer: f.uint("killer"), victim: f.uint("victim") });
     case "respawn":
       return ev({ kind: "respawn", player: f.uint("id") });
+    case "disconnect":
+      return ev({ kind: "disconnect", player: f.uint("id") });
+    case "reconnect":
+      return ev({ kind: "reconnect", player: f.uint("id") });
     case "phase":
       return ev({ kind: "phase", phase: phase(f), timeLeft: f.num("timeLeft") });
     case "score":

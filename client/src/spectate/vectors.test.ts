@@ -66,6 +66,8 @@ function feedMessage(event: FeedEventName, d: Obj): FeedMessage {
       break;
     case "leave":
     case "respawn":
+    case "disconnect":
+    case "reconnect":
       m = ev({ kind: event, player: d.id });
       break;
     case "kill":
