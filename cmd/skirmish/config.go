@@ -37,12 +37,6 @@ type serveConfig struct {
 	LogLevel        slog.Level
 	LogFormat       string
 	ShutdownTimeout time.Duration
-
-	// matchCatchUp is match.Config.MaxCatchUp; 0 means its default. No
-	// flag sets it: the play-feel test raises it so that a server starved
-	// by the browser sharing its machine catches up instead of dropping
-	// ticks, as a server on a machine of its own would.
-	matchCatchUp int
 }
 
 // The host-facing settings only the server's flags limit (the packages

@@ -101,10 +101,6 @@ func recordFeel(t *testing.T, m *game.Map, n feelNet) (*feelRecording, feelRepor
 	cfg := testServeConfig(t)
 	cfg.Bots, cfg.BotFill = true, 3 // you, the remote human and a bot
 	cfg.ScoreLimit, cfg.TimeLimit = 1000, 10*time.Minute
-	// A server on a machine of its own keeps its clock: starved here by the
-	// browser beside it, it catches up (2 s at most) instead of dropping
-	// ticks, which would move the page's idea of the server's time.
-	cfg.matchCatchUp = 2 * cfg.TickRate
 	base := startServer(t, cfg)
 	pageURL := base
 	if n.delay > 0 || n.stall != "" {
