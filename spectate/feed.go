@@ -3,7 +3,6 @@ package spectate
 import (
 	"bytes"
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +21,14 @@ type source interface {
 var _ source = (*match.Match)(nil)
 
 var _ match.Observer = (*feed)(nil)
+
+// outRecord is an event in the frame being built: its id, tick and bytes
+// out[start:end].
+type outRecord struct {
+	id         uint64
+	tick       uint32
+	start, end int
+}
 
 // pendingEvent is a game event waiting for the feed goroutine, with the one
 // fact from its tick's snapshot the wire needs and the event lacks: the time
@@ -49,15 +56,6 @@ func (b *batch) reset() {
 	b.hasState, b.publishState, b.overflow, b.stopped = false, false, false, false
 }
 
-// subscriber is one spectator's bounded queue of encoded events. The feed
-// goroutine is the only sender and the only closer (both under feed.mu).
-type subscriber struct {
-	q       chan []byte
-	dropped atomic.Bool // set before q is closed when the spectator fell behind: its handler must stop at once
-	idx     int         // position in feed.subs, -1 when not there; guarded by feed.mu
-	waiting bool        // in feed.waiting; guarded by feed.mu
-}
-
 // feedOptions are the per-feed settings derived from Config and the match.
 type feedOptions struct {
 	matchID    string
@@ -65,16 +63,29 @@ type feedOptions struct {
 	tickRate   int
 	interval   uint32 // ticks between state events
 	history    int
-	queueSize  int
-	maxPending int // most events held between two flushes before the feed resets
+	queueSize  int           // frames
+	maxPending int           // most events held between two flushes before the feed resets
+	maxLag     time.Duration // a spectator further behind live is dropped; 0: no limit
+	clock      Clock
 	counters   *counters
+
+	historyBytes int           // most bytes in this feed's history; 0: no limit
+	histTotal    *atomic.Int64 // bytes in all feeds' histories (shared); nil: not shared
+	maxHistTotal int64         // most bytes in all histories together; 0: no limit
+	idleGrace    time.Duration // how long the feed outlives its last spectator
+	release      func(*feed) bool
+	startID      uint64         // the id a released predecessor feed of the match reached
+	shed         *atomic.Int32  // the server's shedding level: states are thinned by 2^level; nil: 0
+	seq          *atomic.Uint64 // numbers subscriptions server-wide; nil: all 0
+	resume       *bucket        // paces resume backlogs; nil: unpaced
 }
 
 // feed turns one match's tick output into a numbered SSE event stream shared
 // by every spectator of that match. It is a match.Observer: OnTick and OnStop
 // run on the match goroutine and only copy and signal; the feed's own
 // goroutine (run) encodes each event once, keeps it in the history ring and
-// offers the same bytes to every subscriber's queue.
+// offers each flush's events as one shared frame to every subscriber's
+// queue, dropping a subscriber that is more than maxLag behind.
 //
 // All methods are safe for concurrent use; OnTick and OnStop follow the
 // match.Observer contract.
@@ -97,30 +108,36 @@ type feed struct {
 
 	// Touched only by the feed goroutine.
 	work batch
-	buf  []byte // encoding scratch
 
 	// Guarded by mu: shared by the feed goroutine and subscribing handlers, so
 	// that a subscription and its history hand-off are atomic with respect to
 	// publishing (no gap, no duplicate).
-	mu       sync.Mutex
-	lastID   uint64 // id of the newest published event; 0 before any
-	floor    uint64 // smallest Last-Event-ID that can resume: every event after it is in hist
-	hist     ring
-	subs     []*subscriber
-	waiting  []*subscriber // arrived before the first state; get a snapshot at the next flush
-	latest   game.Snapshot // the state as of lastID
-	hasState bool
-	names    roster
-	finished bool   // end published, every queue closed
-	endData  []byte // the end event, for spectators who arrive after it
-	endID    uint64
-	snap     []byte // cached snapshot event with id snapID; valid while snapOK (until latest or lastID changes)
-	snapID   uint64
-	snapOK   bool
+	mu        sync.Mutex
+	lastID    uint64 // id of the newest published event; 0 before any
+	floor     uint64 // smallest Last-Event-ID that can resume: every event after it is in hist
+	hist      ring
+	out       []byte      // the frame being built: events published since the last emit
+	outRecs   []outRecord // where each of those events is in out
+	subs      []*subscriber
+	waiting   []*subscriber // arrived before the first state; get a snapshot at the next flush
+	latest    game.Snapshot // the state as of lastID
+	hasState  bool
+	names     roster
+	finished  bool      // end published, every queue closed
+	released  bool      // nobody watched for idleGrace: the feed is gone (see Server.release)
+	idleSince time.Time // when the last spectator left (or the feed started without one); zero while watched
+	endData   []byte    // the end event, for spectators who arrive after it
+	endID     uint64
+	snap      []byte // cached snapshot event with id snapID; valid while snapOK (until latest or lastID changes)
+	snapID    uint64
+	snapOK    bool
 }
 
 func newFeed(opt feedOptions) *feed {
-	return &feed{
+	if opt.clock == nil {
+		opt.clock = systemClock{}
+	}
+	f := &feed{
 		opt: opt,
 		meta: matchMeta{
 			matchJSON: quoteJSON(opt.matchID),
@@ -132,6 +149,13 @@ func newFeed(opt feedOptions) *feed {
 		hist:  newRing(opt.history),
 		names: make(roster),
 	}
+	if opt.startID > 0 {
+		// Ids continue those of the match's released feed, and nothing at
+		// or before them can resume here: this feed never published them.
+		f.lastID, f.floor = opt.startID, opt.startID+1
+	}
+	f.idleSince = opt.clock.Now() // until its first spectator subscribes
+	return f
 }
 
 // OnTick implements match.Observer. It runs on the match goroutine and never
@@ -143,7 +167,7 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	if f.closed.Load() {
 		return
 	}
-	due := !f.stateSeen || s.Tick-f.lastState >= f.opt.interval
+	due := !f.stateSeen || s.Tick-f.lastState >= f.interval()
 	end := false
 	for i := range events {
 		if events[i].Kind == game.EventEnd {
@@ -205,6 +229,18 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	}
 }
 
+// interval is the number of ticks between states now: the configured one,
+// doubled per shedding level while the server sheds spectator work, but
+// never beyond a second's worth of ticks (or the configured interval, if
+// that is longer).
+func (f *feed) interval() uint32 {
+	if f.opt.shed == nil {
+		return f.opt.interval
+	}
+	level := min(max(f.opt.shed.Load(), 0), maxShedLevel)
+	return min(f.opt.interval<<level, max(f.opt.interval, uint32(f.opt.tickRate)))
+}
+
 // endFromState rebuilds the end event of a match that ended before the feed
 // subscribed, from its ended state, by the rules the match applied: the winner
 // has the most kills (ties: fewer deaths, then lower id; 0 if nobody scored);
@@ -258,15 +294,22 @@ const (
 
 // run is the feed goroutine. It returns when the match has stopped or ctx
 // is cancelled, after publishing `end` and closing every subscriber queue.
+//
+// It also returns when nobody has watched for idleGrace and opt.release
+// agrees; the history is freed on the way out.
 func (f *feed) run(ctx context.Context, src source) {
 	unsubscribe := src.Subscribe(f)
 	defer unsubscribe()
+	defer f.freeHistory()
 	close(f.ready)
 	done := src.Done()
 	for {
 		select {
 		case <-f.wake:
 			if f.flush(flushWake) {
+				return
+			}
+			if f.opt.release != nil && f.idle(f.opt.clock.Now()) && f.opt.release(f) {
 				return
 			}
 		case <-done:
@@ -296,7 +339,7 @@ func (f *feed) flush(why finish) bool {
 	w := &f.work
 	defer w.reset()
 
-	now := time.Now()
+	now := f.opt.clock.Now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.finished {
@@ -344,10 +387,12 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 			// bring the player back.
 			delete(f.names, ev.Player)
 		}
+		start := len(f.out)
 		var ok bool
-		f.buf, ok = appendEvent(f.buf[:0], f.lastID+1, &ev.Event, ev.ticksLeft, f.opt.tickRate)
-		if ok {
-			f.publishLocked(ev.Tick, now)
+		if f.out, ok = appendEvent(f.out, f.lastID+1, &ev.Event, ev.ticksLeft, f.opt.tickRate); ok {
+			f.publishLocked(ev.Tick, start)
+		} else {
+			f.out = f.out[:start]
 		}
 	}
 	if w.hasState {
@@ -355,97 +400,63 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 		f.hasState, f.snapOK = true, false
 		f.names.learn(&f.latest)
 		if w.publishState {
-			f.buf = appendState(f.buf[:0], f.lastID+1, &f.latest, f.opt.tickRate, f.names)
-			f.publishLocked(f.latest.Tick, now)
+			start := len(f.out)
+			f.out = appendState(f.out, f.lastID+1, &f.latest, f.opt.tickRate, f.names)
+			f.publishLocked(f.latest.Tick, start)
 		}
 	}
-	f.promoteLocked(false)
+	f.emitLocked(now)
+	f.promoteLocked(false, now)
 	if end != nil {
 		f.finishLocked(game.EndReason(end.Value), end.Player, end.Tick, now)
 	}
 }
 
-// publishLocked gives the event encoded in f.buf (with id lastID+1) its id,
-// keeps it in the history and offers it to every subscriber. The bytes are
-// copied once, to their exact size, and then shared; they are returned.
-func (f *feed) publishLocked(tick uint32, now time.Time) []byte {
-	data := bytes.Clone(f.buf)
+// publishLocked gives the event encoded at f.out[start:] (with id
+// lastID+1) its id; emitLocked sends it.
+func (f *feed) publishLocked(tick uint32, start int) {
 	f.lastID++
 	f.snapOK = false
-	if old, ok := f.hist.push(record{id: f.lastID, tick: tick, at: now, data: data}); ok {
-		f.floor = old.id
-	}
+	f.outRecs = append(f.outRecs, outRecord{id: f.lastID, tick: tick, start: start, end: len(f.out)})
 	f.opt.counters.events.Add(1)
-	f.offerLocked(data)
-	return data
 }
 
-// offerLocked hands data to every subscriber without blocking. A subscriber
-// whose queue is full is dropped: its handler stops, and the client can
-// reconnect with Last-Event-ID to resume from the history.
-func (f *feed) offerLocked(data []byte) {
-	for i := 0; i < len(f.subs); {
-		sub := f.subs[i]
-		select {
-		case sub.q <- data:
-			i++
-		default:
-			sub.dropped.Store(true)
-			f.removeLocked(sub)
-			close(sub.q)
-			f.opt.counters.dropped.Add(1)
-			// removeLocked moved the last subscriber into slot i: look at it next.
+// emitLocked turns the events published since the last emit into one frame:
+// copied once, to its exact size, kept in the history (each record a slice of
+// the frame) and offered to every subscriber. It returns nil when there was
+// nothing to emit.
+func (f *feed) emitLocked(now time.Time) *frame {
+	if len(f.out) == 0 {
+		return nil
+	}
+	fr := &frame{data: bytes.Clone(f.out), at: now}
+	for _, r := range f.outRecs {
+		rec := record{id: r.id, tick: r.tick, at: now, data: fr.data[r.start:r.end]}
+		if old, ok := f.hist.push(rec); ok {
+			f.floor = old.id
+			f.countHistory(-len(old.data))
 		}
+		f.countHistory(len(rec.data))
 	}
-}
-
-// removeLocked takes sub out of f.subs (order is not kept).
-func (f *feed) removeLocked(sub *subscriber) {
-	i := sub.idx
-	if i < 0 {
-		return
-	}
-	last := len(f.subs) - 1
-	f.subs[i] = f.subs[last]
-	f.subs[i].idx = i
-	f.subs[last] = nil
-	f.subs = f.subs[:last]
-	sub.idx = -1
-}
-
-func (f *feed) addLocked(sub *subscriber) {
-	sub.idx = len(f.subs)
-	f.subs = append(f.subs, sub)
-}
-
-// promoteLocked gives every waiting subscriber its first snapshot (as of
-// lastID) and starts offering it events. Without a state yet it waits, unless
-// the feed is ending: then the (empty) snapshot is still the best first event.
-func (f *feed) promoteLocked(ending bool) {
-	if len(f.waiting) == 0 || (!f.hasState && !ending) {
-		return
-	}
-	snap := f.snapshotLocked(f.lastID)
-	for _, sub := range f.waiting {
-		sub.waiting = false
-		sub.q <- snap // the queue is empty and has room for at least one
-		f.addLocked(sub)
-	}
-	clear(f.waiting)
-	f.waiting = f.waiting[:0]
+	f.trimHistoryLocked(now)
+	f.out, f.outRecs = f.out[:0], f.outRecs[:0]
+	f.offerLocked(fr, now)
+	return fr
 }
 
 // finishLocked publishes `end` and closes every queue; spectators drain what
 // is queued and their streams end.
 func (f *feed) finishLocked(reason game.EndReason, winner game.PlayerID, tick uint32, now time.Time) {
-	f.promoteLocked(true)
-	f.buf = appendEnd(f.buf[:0], f.lastID+1, tick, reason, winner, &f.latest, f.names)
-	f.endData, f.endID = f.publishLocked(tick, now), f.lastID
+	f.promoteLocked(true, now)
+	start := len(f.out) // 0: every flush emits before it finishes
+	f.out = appendEnd(f.out, f.lastID+1, tick, reason, winner, &f.latest, f.names)
+	f.publishLocked(tick, start)
+	f.endData, f.endID = f.emitLocked(now).data[start:], f.lastID
 	f.finished = true
 	f.closed.Store(true)
 	for _, sub := range f.subs {
 		sub.idx = -1
-		close(sub.q)
+		sub.close()
 	}
 	clear(f.subs)
 	f.subs = f.subs[:0]
@@ -458,13 +469,9 @@ func (f *feed) finishLocked(reason game.EndReason, winner game.PlayerID, tick ui
 // increasing, so an old Last-Event-ID can never resume across the gap.
 func (f *feed) resetLocked() {
 	for len(f.subs) > 0 {
-		sub := f.subs[len(f.subs)-1]
-		sub.dropped.Store(true)
-		f.removeLocked(sub)
-		close(sub.q)
-		f.opt.counters.dropped.Add(1)
+		f.dropLocked(f.subs[len(f.subs)-1])
 	}
-	f.hist.reset()
+	f.countHistory(-f.hist.reset())
 	f.floor = f.lastID + 1
 	f.snapOK = false
 	f.opt.counters.resets.Add(1)
@@ -482,75 +489,12 @@ func (f *feed) snapshotLocked(id uint64) []byte {
 	return f.snap
 }
 
-// subscription is what a new spectator starts with.
-type subscription struct {
-	sub     *subscriber // nil when over
-	backlog [][]byte    // events to write before reading sub.q
-	over    bool        // the match has ended and the client has already seen everything
-}
-
-// subscribe adds a spectator. With resume set and last still resumable, the
-// backlog is every event after last; otherwise it is a fresh snapshot whose
-// id is the feed's current last id, so a later resume from it continues
-// without a gap. It runs under mu, so nothing is published between the
-// backlog and the first queued event.
-func (f *feed) subscribe(last uint64, resume bool) subscription {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	sub := &subscriber{q: make(chan []byte, f.opt.queueSize), idx: -1}
-	var backlog [][]byte
-	switch {
-	case resume && (f.hasState || f.finished) && f.floor <= last && last <= f.lastID:
-		backlog = f.hist.since(last, nil)
-		if f.finished && len(backlog) == 0 {
-			return subscription{over: true}
-		}
-	case f.finished:
-		// The snapshot takes the id before end's, so the two read as one
-		// contiguous stream.
-		backlog = [][]byte{f.snapshotLocked(f.endID - 1), f.endData}
-	case !f.hasState:
-		sub.waiting = true
-		f.waiting = append(f.waiting, sub)
-		return subscription{sub: sub}
-	default:
-		backlog = [][]byte{f.snapshotLocked(f.lastID)}
-	}
-	if f.finished {
-		close(sub.q)
-	} else {
-		f.addLocked(sub)
-	}
-	return subscription{sub: sub, backlog: backlog}
-}
-
-// unsubscribe removes sub; it is a no-op if the feed already let it go.
-func (f *feed) unsubscribe(sub *subscriber) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if sub.waiting {
-		for i, w := range f.waiting {
-			if w == sub {
-				f.waiting = slices.Delete(f.waiting, i, i+1)
-				break
-			}
-		}
-		sub.waiting = false
-		return
-	}
-	f.removeLocked(sub)
-}
-
-// spectators returns how many spectators are subscribed.
-func (f *feed) spectators() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.subs) + len(f.waiting)
-}
-
 // counters are server-wide totals, updated by every feed.
 type counters struct {
 	events  atomic.Uint64
 	dropped atomic.Uint64
 	resets  atomic.Uint64
+	refused atomic.Uint64
+	shed    atomic.Uint64
+	paced   atomic.Uint64
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,8 +22,13 @@ var heartbeat = []byte(": hb\n\n")
 
 // ServeEvents serves GET /api/matches/{id}/events: the match's spectator feed
 // as Server-Sent Events (PROTOCOL.md §2). It returns when the match ends, the
-// client goes away, the spectator falls behind, or the server shuts down. It
-// is safe for concurrent use.
+// client goes away, the spectator falls behind, or the server shuts down.
+//
+// HEAD gets the status and headers a GET would get, and returns at once: it
+// neither subscribes nor starts a feed, so it is never counted as a
+// spectator (writes to a HEAD response are discarded, so a HEAD that
+// streamed would never notice its client was gone). It is safe for
+// concurrent use.
 func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
 		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
@@ -30,44 +37,71 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 
 	id := r.PathValue("id")
-	f, err := s.feed(id)
-	switch {
-	case errors.Is(err, ErrShuttingDown):
-		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
-		return
-	case err != nil:
-		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
+	if _, err := s.lookup(id); err != nil {
+		s.refuse(w, id, err)
 		return
 	}
-
+	if r.Method == http.MethodHead {
+		if err := s.admissible(); err != nil {
+			s.refuse(w, id, err)
+			return
+		}
+		streamHeaders(w, r)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := s.admit(); err != nil {
+		s.refuse(w, id, err)
+		return
+	}
+	defer s.leave()
 	last, resume := lastEventID(r)
-	sn := f.subscribe(last, resume)
+	var sn subscription
+	for try := 0; ; try++ {
+		f, err := s.feed(id)
+		if err != nil {
+			s.refuse(w, id, err)
+			return
+		}
+		if sn = f.subscribe(last, resume); !sn.released {
+			if sn.sub != nil {
+				defer f.unsubscribe(sn.sub)
+			}
+			break
+		}
+		// The feed was released as we came: the next call starts a new one,
+		// unless that keeps happening (a pathological grace).
+		if try == 2 {
+			s.refuse(w, id, errRetry)
+			return
+		}
+	}
 	if sn.over {
 		// The client saw the match's end already; 204 tells EventSource to
 		// stop reconnecting.
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	defer f.unsubscribe(sn.sub)
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	if r.ProtoMajor == 1 {
-		h.Set("Connection", "keep-alive") // a hop-by-hop header: HTTP/2 forbids it
-	}
+	streamHeaders(w, r)
 	w.WriteHeader(http.StatusOK)
+	if s.cfg.SendBuffer > 0 {
+		setSendBuffer(r, s.cfg.SendBuffer)
+	}
 
-	out := stream{w: w, rc: http.NewResponseController(w), timeout: s.cfg.WriteTimeout}
+	sub := sn.sub
+	out := stream{w: w, rc: http.NewResponseController(w), sub: sub, timeout: s.cfg.WriteTimeout, meter: &s.writing}
+	// The feed aborts a write in progress when it drops the spectator.
+	sub.attach(func() { _ = out.rc.SetWriteDeadline(aLongTimeAgo) })
+	defer sub.detach()
 	if err := out.send(retryLine(s.cfg.Retry)); err != nil {
-		s.writeFailed(id, sn.sub, err)
+		s.writeFailed(id, sub, err, &out)
 		return
 	}
 	for len(sn.backlog) > 0 {
 		n := min(len(sn.backlog), writeBatch)
 		if err := out.send(sn.backlog[:n]...); err != nil {
-			s.writeFailed(id, sn.sub, err)
+			s.writeFailed(id, sub, err, &out)
 			return
 		}
 		sn.backlog = sn.backlog[n:]
@@ -75,81 +109,130 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 
 	hb := time.NewTimer(s.cfg.Heartbeat)
 	defer hb.Stop()
-	batch := make([][]byte, 0, writeBatch)
+	frames := make([]*frame, 0, writeBatch)
+	chunks := make([][]byte, 0, writeBatch)
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-hb.C:
 			if err := out.send(heartbeat); err != nil {
-				s.writeFailed(id, sn.sub, err)
+				s.writeFailed(id, sub, err, &out)
 				return
 			}
 			hb.Reset(s.cfg.Heartbeat)
-		case data, ok := <-sn.sub.q:
-			open := ok
-			batch = batch[:0]
-			if ok {
-				batch, open = drain(sn.sub.q, append(batch, data))
-			}
-			if sn.sub.dropped.Load() {
-				s.log.Info("spectate: dropped a spectator that fell behind", "match", id)
+			continue
+		case <-sub.ready:
+		}
+		for more := true; more; {
+			var closed, dropped bool
+			frames, closed, dropped = sub.take(frames[:0])
+			if dropped {
+				s.dropped(id, sub, &out)
 				return
 			}
-			if len(batch) > 0 {
-				if err := out.send(batch...); err != nil {
-					s.writeFailed(id, sn.sub, err)
+			if len(frames) > 0 {
+				chunks = chunks[:0]
+				for _, fr := range frames {
+					chunks = append(chunks, fr.data)
+				}
+				clear(frames) // written frames may be collected
+				err := out.send(chunks...)
+				clear(chunks)
+				if err != nil {
+					s.writeFailed(id, sub, err, &out)
 					return
 				}
 				hb.Reset(s.cfg.Heartbeat)
 			}
-			if !open {
-				return // the feed ended: end was the last event written
+			if closed {
+				return // the feed ended: end was the last frame written
 			}
+			more = sub.written()
 		}
 	}
 }
 
-// drain appends to batch whatever q holds right now, up to cap(batch). open
-// is false if q was found closed.
-func drain(q <-chan []byte, batch [][]byte) (_ [][]byte, open bool) {
-	for len(batch) < cap(batch) {
-		select {
-		case data, ok := <-q:
-			if !ok {
-				return batch, false
-			}
-			batch = append(batch, data)
-		default:
-			return batch, true
-		}
+// streamHeaders sets the headers of an event stream (PROTOCOL.md §2).
+func streamHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "keep-alive") // a hop-by-hop header: HTTP/2 forbids it
 	}
-	return batch, true
+}
+
+// errRetry is a stream refused for a passing reason; the client retries.
+var errRetry = errors.New("spectate: try again")
+
+// refuse answers a request for match id's stream that cannot be served.
+func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
+	switch {
+	case errors.Is(err, ErrShuttingDown):
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	case errors.Is(err, ErrServerFull):
+		s.stats.refused.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryLater()/time.Second)))
+		writeError(w, http.StatusServiceUnavailable, "server_full", strings.TrimPrefix(err.Error(), ErrServerFull.Error()+": "))
+	case errors.Is(err, errRetry):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "server_full", "the match's feed is restarting; try again")
+	default:
+		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
+	}
 }
 
 // writeFailed accounts for a stream that ended on a failed write. A stuck
 // client (deadline) is the interesting case, counted as dropped unless its
-// feed already dropped it for overflowing; a vanished one is routine.
-func (s *Server) writeFailed(match string, sub *subscriber, err error) {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		if !sub.dropped.Load() {
-			s.stats.dropped.Add(1)
-		}
+// feed already dropped it (and aborted the write); a vanished one is routine.
+func (s *Server) writeFailed(match string, sub *subscriber, err error, out *stream) {
+	switch {
+	case errors.Is(err, errDropped) || sub.isDropped():
+		s.dropped(match, sub, out)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.stats.dropped.Add(1)
 		s.log.Info("spectate: dropped a stuck spectator", "match", match, "err", err)
+	default:
+		s.log.Debug("spectate: spectator write failed", "match", match, "err", err)
+	}
+}
+
+// dropped ends the stream of a spectator its feed let go. One shed to spare
+// the matches is told when to come back (an SSE retry field), if out can
+// still take it; one that fell behind is not written to again.
+func (s *Server) dropped(match string, sub *subscriber, out *stream) {
+	retry := sub.retryHint()
+	if retry == 0 {
+		s.log.Info("spectate: dropped a spectator that fell behind", "match", match)
 		return
 	}
-	s.log.Debug("spectate: spectator write failed", "match", match, "err", err)
+	if out != nil {
+		out.last(retryLine(retry))
+	}
+	s.log.Debug("spectate: shed a spectator", "match", match, "retry", retry)
 }
+
+// errDropped ends a stream whose spectator the feed dropped.
+var errDropped = errors.New("spectate: spectator dropped")
+
+// aLongTimeAgo is a deadline in the past: it makes a blocked write fail now.
+var aLongTimeAgo = time.Unix(1, 0)
 
 // stream writes SSE chunks to one response with a deadline on every write.
 type stream struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
+	sub     *subscriber
 	timeout time.Duration
+	meter   *atomic.Int64 // nanoseconds spent in send, server-wide (load.go)
 }
 
 // send writes chunks and flushes them to the client.
 func (st *stream) send(chunks ...[]byte) error {
+	start := time.Now()
+	defer func() { st.meter.Add(int64(min(time.Since(start), meterCap))) }()
 	for _, c := range chunks {
 		if err := st.deadline(); err != nil {
 			return err
@@ -164,13 +247,39 @@ func (st *stream) send(chunks ...[]byte) error {
 	return st.rc.Flush()
 }
 
+// last writes chunk after the spectator was dropped (so deadline refuses),
+// with a short deadline of its own: best effort.
+func (st *stream) last(chunk []byte) {
+	if st.rc.SetWriteDeadline(time.Now().Add(lastWriteTimeout)) != nil {
+		return
+	}
+	if _, err := st.w.Write(chunk); err == nil {
+		_ = st.rc.Flush()
+	}
+}
+
+// meterCap is the most one send adds to the write meter. A write returns
+// once the kernel has copied the bytes, so a healthy one costs microseconds
+// of CPU; one that takes longer is mostly waiting for a full socket (a stuck
+// client), which costs no CPU and must not look like load.
+const meterCap = 2 * time.Millisecond
+
+// lastWriteTimeout bounds stream.last.
+const lastWriteTimeout = time.Second
+
 // deadline bounds the next write, so a client that stops reading is dropped
-// instead of holding its handler (and its queue) forever. It is extended before
-// every write, which also lifts any server-wide WriteTimeout that would cut a
-// long-lived stream.
+// instead of holding its handler (and its queue) forever. It is extended
+// before every write, which also lifts any server-wide WriteTimeout that would
+// cut a long-lived stream. It fails with errDropped once the feed has dropped
+// the spectator (see subscriber.arm).
 func (st *stream) deadline() error {
-	err := st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
-	if errors.Is(err, http.ErrNotSupported) {
+	ok, err := st.sub.arm(func() error {
+		return st.rc.SetWriteDeadline(time.Now().Add(st.timeout))
+	})
+	switch {
+	case !ok:
+		return errDropped
+	case errors.Is(err, http.ErrNotSupported):
 		return nil // e.g. a ResponseWriter wrapper without Unwrap: no per-write bound
 	}
 	return err

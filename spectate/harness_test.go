@@ -88,6 +88,9 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 
 	cfg := hc.spectate
 	cfg.Registry, cfg.Logger = reg, quiet
+	if cfg.Clock == nil {
+		cfg.Clock = clk // lag, grace and pacing in match time: exact
+	}
 	srv, err := NewServer(cfg)
 	if err != nil {
 		cancel()
@@ -98,6 +101,7 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 	mux.HandleFunc("GET /api/matches", srv.ServeList)
 	mux.HandleFunc("GET /api/matches/{id}/events", srv.ServeEvents)
 	hs := httptest.NewUnstartedServer(mux)
+	hs.Config.ConnContext = ConnContext
 	if hc.listener != nil {
 		hs.Listener = hc.listener(hs.Listener)
 	}

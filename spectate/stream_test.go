@@ -548,3 +548,37 @@ func TestStreamMatchEndedBeforeFirstSpectator(t *testing.T) {
 		t.Fatalf("ids %s, %s: not contiguous", evs[0].ID, evs[1].ID)
 	}
 }
+
+// TestStreamHead: HEAD gets a GET's status and headers and finishes at once,
+// without starting a feed or counting a spectator.
+func TestStreamHead(t *testing.T) {
+	h := newHarness(t, harnessConfig{})
+	m := h.create()
+	// One keep-alive connection: a HEAD that never finished would leave
+	// the second request unanswered, so bound each one.
+	client := &http.Client{Transport: h.hs.Client().Transport, Timeout: wait}
+	for _, tt := range []struct {
+		id     string
+		status int
+		ctype  string
+	}{
+		{m.ID(), http.StatusOK, "text/event-stream"},
+		{"nope", http.StatusNotFound, "application/json"},
+	} {
+		req, err := http.NewRequest(http.MethodHead, h.eventsURL(tt.id, ""), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Content-Type") != tt.ctype {
+			t.Errorf("HEAD %s: %d %q, want %d %q", tt.id, resp.StatusCode, resp.Header.Get("Content-Type"), tt.status, tt.ctype)
+		}
+	}
+	if st := h.srv.Stats(); st.Feeds != 0 || st.Spectators != 0 {
+		t.Fatalf("after HEAD: %+v, want no feed and no spectator", st)
+	}
+}

@@ -32,6 +32,7 @@ type serveConfig struct {
 	MaxRewind       time.Duration
 	MaxMatches      int
 	MaxConnections  int
+	MaxSpectators   int
 	ReconnectWindow time.Duration // 0: holding off
 	Origins         []string
 	LogLevel        slog.Level
@@ -47,6 +48,7 @@ var (
 	scoreLimits      = game.Range{Min: 1, Max: 1000}
 	matchCounts      = game.Range{Min: 1, Max: 100000}
 	connectionCounts = game.Range{Min: 1, Max: 1000000}
+	spectatorCounts  = game.Range{Min: 1, Max: 1000000}
 	timeLimits       = durationRange{10 * time.Second, 2 * time.Hour}
 	shutdownTimeouts = durationRange{time.Second, 5 * time.Minute}
 	maxRewinds       = durationRange{0, seconds(game.MaxRewindLimit)}
@@ -136,6 +138,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	fs.DurationVar(&cfg.MaxRewind, "max-rewind", seconds(game.DefaultMaxRewind), fmt.Sprintf("lag compensation: how far back a shot is judged where its shooter saw the others; older views are clamped (%s to %s; 0 turns it off)", maxRewinds.min, maxRewinds.max))
 	fs.IntVar(&cfg.MaxMatches, "max-matches", match.DefaultMaxMatches, fmt.Sprintf("most matches at once (%v)", matchCounts))
 	fs.IntVar(&cfg.MaxConnections, "max-connections", netcode.DefaultMaxConnections, fmt.Sprintf("most player WebSocket connections at once; more are refused with 503 (%v)", connectionCounts))
+	fs.IntVar(&cfg.MaxSpectators, "max-spectators", spectate.DefaultMaxSpectators, fmt.Sprintf("most spectator event streams at once; more are refused with 503, and fewer are allowed if the open-file limit cannot hold them beside the players (%v)", spectatorCounts))
 	fs.DurationVar(&cfg.ReconnectWindow, "reconnect-window", netcode.DefaultReconnectWindow, fmt.Sprintf("how long a player's seat is held after their connection drops without a leave, for them to resume it (%s to %s; 0 turns holding off)", reconnectWindows.min, reconnectWindows.max))
 	fs.StringVar(&origins, "origins", "", "comma-separated extra allowed WebSocket origins (https://example.com) or hosts (example.com:8443); * allows any; the server's own origin is always allowed")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -188,6 +191,7 @@ func (c serveConfig) validate() error {
 	check(maxRewinds.contains(c.MaxRewind), "--max-rewind %s: want %s to %s", c.MaxRewind, maxRewinds.min, maxRewinds.max)
 	check(matchCounts.Contains(c.MaxMatches), "--max-matches %d: want %v", c.MaxMatches, matchCounts)
 	check(connectionCounts.Contains(c.MaxConnections), "--max-connections %d: want %v", c.MaxConnections, connectionCounts)
+	check(spectatorCounts.Contains(c.MaxSpectators), "--max-spectators %d: want %v", c.MaxSpectators, spectatorCounts)
 	check(reconnectWindows.contains(c.ReconnectWindow), "--reconnect-window %s: want %s (off) to %s", c.ReconnectWindow, reconnectWindows.min, reconnectWindows.max)
 	if err := checkLogFormat(c.LogFormat); err != nil {
 		errs = append(errs, err)

@@ -31,7 +31,8 @@ func TestParseServeConfig(t *testing.T) {
 			name: "defaults",
 			check: func(t *testing.T, c serveConfig) {
 				if c.Addr != ":8080" || c.TickRate != 30 || c.SnapshotRate != 20 || c.SpectatorRate != 10 ||
-					c.MaxPlayers != 8 || !c.Bots || c.LogLevel != slog.LevelInfo || c.LogFormat != "text" || len(c.Origins) != 0 {
+					c.MaxPlayers != 8 || !c.Bots || c.LogLevel != slog.LevelInfo || c.LogFormat != "text" || len(c.Origins) != 0 ||
+					c.MaxSpectators != 10000 {
 					t.Errorf("defaults = %+v", c)
 				}
 			},
@@ -71,6 +72,16 @@ func TestParseServeConfig(t *testing.T) {
 		{name: "bot fill above max", args: []string{"--max-players", "4", "--bot-fill", "6"}, wantErr: "--bot-fill 6"},
 		{name: "bot fill ignored with bots off", args: []string{"--bots=false", "--bot-fill", "0"}},
 		{name: "max connections zero", args: []string{"--max-connections", "0"}, wantErr: "--max-connections 0"},
+		{
+			name: "max spectators",
+			env:  map[string]string{"SKIRMISH_MAX_SPECTATORS": "50"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.MaxSpectators != 50 {
+					t.Errorf("max spectators %d, want 50 from the environment", c.MaxSpectators)
+				}
+			},
+		},
+		{name: "max spectators zero", args: []string{"--max-spectators", "0"}, wantErr: "--max-spectators 0"},
 		{name: "bad log level", args: []string{"--log-level", "loud"}, wantErr: "--log-level"},
 		{name: "bad log format", args: []string{"--log-format", "xml"}, wantErr: "--log-format"},
 		{name: "bad origin scheme", args: []string{"--origins", "ftp://example.com"}, wantErr: "--origins"},
@@ -107,7 +118,7 @@ func TestServeHelpListsEnv(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"--tick-rate", "SKIRMISH_TICK_RATE", "SKIRMISH_ORIGINS", "--log-format"} {
+	for _, want := range []string{"--tick-rate", "SKIRMISH_TICK_RATE", "SKIRMISH_ORIGINS", "--log-format", "SKIRMISH_MAX_SPECTATORS"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help does not mention %s:\n%s", want, out.String())
 		}

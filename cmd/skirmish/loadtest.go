@@ -9,9 +9,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +31,15 @@ type loadConfig struct {
 	JSON     bool
 	// Impairment is applied to each bot's connection in-process (netsim).
 	Impairment netsim.Impairment
+	// Spectators is how many SSE streams to open beside the players,
+	// spread over the matches they play in; SpectatorRamp spreads their
+	// connects, starting when the players' ramp is over.
+	Spectators    int
+	SpectatorRamp time.Duration
+	// ResumeStorm, if positive, breaks every open spectator stream at once
+	// that long after the spectators' ramp; each resumes at once from the
+	// first event id it saw, as after a network outage.
+	ResumeStorm time.Duration
 }
 
 func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
@@ -44,15 +53,18 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 	fs.StringVar(&c.Origin, "origin", "", "Origin header to send (default none, as non-browser clients do)")
 	fs.BoolVar(&c.JSON, "json", false, "print the summary as one JSON object")
 	addImpairmentFlags(fs, &c.Impairment)
+	fs.IntVar(&c.Spectators, "spectators", 0, "SSE spectators to open beside the players, spread over their matches (0-100000)")
+	fs.DurationVar(&c.SpectatorRamp, "spectator-ramp", 10*time.Second, "spread the spectators' connects over this long, after the players' ramp")
+	fs.DurationVar(&c.ResumeStorm, "resume-storm", 0, "this long after the spectators' ramp, break every spectator stream at once and resume each from the first event id it saw (0: no storm)")
 	fs.Usage = func() {
-		fmt.Fprintf(usage, "Usage: skirmish loadtest --url ws://HOST:PORT/ws --players N --duration 30s [--json]\n\n")
+		fmt.Fprintf(usage, "Usage: skirmish loadtest --url ws://HOST:PORT/ws --players N [--spectators N] --duration 30s [--json]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var errs []error
-	if !strings.HasPrefix(c.URL, "ws://") && !strings.HasPrefix(c.URL, "wss://") {
+	if u, err := url.Parse(c.URL); err != nil || u.Host == "" || u.Scheme != "ws" && u.Scheme != "wss" {
 		errs = append(errs, fmt.Errorf("--url %q: want ws://HOST:PORT/ws", c.URL))
 	}
 	if c.Players < 1 || c.Players > 20000 {
@@ -65,6 +77,15 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 		errs = append(errs, fmt.Errorf("--ramp %s: want 0 or more", c.Ramp))
 	}
 	errs = append(errs, checkImpairment(c.Impairment)...)
+	if c.Spectators < 0 || c.Spectators > 100000 {
+		errs = append(errs, fmt.Errorf("--spectators %d: want 0 to 100000", c.Spectators))
+	}
+	if c.SpectatorRamp < 0 || c.Spectators > 0 && c.SpectatorRamp >= c.Duration {
+		errs = append(errs, fmt.Errorf("--spectator-ramp %s: want 0 or more, shorter than --duration", c.SpectatorRamp))
+	}
+	if c.ResumeStorm < 0 || c.ResumeStorm > 0 && (c.Spectators == 0 || c.SpectatorRamp+c.ResumeStorm >= c.Duration) {
+		errs = append(errs, fmt.Errorf("--resume-storm %s: want 0, or with --spectators a time that falls within --duration after --spectator-ramp", c.ResumeStorm))
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -87,6 +108,8 @@ type loadSummary struct {
 	RTTSamples           int     `json:"rtt_samples"`
 	FirstConnectError    string  `json:"first_connect_error,omitempty"`
 	FirstDisconnectError string  `json:"first_disconnect_error,omitempty"`
+	// Spectate is there when --spectators was given.
+	Spectate *spectateSummary `json:"spectate,omitempty"`
 }
 
 // loadPlayer is one headless bot's counters, written by its own goroutines
@@ -123,11 +146,18 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if sum.Failed > 0 || sum.Dropped > 0 {
 		return fmt.Errorf("loadtest: %d of %d players failed to connect, %d dropped", sum.Failed, sum.Players, sum.Dropped)
 	}
+	// Spectators dropped or refused are the server shedding load, which
+	// the summary reports; only a spectator mode that never got a stream
+	// is a failed run.
+	if sp := sum.Spectate; sp != nil && sp.Connected == 0 {
+		return fmt.Errorf("loadtest: none of %d spectators got a stream", sp.Spectators)
+	}
 	return nil
 }
 
 // loadtest connects cfg.Players bots over the ramp, lets each play for
-// cfg.Duration, and summarizes what they received.
+// cfg.Duration, and summarizes what they received. Spectators, if any, watch
+// from the end of the ramp until the last player is done.
 func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSummary {
 	players := make([]*loadPlayer, cfg.Players)
 	var (
@@ -161,6 +191,25 @@ func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSumma
 		}()
 	}
 
+	var specs *spectators
+	specsDone := make(chan struct{})
+	if cfg.Spectators > 0 {
+		specs = newSpectators(cfg.URL, cfg.Spectators)
+		specCtx, stopSpecs := context.WithDeadline(runCtx, start.Add(cfg.Ramp+cfg.Duration))
+		go func() {
+			defer close(specsDone)
+			defer stopSpecs()
+			select {
+			case <-time.After(cfg.Ramp):
+			case <-specCtx.Done():
+				return
+			}
+			specs.run(specCtx, cfg.SpectatorRamp, cfg.ResumeStorm)
+		}()
+	} else {
+		close(specsDone)
+	}
+
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	tty := isTerminal(progress)
@@ -171,13 +220,19 @@ func loadtest(ctx context.Context, cfg loadConfig, progress io.Writer) loadSumma
 		case <-done:
 			running = false
 		case <-tick.C:
-			printProgress(progress, tty, time.Since(start), players, int(connected.Load()), int(failed.Load()))
+			printProgress(progress, tty, time.Since(start), players, int(connected.Load()), int(failed.Load()), specs)
 		}
 	}
 	if tty {
 		fmt.Fprintln(progress)
 	}
-	return summarize(cfg, players, time.Since(start))
+	cancel() // the spectators stop with the players
+	<-specsDone
+	sum := summarize(cfg, players, time.Since(start))
+	if specs != nil {
+		sum.Spectate = specs.summary(time.Now())
+	}
+	return sum
 }
 
 // play is one bot: connect, then send an input every tick and a ping every
@@ -378,13 +433,17 @@ func (p *loadPlayer) read(c *netcode.Client, base int64) error {
 	}
 }
 
-func printProgress(w io.Writer, tty bool, elapsed time.Duration, players []*loadPlayer, connected, failed int) {
+func printProgress(w io.Writer, tty bool, elapsed time.Duration, players []*loadPlayer, connected, failed int, specs *spectators) {
 	var snaps int64
 	for _, p := range players {
 		snaps += p.snapshots.Load()
 	}
 	line := fmt.Sprintf("[%3.0fs] connected %d/%d  failed %d  snapshots %d",
 		elapsed.Seconds(), connected, len(players), failed, snaps)
+	if specs != nil {
+		line += fmt.Sprintf("  spectators open %d events %d drops %d refused %d",
+			specs.open.Load(), specs.events.Load(), specs.drops.Load(), specs.refusals.Load())
+	}
 	if tty {
 		fmt.Fprintf(w, "\r%-80s", line)
 	} else {
@@ -462,6 +521,22 @@ func printSummary(w io.Writer, s loadSummary) {
 	}
 	if s.FirstDisconnectError != "" {
 		fmt.Fprintf(w, "first disconnect error: %s\n", s.FirstDisconnectError)
+	}
+	if sp := s.Spectate; sp != nil {
+		fmt.Fprintf(w, "spectators %d connected of %d, %d open at the end; %.0f events/s (%.2f per stream), %.0f bytes/s\n",
+			sp.Connected, sp.Spectators, sp.OpenAtEnd, sp.EventsPerSecond, sp.EventsPerStreamSecond, sp.BytesPerSecond)
+		fmt.Fprintf(w, "           %d dropped, %d refused, %d resumes (%d with backlog), %d matches ended, %d errors\n",
+			sp.Drops, sp.Refusals, sp.Resumes, sp.ResumedWithBacklog, sp.MatchesEnded, sp.Errors)
+		if st := sp.Storm; st != nil {
+			fmt.Fprintf(w, "storm      %d streams broken and resumed (%d with their backlog); %d bytes in the 10 s after\n",
+				st.Streams, st.WithBacklog, st.Bytes10s)
+		}
+		if sp.FirstRefusal != "" {
+			fmt.Fprintf(w, "first refusal: %s\n", sp.FirstRefusal)
+		}
+		if sp.FirstError != "" {
+			fmt.Fprintf(w, "first spectator error: %s\n", sp.FirstError)
+		}
 	}
 }
 

@@ -97,6 +97,9 @@ func TestLoadtestFlags(t *testing.T) {
 		{[]string{"--url", "http://x/ws"}, "--url"},
 		{[]string{"--players", "0"}, "--players 0"},
 		{[]string{"--duration", "10ms"}, "--duration"},
+		{[]string{"--spectators", "-1"}, "--spectators -1"},
+		{[]string{"--resume-storm", "1s"}, "--resume-storm"},
+		{[]string{"--spectators", "5", "--duration", "5s", "--spectator-ramp", "5s"}, "--spectator-ramp"},
 		{[]string{"--players", "5", "--duration", "2s"}, ""},
 	}
 	for _, tt := range tests {
@@ -252,4 +255,67 @@ func testArena(t *testing.T) *game.Map {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestLoadtestSpectators: --spectators opens SSE streams spread over the
+// players' matches and reports what they received.
+func TestLoadtestSpectators(t *testing.T) {
+	cfg := testServeConfig(t)
+	cfg.MaxPlayers = 4
+	base := startServer(t, cfg)
+	url := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "--url", url, "--players", "8", "--spectators", "20",
+		"--duration", "3s", "--ramp", "500ms", "--spectator-ramp", "500ms", "--json"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout.String(), stderr.String())
+	}
+	var s loadSummary
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	sp := s.Spectate
+	if sp == nil {
+		t.Fatalf("no spectate summary: %s", stdout.String())
+	}
+	if sp.Spectators != 20 || sp.Connected != 20 || sp.Refusals != 0 || sp.Errors != 0 {
+		t.Errorf("spectators %+v, want 20 connected, no refusals or errors", *sp)
+	}
+	// A snapshot, then about 10 states a second each.
+	if sp.EventsPerStreamSecond < 5 {
+		t.Errorf("events/s per stream = %.2f, want about 10", sp.EventsPerStreamSecond)
+	}
+	if !strings.Contains(stderr.String(), "spectators open") {
+		t.Errorf("no spectator progress on stderr: %q", stderr.String())
+	}
+}
+
+// TestLoadtestResumeStorm: --resume-storm breaks every spectator stream at
+// once and resumes each from the first id it saw; the summary says how many
+// resumed with their backlog and what the 10 s after cost.
+func TestLoadtestResumeStorm(t *testing.T) {
+	cfg := testServeConfig(t)
+	cfg.MaxPlayers = 4
+	base := startServer(t, cfg)
+	url := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "--url", url, "--players", "4", "--spectators", "6",
+		"--duration", "4s", "--ramp", "0s", "--spectator-ramp", "0s", "--resume-storm", "2s", "--json"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d; stdout %s; stderr %s", code, stdout.String(), stderr.String())
+	}
+	var s loadSummary
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	st := s.Spectate.Storm
+	if st == nil || st.Streams != 6 {
+		t.Fatalf("storm %+v, want 6 streams broken (summary %+v)", st, s.Spectate)
+	}
+	// 2 s of events is within the server's 5 s history and its resume
+	// budget: every resume gets its backlog.
+	if st.WithBacklog != 6 || st.Bytes10s == 0 || s.Spectate.Resumes < 6 {
+		t.Fatalf("storm %+v, resumes %d: want all 6 resumed with their backlog", st, s.Spectate.Resumes)
+	}
 }

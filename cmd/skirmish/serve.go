@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -72,11 +73,21 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
+	limit, known := openFileLimit()
+	fds, err := descriptorBudget(limit, known, cfg.MaxConnections, cfg.MaxSpectators)
+	if err != nil {
+		return nil, err
+	}
+	logBudget(log, fds, cfg)
+	maxSpectators := fds.Spectators
+	if maxSpectators == 0 {
+		maxSpectators = -1 // none: every stream is refused
+	}
 	players, err := netcode.NewServer(netcode.Config{
 		Registry:        registry,
 		SnapshotRate:    cfg.SnapshotRate,
 		AllowedOrigins:  cfg.Origins,
-		MaxConnections:  cfg.MaxConnections,
+		MaxConnections:  fds.Players,
 		ReconnectWindow: netcodeReconnectWindow(cfg.ReconnectWindow),
 		Logger:          log.With("part", "netcode"),
 	})
@@ -84,8 +95,9 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		return nil, fmt.Errorf("netcode: %w", err)
 	}
 	spectators, err := spectate.NewServer(spectate.Config{
-		Registry: registry,
-		Rate:     cfg.SpectatorRate,
+		Registry:      registry,
+		Rate:          cfg.SpectatorRate,
+		MaxSpectators: maxSpectators,
 		// A spectator stuck mid-write holds its stream until this deadline,
 		// also on SIGTERM: keep it well inside the shutdown timeout.
 		WriteTimeout: min(spectate.DefaultWriteTimeout, cfg.ShutdownTimeout/2),
@@ -98,6 +110,8 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
+		// Lets the spectator streams bound their sockets' send buffers.
+		ConnContext: spectate.ConnContext,
 		// Idle keep-alive connections (lobby polling /api/matches) are not
 		// kept forever; streams and WebSockets are not idle, so unaffected.
 		IdleTimeout: 2 * time.Minute,
@@ -116,36 +130,73 @@ func netcodeReconnectWindow(d time.Duration) time.Duration {
 	return d
 }
 
+// logBudget says what the descriptor limit allows, loudly when it is less
+// than the flags ask for.
+func logBudget(log *slog.Logger, b fdBudget, cfg serveConfig) {
+	args := []any{"rlimit_nofile", b.Limit, "reserve", fdReserve, "max_players_connections", b.Players,
+		"max_spectators", b.Spectators}
+	switch {
+	case b.Limit == 0:
+		log.Info("connection caps (the open-file limit is unknown)", args...)
+	case b.Players < cfg.MaxConnections || b.Spectators < cfg.MaxSpectators:
+		log.Warn("the open-file limit lowers the connection caps below the flags; raise it (ulimit -n) or lower --max-connections", args...)
+	default:
+		log.Info("connection caps", args...)
+	}
+}
+
+// route is one path of the HTTP surface and the methods it serves.
+type route struct {
+	pattern string
+	// methods the handler serves; GET includes HEAD, which every handler
+	// answers with the GET's status and headers and no body, at once. nil
+	// means the handler checks the method itself.
+	methods []string
+	handler http.Handler
+}
+
 // routes is the whole HTTP surface; docs/PROTOCOL.md describes each route.
+// Every route declares its methods: any other method gets a JSON 405 with
+// an Allow header, except /ws, where netcode answers anything but a GET
+// upgrade with 400 bad_upgrade (PROTOCOL.md §1.1).
 func (s *server) routes() http.Handler {
+	get := []string{http.MethodGet}
 	mux := http.NewServeMux()
-	mux.Handle("GET /ws", s.players)
-	mux.HandleFunc("GET /api/matches", s.spectators.ServeList)
-	mux.HandleFunc("GET /api/matches/{id}/events", s.spectators.ServeEvents)
-	mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
-	})
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /assets/", noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS()))))
-	mux.Handle("GET /", noCache(clientHandler()))
-	// Every route serves only GET (and HEAD). For any other method the mux
-	// would answer a plain-text 405, where the protocol documents a 400
-	// bad_upgrade for /ws (netcode checks the method itself) and JSON errors
-	// for the API.
+	for _, rt := range []route{
+		{"/ws", nil, s.players},
+		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
+		{"/api/matches/{id}/events", get, http.HandlerFunc(s.spectators.ServeEvents)},
+		{"/api/", get, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+		})},
+		{"/healthz", get, http.HandlerFunc(s.healthz)},
+		{"/assets/", get, noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS())))},
+		{"/", get, noCache(clientHandler())},
+	} {
+		mux.Handle(rt.pattern, onlyMethods(rt.methods, rt.handler))
+	}
+	return mux
+}
+
+// onlyMethods passes requests with one of methods (GET bringing HEAD) to h
+// and answers the others with a JSON 405. A nil methods passes everything.
+func onlyMethods(methods []string, h http.Handler) http.Handler {
+	if methods == nil {
+		return h
+	}
+	allowed := slices.Clone(methods)
+	if slices.Contains(allowed, http.MethodGet) && !slices.Contains(allowed, http.MethodHead) {
+		allowed = append(allowed, http.MethodHead)
+	}
+	allow := strings.Join(allowed, ", ")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			mux.ServeHTTP(w, r)
+		if !slices.Contains(allowed, r.Method) {
+			w.Header().Set("Allow", allow)
+			httpapi.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" "+r.URL.Path+": only "+allow+" is served here")
 			return
 		}
-		switch p := r.URL.Path; {
-		case p == "/ws":
-			s.players.ServeHTTP(w, r)
-		case p == "/healthz" || strings.HasPrefix(p, "/api/"):
-			w.Header().Set("Allow", "GET, HEAD")
-			httpapi.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" "+p+": only GET is served here")
-		default:
-			mux.ServeHTTP(w, r)
-		}
+		h.ServeHTTP(w, r)
 	})
 }
 
