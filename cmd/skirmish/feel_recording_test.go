@@ -106,8 +106,8 @@ type feelTimeline struct {
 	m         *game.Map
 	frames    []feelFrame // the window's frames, and the one before
 	displayMs float64     // the median frame duration
-	// Machine disturbances: the spans not judged, and those the lead is not.
-	calm, settle                feelSpans
+	// Machine disturbances: the spans not judged.
+	calm                        feelSpans
 	longFrames, watchdog, slips int
 	ownOff                      feelSpans // your player not predicted (dead, respawning, snapped), padded
 	stalls                      feelSpans // from a long snapshot gap's start to feelAfterStallMs after its end
@@ -159,12 +159,9 @@ func newFeelTimeline(rec *feelRecording, m *game.Map) (*feelTimeline, error) {
 		for i++; i < len(ds) && ds[i].from-d.to < feelClusterMs; i++ {
 			d.to, d.lost = math.Max(d.to, ds[i].to), d.lost+ds[i].lost
 		}
-		settle := float64(feelSettleMs)
 		if d.lost >= feelStarvedMs {
 			tl.calm = append(tl.calm, feelSpan{d.from, d.to + feelCalmMs})
-			settle = feelStarvedSettleMs
 		}
-		tl.settle = append(tl.settle, feelSpan{d.from, d.to + settle})
 	}
 	for _, s := range feelSlips(rec) {
 		tl.calm = append(tl.calm, feelSpan{s.From, s.From + feelCalmMs + feelSlipCalm*(s.To-s.From)})
