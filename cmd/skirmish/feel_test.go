@@ -78,7 +78,7 @@ const (
 	// time, up to feelPlayMax.
 	feelPlay    = 30 * time.Second
 	feelMore    = 5 * time.Second
-	feelPlayMax = 60 * time.Second
+	feelPlayMax = 2 * time.Minute
 	// The browser window. The budget is in world units, so the zoom the
 	// arena is drawn at does not matter.
 	feelWindowW, feelWindowH = 800, 600
@@ -204,7 +204,7 @@ func feelBrowser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(browser, feelWarmUp+feelPlayMax+time.Minute)
 	t.Cleanup(func() {
 		cancel()
 		cancelBrowser()
