@@ -6,6 +6,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
+	"sort"
 	"strings"
 )
 
@@ -25,4 +27,22 @@ func Map(id string) ([]byte, error) {
 		return nil, fmt.Errorf("assets: map %q: %w", id, err)
 	}
 	return b, nil
+}
+
+// MapIDs returns the ids of the embedded maps, sorted: the names of the
+// files in maps/ without ".json" (a map's file is named by its id, which
+// the game tests check). Safe for concurrent use.
+func MapIDs() []string {
+	entries, err := files.ReadDir("maps")
+	if err != nil {
+		panic("assets: the embedded maps directory is unreadable: " + err.Error()) // go:embed guarantees it
+	}
+	var ids []string
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), ".json"); ok && !e.IsDir() && path.Ext(id) == "" {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }

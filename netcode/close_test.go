@@ -46,6 +46,14 @@ func (c *closer) input() []byte {
 	return rawFrame{op: ws.OpBinary, payload: c.enc.EncodeInput(game.Input{Seq: c.seq, MoveX: 1})}.bytes()
 }
 
+// binary is a binary frame of what encode writes with the closer's encoder,
+// which the sender goroutine shares: encoders are not safe for concurrent use.
+func (c *closer) binary(encode func(*Encoder) []byte) []byte {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return rawFrame{op: ws.OpBinary, payload: encode(c.enc)}.bytes()
+}
+
 func (c *closer) ping() []byte {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -125,7 +133,7 @@ func TestServerClosesWaitForTheClientsClose(t *testing.T) {
 		{"ping timeout", env2{cfg: Config{IdleTimeout: 500 * time.Millisecond}}, true,
 			nil, func(*testing.T, *env, *closer) {}, ClosePingTimeout},
 		{"bad hello", env2{}, false, (*closer).ping, func(t *testing.T, _ *env, c *closer) {
-			_ = c.send(rawFrame{op: ws.OpBinary, payload: c.enc.EncodeHello(Hello{Version: 2})}.bytes())
+			_ = c.send(c.binary(func(e *Encoder) []byte { return e.EncodeHello(Hello{Version: 2}) }))
 		}, CloseBadHello},
 		{"too many errors", env2{}, false, func(*closer) []byte {
 			return rawFrame{op: ws.OpBinary, payload: []byte{0x91, 0x63}}.bytes() // unknown type 99

@@ -3,7 +3,6 @@ package spectate
 import (
 	"encoding/json"
 	"math"
-	"sort"
 	"strconv"
 
 	"github.com/skirmish-game/skirmish/game"
@@ -286,21 +285,11 @@ func appendEvent(b []byte, id uint64, ev *game.Event, ticksLeft uint32, tickRate
 	return appendTail(b), true
 }
 
-// appendEnd appends the `end` event. The scoreboard lists the players of s
-// ordered by kills (most first), then deaths (fewest first), then id. It sorts
-// a copy, so s is unchanged.
+// appendEnd appends the `end` event. The scoreboard lists the players of s in
+// game.RankPlayers' order. It sorts a copy, so s is unchanged.
 func appendEnd(b []byte, id uint64, tick uint32, reason game.EndReason, winner game.PlayerID, s *game.Snapshot, names roster) []byte {
 	board := append([]game.PlayerState(nil), s.Players...) // once per match: the allocation is fine
-	sort.Slice(board, func(i, j int) bool {
-		a, c := &board[i], &board[j]
-		if a.Kills != c.Kills {
-			return a.Kills > c.Kills
-		}
-		if a.Deaths != c.Deaths {
-			return a.Deaths < c.Deaths
-		}
-		return a.ID < c.ID
-	})
+	game.RankPlayers(board)
 	b = appendHead(b, id, "end")
 	b = appendTickField(b, tick)
 	b = append(b, `,"reason":"`...)

@@ -61,7 +61,7 @@ type feedOptions struct {
 	matchID    string
 	mapID      string
 	tickRate   int
-	interval   uint32 // ticks between state events
+	rate       int // state events per second (match.TickDue's rule)
 	history    int
 	queueSize  int           // frames
 	maxPending int           // most events held between two flushes before the feed resets
@@ -95,8 +95,7 @@ type feed struct {
 	ready chan struct{} // closed once the feed is subscribed to its match
 
 	// Touched only by the match goroutine (OnTick).
-	stateSeen bool
-	lastState uint32 // tick of the last state handed over
+	stateSeen bool // a state has been handed over; the first is due at once
 
 	closed atomic.Bool // the end event is out: OnTick stops collecting
 
@@ -167,7 +166,7 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	if f.closed.Load() {
 		return
 	}
-	due := !f.stateSeen || s.Tick-f.lastState >= f.interval()
+	due := !f.stateSeen || match.TickDue(s.Tick, f.stateRate(), f.opt.tickRate)
 	end := false
 	for i := range events {
 		if events[i].Kind == game.EventEnd {
@@ -209,7 +208,7 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	// A state still pending (the feed goroutine has not run since it was due)
 	// is refreshed when later events join it: the state published after them
 	// must reflect them, and so must a snapshot with the same id. The
-	// throttle keeps its rhythm (lastState is not moved).
+	// throttle keeps its rhythm (TickDue depends on the tick alone).
 	refresh := p.hasState && len(events) > 0
 	if due || end || refresh {
 		p.state.CopyFrom(s)
@@ -217,7 +216,7 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	}
 	if due {
 		p.publishState = true
-		f.stateSeen, f.lastState = true, s.Tick
+		f.stateSeen = true
 	}
 	if end {
 		f.endSeen = true
@@ -229,41 +228,31 @@ func (f *feed) OnTick(s *game.Snapshot, events []game.Event) {
 	}
 }
 
-// interval is the number of ticks between states now: the configured one,
-// doubled per shedding level while the server sheds spectator work, but
-// never beyond a second's worth of ticks (or the configured interval, if
-// that is longer).
-func (f *feed) interval() uint32 {
+// stateRate is the state events per second now: the configured rate,
+// halved per shedding level while the server sheds spectator work, but never
+// below one a second. The ticks that carry them follow match.TickDue, the
+// rule players' snapshots follow too.
+func (f *feed) stateRate() int {
 	if f.opt.shed == nil {
-		return f.opt.interval
+		return f.opt.rate
 	}
 	level := min(max(f.opt.shed.Load(), 0), maxShedLevel)
-	return min(f.opt.interval<<level, max(f.opt.interval, uint32(f.opt.tickRate)))
+	return max(f.opt.rate>>level, 1)
 }
 
 // endFromState rebuilds the end event of a match that ended before the feed
-// subscribed, from its ended state, by the rules the match applied: the winner
-// has the most kills (ties: fewer deaths, then lower id; 0 if nobody scored);
-// the reason is the score limit if somebody reached it, else the time limit
-// (a shutdown or abandoned match stops at once, without a scoreboard phase).
-// Its tick is the state's, the first the feed saw.
+// subscribed, from its ended state, by the rules the match applied: the
+// winner is game.Winner's; the reason is the score limit if somebody reached
+// it, else the time limit (a shutdown or abandoned match stops at once,
+// without a scoreboard phase). Its tick is the state's, the first the feed saw.
 func endFromState(s *game.Snapshot) game.Event {
 	reason := game.EndTimeLimit
-	var best *game.PlayerState
-	for i := range s.Players { // sorted by id, so a full tie keeps the lower id
-		p := &s.Players[i]
-		if s.ScoreLimit > 0 && p.Kills >= s.ScoreLimit {
+	for i := range s.Players {
+		if s.ScoreLimit > 0 && s.Players[i].Kills >= s.ScoreLimit {
 			reason = game.EndScoreLimit
 		}
-		if p.Kills > 0 && (best == nil || p.Kills > best.Kills || p.Kills == best.Kills && p.Deaths < best.Deaths) {
-			best = p
-		}
 	}
-	ev := game.Event{Tick: s.Tick, Kind: game.EventEnd, Value: int32(reason)}
-	if best != nil {
-		ev.Player = best.ID
-	}
-	return ev
+	return game.Event{Tick: s.Tick, Kind: game.EventEnd, Value: int32(reason), Player: game.Winner(s.Players)}
 }
 
 // OnStop implements match.Observer: the match is over (after its last OnTick).

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
-	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/game/clock"
+	"github.com/skirmish-game/skirmish/game/match"
 )
 
 // These tests drive a feed by hand: the test goroutine plays the match
@@ -18,7 +18,7 @@ import (
 // interleaving is deterministic.
 
 type feedSpec struct {
-	interval     uint32
+	rate         int // states per second at 30 Hz
 	history      int
 	queue        int
 	maxPending   int
@@ -31,8 +31,8 @@ var testEpoch = time.Unix(1_700_000_000, 0)
 
 func newTestFeed(t *testing.T, sp feedSpec) *feed {
 	t.Helper()
-	if sp.interval == 0 {
-		sp.interval = 3
+	if sp.rate == 0 {
+		sp.rate = 10
 	}
 	if sp.history == 0 {
 		sp.history = 64
@@ -47,7 +47,7 @@ func newTestFeed(t *testing.T, sp feedSpec) *feed {
 		sp.clock = clock.NewManual(testEpoch)
 	}
 	return newFeed(feedOptions{
-		matchID: "m1", mapID: "arena", tickRate: 30, interval: sp.interval,
+		matchID: "m1", mapID: "arena", tickRate: 30, rate: sp.rate,
 		history: sp.history, queueSize: sp.queue, maxPending: sp.maxPending, maxLag: sp.maxLag,
 		clock: sp.clock, counters: new(counters), historyBytes: sp.historyBytes,
 	})
@@ -93,26 +93,13 @@ func tickOne(f *feed, tick uint32, events ...game.Event) {
 	f.OnTick(s, events)
 }
 
-func TestStateInterval(t *testing.T) {
-	tests := []struct {
-		tickRate, rate int
-		want           uint32
-	}{
-		{30, 10, 3}, {60, 10, 6}, {30, 30, 1}, {30, 7, 5}, {20, 30, 1}, {64, 20, 4}, {1, 1, 1},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%d/%d", tt.tickRate, tt.rate), func(t *testing.T) {
-			if got := stateInterval(tt.tickRate, tt.rate); got != tt.want {
-				t.Fatalf("got %d, want %d", got, tt.want)
-			}
-		})
-	}
-}
-
+// TestFeedThrottle pins the state rate to match.TickDue, the players'
+// snapshot rule: rate states a second of ticks, also when the rate does not
+// divide the tick rate (20/s at 30 Hz is 20 states, not 15).
 func TestFeedThrottle(t *testing.T) {
-	for _, interval := range []uint32{1, 3, 5} {
-		t.Run(fmt.Sprint(interval), func(t *testing.T) {
-			f := newTestFeed(t, feedSpec{interval: interval, queue: 256})
+	for _, rate := range []int{30, 20, 10, 7, 6} {
+		t.Run(fmt.Sprint(rate), func(t *testing.T) {
+			f := newTestFeed(t, feedSpec{rate: rate, queue: 256})
 			tickOne(f, 1)
 			f.flush(flushWake)
 			sub := f.subscribe(0, false).sub
@@ -128,13 +115,14 @@ func TestFeedThrottle(t *testing.T) {
 				}
 				states = append(states, decodeEvent(t, e).(*wireState).Tick)
 			}
-			// State ticks are 1, 1+interval, ...: exactly one per interval.
-			if want := 60 / int(interval); len(states) != want {
-				t.Fatalf("%d states over 60 ticks, want %d: %v", len(states), want, states)
+			// Two seconds of ticks carry exactly 2·rate states, on the
+			// ticks match.TickDue names.
+			if want := 2 * rate; len(states) != want {
+				t.Fatalf("%d states over 60 ticks at %d/s, want %d: %v", len(states), rate, want, states)
 			}
-			for i, tick := range states {
-				if want := 1 + uint32(i+1)*interval; tick != want {
-					t.Fatalf("state %d at tick %d, want %d (all: %v)", i, tick, want, states)
+			for _, tick := range states {
+				if !match.TickDue(tick, rate, 30) {
+					t.Fatalf("a state at tick %d, which match.TickDue does not name at %d/s (all: %v)", tick, rate, states)
 				}
 			}
 		})
@@ -142,7 +130,7 @@ func TestFeedThrottle(t *testing.T) {
 }
 
 func TestFeedCoalescesStatesButKeepsEvents(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 3})
+	f := newTestFeed(t, feedSpec{rate: 10})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sub := f.subscribe(0, false).sub
@@ -165,8 +153,8 @@ func TestFeedCoalescesStatesButKeepsEvents(t *testing.T) {
 	if got := names(t, evs); !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if tick := decodeEvent(t, evs[5]).(*wireState).Tick; tick != 10 {
-		t.Fatalf("coalesced state is tick %d, want the latest due tick 10", tick)
+	if tick := decodeEvent(t, evs[5]).(*wireState).Tick; tick != 9 {
+		t.Fatalf("coalesced state is tick %d, want the latest due tick 9", tick)
 	}
 	if tick := decodeEvent(t, evs[1]).(*wireKill).Tick; tick != 4 {
 		t.Fatalf("kill keeps its own tick: got %d", tick)
@@ -174,7 +162,7 @@ func TestFeedCoalescesStatesButKeepsEvents(t *testing.T) {
 }
 
 func TestFeedPhaseEventTimeLeft(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 3})
+	f := newTestFeed(t, feedSpec{rate: 10})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sub := f.subscribe(0, false).sub
@@ -182,7 +170,7 @@ func TestFeedPhaseEventTimeLeft(t *testing.T) {
 	s := testSnapshot(2, 2)
 	s.Phase, s.PhaseTicksLeft = game.PhaseCountdown, 90
 	f.OnTick(s, []game.Event{{Tick: 2, Kind: game.EventPhase, Value: int32(game.PhaseCountdown)}})
-	tickOne(f, 4)
+	tickOne(f, 3)
 	f.flush(flushWake)
 	evs, _ := queued(t, sub)
 	if len(evs) != 2 || evs[0].Event != "phase" {
@@ -196,7 +184,7 @@ func TestFeedPhaseEventTimeLeft(t *testing.T) {
 func TestFeedSubscribe(t *testing.T) {
 	// Ten flushes of (join, state) with a history of 8: ids 1..20, 13..20 kept.
 	build := func(t *testing.T) *feed {
-		f := newTestFeed(t, feedSpec{interval: 1, history: 8})
+		f := newTestFeed(t, feedSpec{rate: 30, history: 8})
 		for tick := uint32(1); tick <= 10; tick++ {
 			tickOne(f, tick, game.Event{Kind: game.EventJoin, Player: game.PlayerID(tick), Name: "p"})
 			f.flush(flushWake)
@@ -273,7 +261,7 @@ func TestFeedWaitingSubscriberGetsFirstSnapshot(t *testing.T) {
 	if got := names(t, evs); !reflect.DeepEqual(got, []string{"snapshot#2"}) {
 		t.Fatalf("got %v", got)
 	}
-	tickOne(f, 4)
+	tickOne(f, 3)
 	f.flush(flushWake)
 	evs, _ = queued(t, sn.sub)
 	if got := names(t, evs); !reflect.DeepEqual(got, []string{"state#3"}) {
@@ -285,7 +273,7 @@ func TestFeedWaitingSubscriberGetsFirstSnapshot(t *testing.T) {
 }
 
 func TestFeedDropsSlowSubscriber(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 1, queue: 4})
+	f := newTestFeed(t, feedSpec{rate: 30, queue: 4})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	slow, fast := f.subscribe(0, false).sub, f.subscribe(0, false).sub
@@ -321,7 +309,7 @@ func TestFeedDropsSlowSubscriber(t *testing.T) {
 }
 
 func TestFeedPendingOverflowResets(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 1, maxPending: 8})
+	f := newTestFeed(t, feedSpec{rate: 30, maxPending: 8})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sub := f.subscribe(0, false).sub
@@ -353,7 +341,7 @@ func TestFeedPendingOverflowResets(t *testing.T) {
 }
 
 func TestFeedEnd(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 3})
+	f := newTestFeed(t, feedSpec{rate: 10})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sub := f.subscribe(0, false).sub
@@ -458,7 +446,7 @@ func TestFeedStopBeforeFirstState(t *testing.T) {
 }
 
 func TestFeedOnTickDoesNotAllocate(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 1})
+	f := newTestFeed(t, feedSpec{rate: 30})
 	s := testSnapshot(1, 8)
 	events := []game.Event{{Kind: game.EventKill, Player: 1, Other: 2}, {Kind: game.EventScore, Player: 2, Value: 1}}
 	f.OnTick(s, events) // warm the pending buffers
@@ -538,7 +526,7 @@ func TestFeedRun(t *testing.T) {
 		{"shutdown", func(_ *fakeSource, _ *feed, cancel context.CancelFunc) { cancel() }, "shutdown"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newTestFeed(t, feedSpec{interval: 1})
+			f := newTestFeed(t, feedSpec{rate: 30})
 			src := newFakeSource()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -584,7 +572,7 @@ func TestFeedRun(t *testing.T) {
 func BenchmarkFanOut(b *testing.B) {
 	const spectators = 1000
 	f := newFeed(feedOptions{
-		matchID: "m", mapID: "arena", tickRate: 30, interval: 3,
+		matchID: "m", mapID: "arena", tickRate: 30, rate: 10,
 		history: 1024, queueSize: 256, maxPending: 4096, counters: new(counters),
 	})
 	subs := make([]*subscriber, spectators)
@@ -618,36 +606,36 @@ func BenchmarkFanOut(b *testing.B) {
 // in time, and a new spectator's snapshot (whose id says it reflects every
 // event so far) misses those events for good.
 func TestFeedStateIsNeverOlderThanEventsBeforeIt(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 3})
+	f := newTestFeed(t, feedSpec{rate: 10})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sub := f.subscribe(0, false).sub
 	queued(t, sub) // the snapshot
 
-	tickOne(f, 4) // a state is due; the feed goroutine has not run yet
-	tickOne(f, 5, game.Event{Kind: game.EventKill, Player: 1, Other: 2})
+	tickOne(f, 3) // a state is due; the feed goroutine has not run yet
+	tickOne(f, 4, game.Event{Kind: game.EventKill, Player: 1, Other: 2})
 	f.flush(flushWake)
 
 	evs, _ := queued(t, sub)
 	if got, want := names(t, evs), []string{"kill#2", "state#3"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if st := decodeEvent(t, evs[1]).(*wireState); st.Tick < 5 {
-		t.Fatalf("the state after the kill of tick 5 is of tick %d: older than the event before it", st.Tick)
+	if st := decodeEvent(t, evs[1]).(*wireState); st.Tick < 4 {
+		t.Fatalf("the state after the kill of tick 4 is of tick %d: older than the event before it", st.Tick)
 	}
 	late := parseAll(t, f.subscribe(0, false).backlog)
-	if snap := decodeEvent(t, late[0]).(*wireSnapshot); late[0].ID != "3" || snap.Tick < 5 {
-		t.Fatalf("snapshot #%s of tick %d claims to reflect the kill of tick 5", late[0].ID, snap.Tick)
+	if snap := decodeEvent(t, late[0]).(*wireSnapshot); late[0].ID != "3" || snap.Tick < 4 {
+		t.Fatalf("snapshot #%s of tick %d claims to reflect the kill of tick 4", late[0].ID, snap.Tick)
 	}
 
-	// The throttle keeps its rhythm: the next state is the one due at tick 7.
-	for tick := uint32(6); tick <= 9; tick++ {
+	// The throttle keeps its rhythm: the next state is the one due at tick 6.
+	for tick := uint32(5); tick <= 8; tick++ {
 		tickOne(f, tick)
 		f.flush(flushWake)
 	}
 	evs, _ = queued(t, sub)
-	if len(evs) != 1 || decodeEvent(t, evs[0]).(*wireState).Tick != 7 {
-		t.Fatalf("after the refreshed state of tick 5, want one state at tick 7, got %v", names(t, evs))
+	if len(evs) != 1 || decodeEvent(t, evs[0]).(*wireState).Tick != 6 {
+		t.Fatalf("after the refreshed state of tick 4, want one state at tick 6, got %v", names(t, evs))
 	}
 }
 
@@ -676,7 +664,7 @@ func TestFeedMatchEndedBeforeFeed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newTestFeed(t, feedSpec{interval: 3})
+			f := newTestFeed(t, feedSpec{rate: 10})
 			sn := f.subscribe(0, false) // waits for the first tick
 			f.OnTick(tt.snap, nil)      // a lingering tick: no events
 			f.flush(flushWake)
@@ -705,20 +693,20 @@ func TestFeedMatchEndedBeforeFeed(t *testing.T) {
 // the state that follows them: the feed's picture would then be older than
 // its last id, and a spectator arriving then would never see those events.
 func TestFeedStaleWakeDoesNotPublishEventsAlone(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 3})
+	f := newTestFeed(t, feedSpec{rate: 10})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sub := f.subscribe(0, false).sub
 	queued(t, sub) // the snapshot
-	tickOne(f, 4)
-	f.flush(flushWake) // state#2 of tick 4
-	tickOne(f, 5, game.Event{Kind: game.EventKill, Player: 1, Other: 2})
+	tickOne(f, 3)
+	f.flush(flushWake) // state#2 of tick 3
+	tickOne(f, 4, game.Event{Kind: game.EventKill, Player: 1, Other: 2})
 	if f.flush(flushWake) { // the stale wake-up
 		t.Fatal("a stale wake-up ended the feed")
 	}
 	late := f.subscribe(0, false)
-	tickOne(f, 6)
-	tickOne(f, 7) // due
+	tickOne(f, 5)
+	tickOne(f, 6) // due
 	f.flush(flushWake)
 
 	want := []string{"state#2", "kill#3", "state#4"}
@@ -729,6 +717,6 @@ func TestFeedStaleWakeDoesNotPublishEventsAlone(t *testing.T) {
 	more, _ := queued(t, late.sub)
 	evs = append(evs, more...)
 	if got := names(t, evs); !reflect.DeepEqual(got, []string{"snapshot#2", "kill#3", "state#4"}) {
-		t.Fatalf("spectator arriving after the stale wake-up got %v: the kill of tick 5 must follow its snapshot of tick 4", got)
+		t.Fatalf("spectator arriving after the stale wake-up got %v: the kill of tick 4 must follow its snapshot of tick 3", got)
 	}
 }

@@ -1,9 +1,7 @@
 package spectate
 
 import (
-	"encoding/json"
 	"errors"
-	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -11,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/skirmish-game/skirmish/internal/httpapi"
 )
 
 // writeBatch is the most queued events written between two flushes: enough to
@@ -31,7 +31,7 @@ var heartbeat = []byte(": hb\n\n")
 // concurrent use.
 func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
-		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
 		return
 	}
 	defer s.wg.Done()
@@ -171,16 +171,16 @@ var errRetry = errors.New("spectate: try again")
 func (s *Server) refuse(w http.ResponseWriter, id string, err error) {
 	switch {
 	case errors.Is(err, ErrShuttingDown):
-		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
 	case errors.Is(err, ErrServerFull):
 		s.stats.refused.Add(1)
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryLater()/time.Second)))
-		writeError(w, http.StatusServiceUnavailable, "server_full", strings.TrimPrefix(err.Error(), ErrServerFull.Error()+": "))
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "server_full", strings.TrimPrefix(err.Error(), ErrServerFull.Error()+": "))
 	case errors.Is(err, errRetry):
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "server_full", "the match's feed is restarting; try again")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "server_full", "the match's feed is restarting; try again")
 	default:
-		writeError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
+		httpapi.WriteError(w, http.StatusNotFound, "match_not_found", "no running match with id "+strconv.Quote(id))
 	}
 }
 
@@ -353,37 +353,11 @@ func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
 			TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
 		})
 	}
-	writeJSON(w, http.StatusOK, list, s.log)
+	httpapi.WriteJSON(w, http.StatusOK, list)
 }
 
 // roundTo rounds v to prec decimals, as the feed writes times.
 func roundTo(v float64, prec int) float64 {
 	p := math.Pow10(prec)
 	return math.Round(v*p) / p
-}
-
-// apiError is the body of every error response (PROTOCOL.md §3).
-type apiError struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, apiError{Error: code, Message: message}, nil)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any, log *slog.Logger) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		// Only plain structs are marshalled here; failing is a bug.
-		if log != nil {
-			log.Error("spectate: encoding a JSON response", "err", err)
-		}
-		status = http.StatusInternalServerError
-		body = []byte(`{"error":"internal","message":"internal error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n')) // the client may be gone; nothing to do about it
 }

@@ -33,7 +33,7 @@ func tickBig(f *feed, tick uint32) {
 // events; what it keeps still resumes, what it forgot gets a snapshot.
 func TestFeedHistoryBytes(t *testing.T) {
 	const budget = 16 << 10
-	f := newTestFeed(t, feedSpec{interval: 1, history: 1024, historyBytes: budget})
+	f := newTestFeed(t, feedSpec{rate: 30, history: 1024, historyBytes: budget})
 	for tick := uint32(1); tick <= 200; tick++ {
 		tickBig(f, tick)
 		f.flush(flushWake)
@@ -62,7 +62,7 @@ func TestFeedHistoryGlobalBytes(t *testing.T) {
 	feeds := make([]*feed, 3)
 	for i := range feeds {
 		feeds[i] = newFeed(feedOptions{
-			matchID: fmt.Sprint("m", i), mapID: "arena", tickRate: 30, interval: 1, history: 1024,
+			matchID: fmt.Sprint("m", i), mapID: "arena", tickRate: 30, rate: 30, history: 1024,
 			queueSize: 64, maxPending: 256, clock: clock.NewManual(testEpoch), counters: new(counters),
 			historyBytes: perFeed, histTotal: total, maxHistTotal: all,
 		})
@@ -90,7 +90,7 @@ func TestFeedHistoryGlobalBytes(t *testing.T) {
 // resume from further back would start more than maxLag behind live.
 func TestFeedHistoryAge(t *testing.T) {
 	clk := clock.NewManual(testEpoch)
-	f := newTestFeed(t, feedSpec{interval: 1, history: 1024, maxLag: time.Second, clock: clk})
+	f := newTestFeed(t, feedSpec{rate: 30, history: 1024, maxLag: time.Second, clock: clk})
 	for tick := uint32(1); tick <= 50; tick++ {
 		clk.Advance(100 * time.Millisecond)
 		tickOne(f, tick)
@@ -115,7 +115,7 @@ func TestFeedReleasedWhenIdle(t *testing.T) {
 	total := new(atomic.Int64)
 	released := make(chan *feed, 1)
 	f := newFeed(feedOptions{
-		matchID: "m1", mapID: "arena", tickRate: 30, interval: 1, history: 64, queueSize: 64,
+		matchID: "m1", mapID: "arena", tickRate: 30, rate: 30, history: 64, queueSize: 64,
 		maxPending: 256, clock: clk, counters: new(counters), histTotal: total,
 		idleGrace: 2 * time.Second, release: func(f *feed) bool { released <- f; return true },
 	})

@@ -14,7 +14,7 @@ import (
 // "disconnected" in every state while held — with their name, which a hold
 // does not forget as a leave does.
 func TestFeedHeldSeat(t *testing.T) {
-	f := newTestFeed(t, feedSpec{interval: 1})
+	f := newTestFeed(t, feedSpec{rate: 30})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	sn := f.subscribe(0, false)

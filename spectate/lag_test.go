@@ -115,7 +115,7 @@ func TestStreamBehindLiveIsDropped(t *testing.T) {
 // queue has left; an idle subscriber has no lag however quiet the feed.
 func TestFeedDropsSubscriberBehindLive(t *testing.T) {
 	clk := clock.NewManual(testEpoch)
-	f := newTestFeed(t, feedSpec{interval: 1, queue: 1000, maxLag: time.Second, clock: clk})
+	f := newTestFeed(t, feedSpec{rate: 30, queue: 1000, maxLag: time.Second, clock: clk})
 	tickOne(f, 1)
 	f.flush(flushWake)
 	frozen := f.subscribe(0, false).sub // takes nothing: a process that stopped

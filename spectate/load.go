@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/match"
 )
 
@@ -43,7 +44,8 @@ const (
 	// late: more than the jitter of a timer wake-up, well before the match
 	// drops ticks (it catches up at most 5 at once, match.Config).
 	lateTicks = 3
-	// maxShedLevel thins states to 1 in 2^maxShedLevel.
+	// maxShedLevel is the most times shedding halves the state rate (rounding
+	// down, never below one a second).
 	maxShedLevel = 3
 	// levelHold is the least time between two steps of the ladder: a step
 	// takes effect at the next state interval and the scheduler's backlog
@@ -104,7 +106,7 @@ func (g *governor) observe(before, after time.Time, infos []match.Info) (worst f
 		live[m.ID] = true
 		rate := m.TickRate
 		if rate <= 0 {
-			rate = defaultTickRate
+			rate = game.DefaultTickRate
 		}
 		a, ok := g.anchors[m.ID]
 		if !ok || m.Tick < a.tick || m.Overruns < a.overruns {

@@ -31,9 +31,10 @@ import (
 type Config struct {
 	// Registry is where matches are found. Required.
 	Registry *match.Registry
-	// Rate is the most `state` events per second per match; 0 means 10. A
-	// match sends a state every ceil(tickRate/Rate) ticks, so a Rate above
-	// the match's tick rate means one state per tick.
+	// Rate is the `state` events per second per match; 0 means 10. The
+	// ticks that carry one follow match.TickDue, the players' snapshot rule
+	// (a Rate that does not divide the tick rate spaces states unevenly by
+	// one tick; a Rate at or above the tick rate means one state per tick).
 	Rate int
 	// History is how many events each match's feed keeps for Last-Event-ID
 	// resume; 0 means 1024.
@@ -129,9 +130,6 @@ func retryLater() time.Duration {
 // The feed goroutine flushes several times a second, so reaching this means it
 // was starved for a very long time; the feed then resets (see feed.resetLocked).
 const maxPending = 4096
-
-// defaultTickRate is assumed for a match that reports no tick rate.
-const defaultTickRate = 30
 
 // Why a spectator's stream is refused.
 var (
@@ -427,15 +425,12 @@ func (s *Server) feed(id string) (*feed, error) {
 		return nil, err
 	}
 	info := m.Info()
-	tickRate := info.TickRate
-	if tickRate <= 0 {
-		tickRate = defaultTickRate
-	}
+	tickRate := info.TickRate // a match's Info always has its World's (defaulted) tick rate
 	f := newFeed(feedOptions{
 		matchID:      id,
 		mapID:        info.Map,
 		tickRate:     tickRate,
-		interval:     stateInterval(tickRate, s.cfg.Rate),
+		rate:         s.cfg.Rate,
 		history:      s.cfg.History,
 		queueSize:    s.cfg.QueueSize,
 		maxPending:   maxPending,
@@ -498,10 +493,4 @@ func (s *Server) release(f *feed) bool {
 	s.lastIDs[id] = f.lastID
 	s.log.Debug("spectate: released an unwatched feed", "match", id, "last_id", f.lastID)
 	return true
-}
-
-// stateInterval is the number of ticks between state events: the smallest
-// whole number of ticks that keeps the state rate at or below rate.
-func stateInterval(tickRate, rate int) uint32 {
-	return uint32(max(1, (tickRate+rate-1)/rate))
 }

@@ -1,6 +1,7 @@
 // The arena screen shared by playing and watching: the #game canvas with its
 // animation loop, a small toolbar with #back, and the overlay for "match
 // over" and "disconnected" (final scoreboard, Play again, Back to lobby).
+import { debug, debugHooks } from "./debug";
 import { byId, el } from "./dom";
 import type { ScoreRow } from "./match/events";
 import { Renderer } from "./render/renderer";
@@ -51,9 +52,17 @@ export class Arena {
     this.section.hidden = false;
     this.renderer.clear(); // not the last frame of the previous match
     window.cancelAnimationFrame(this.raf);
+    this.unhook();
     const loop = (now: number) => {
       const view = frame(now);
-      if (view) this.renderer.draw(view, now);
+      if (view) {
+        const r = this.renderer;
+        r.draw(view, now);
+        const shown = r.visible;
+        if (shown) debug.camera = { following: r.follows, scale: r.scale, view: shown };
+        debugHooks.worldToClient = (x, y) => r.worldToClient(x, y);
+        debugHooks.clientToWorld = (x, y) => r.clientToWorld(x, y);
+      }
       this.raf = window.requestAnimationFrame(loop);
     };
     this.raf = window.requestAnimationFrame(loop);
@@ -67,8 +76,15 @@ export class Arena {
   /** Stops drawing and hides the arena. */
   hide(): void {
     window.cancelAnimationFrame(this.raf);
+    this.unhook();
     this.hideOverlay();
     this.section.hidden = true;
+  }
+
+  /** window.skirmish's transforms answer null until the next frame is drawn. */
+  private unhook(): void {
+    debugHooks.worldToClient = null;
+    debugHooks.clientToWorld = null;
   }
 
   /** Shows the overlay. #back moves into it so "Back to lobby" sits with the message. */

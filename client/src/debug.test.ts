@@ -18,7 +18,7 @@ describe("window.skirmish logs", () => {
 
   it("keep the newest frames and reconciliations, and hand out copies of those after t", () => {
     resetDebug("playing");
-    for (let t = 1; t <= DRAWN_FRAMES + 5; t++) recordFrame({ t, at: t + 0.5, renderTime: 0, players: [{ id: 1, x: t, y: 0 }] });
+    for (let t = 1; t <= DRAWN_FRAMES + 5; t++) recordFrame({ t, at: t + 0.5, renderTime: 0, players: [{ id: 1, x: t, y: 0 }], view: null });
     for (let t = 1; t <= RECONCILED + 5; t++) recordReconciliation(reconciliation(t));
     assert.equal(debug.drawn.length, DRAWN_FRAMES);
     assert.equal(debug.reconciled.length, RECONCILED);

@@ -1,6 +1,7 @@
 // window.skirmish: a read-only view of the client's state for tests and
 // curious players (the end-to-end browser test polls it). Sessions update the
 // internal copy on every message; the page only ever sees snapshots of it.
+import type { WorldRect } from "./render/camera";
 import type { NetReadings } from "./render/netoverlay";
 
 /** A mode of the page. */
@@ -12,6 +13,8 @@ export interface DebugPlayer {
   name: string;
   x: number;
   y: number;
+  /** Radians, as the server has it (yours: the aim of your newest input it applied). */
+  aim: number;
   alive: boolean;
   kills: number;
 }
@@ -22,6 +25,18 @@ export interface DebugFrame {
   at: number; // local time the frame was computed (ms, ≥ t): input handled before it shows in this frame
   renderTime: number; // server time (ms) other players were drawn at; 0 before the first snapshot
   players: Array<{ id: number; x: number; y: number }>; // world units, as drawn (you: predicted and smoothed)
+  /** The world rectangle the frame showed, cut to the map (world units); null when not known. */
+  view: WorldRect | null;
+}
+
+/** What the camera showed in the last drawn frame (render/camera.ts has the rule). */
+export interface DebugCamera {
+  /** It follows a focus on a map larger than the view box, rather than showing the whole map. */
+  following: boolean;
+  /** CSS px per world unit. */
+  scale: number;
+  /** The world rectangle shown, cut to the map (world units): the player's view. */
+  view: WorldRect;
 }
 
 /** How many rendered frames debug.drawn keeps: 10 s at 60 Hz. */
@@ -69,8 +84,8 @@ export interface DebugView {
   reconnects: number;
   /** ms from the last drop to the welcome that resumed the seat (page clock); null before any. */
   resumeMs: number | null;
-  /** CSS pixels per world unit of the arena as last drawn; 0 before the first frame. */
-  pxPerUnit: number;
+  /** The camera of the last drawn frame; null before one is drawn. */
+  camera: DebugCamera | null;
   /**
    * The last DRAWN_FRAMES rendered frames of the game view, oldest first: a
    * test measures motion as drawn (frozen frames, jumps) from them. The page
@@ -89,15 +104,20 @@ export type PublicDebugView = Readonly<Omit<DebugView, "drawn" | "reconciled">> 
   reconciledSince(t: number): DebugReconciliation[];
   /** Where world point (x, y) is in the viewport (CSS px), as last drawn; null when nothing is. */
   clientXY(x: number, y: number): [number, number] | null;
+  /** The world point at viewport position (x, y) (CSS px), as last drawn: clientXY's inverse; null when nothing is drawn. */
+  worldXY(x: number, y: number): [number, number] | null;
 };
 
-/** Hooks the running view sets for window.skirmish's functions. */
-export const debugHooks: { worldToClient: ((x: number, y: number) => [number, number]) | null } = { worldToClient: null };
+/** Hooks the arena sets for window.skirmish's functions while it draws. */
+export const debugHooks: {
+  worldToClient: ((x: number, y: number) => [number, number]) | null;
+  clientToWorld: ((x: number, y: number) => [number, number]) | null;
+} = { worldToClient: null, clientToWorld: null };
 
 function fresh(mode: Mode): DebugView {
   return {
     mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0, events: 0, closeCode: 0, closeReason: "",
-    net: null, netOverlay: false, reconnects: 0, resumeMs: null, pxPerUnit: 0, drawn: [], reconciled: [],
+    net: null, netOverlay: false, reconnects: 0, resumeMs: null, camera: null, drawn: [], reconciled: [],
   };
 }
 
@@ -133,13 +153,15 @@ export function installDebug(w: Window): void {
         players: debug.players.map((p) => Object.freeze({ ...p })),
         predicted: debug.predicted && Object.freeze({ ...debug.predicted }),
         net: debug.net && Object.freeze({ ...debug.net }),
+        camera: debug.camera && Object.freeze({ ...debug.camera, view: Object.freeze({ ...debug.camera.view }) }),
         framesSince: (t: number): DebugFrame[] =>
-          drawn.filter((f) => f.t > t).map((f) => ({ ...f, players: f.players.map((p) => ({ ...p })) })),
+          drawn.filter((f) => f.t > t).map((f) => ({ ...f, players: f.players.map((p) => ({ ...p })), view: f.view && { ...f.view } })),
         reconciledSince: (t: number): DebugReconciliation[] =>
           reconciled.filter((r) => r.t > t).map((r) => ({
             ...r, server: { ...r.server }, before: r.before && { ...r.before }, after: r.after && { ...r.after },
           })),
         clientXY: (x: number, y: number): [number, number] | null => debugHooks.worldToClient?.(x, y) ?? null,
+        worldXY: (x: number, y: number): [number, number] | null => debugHooks.clientToWorld?.(x, y) ?? null,
       });
     },
   });

@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/skirmish-game/skirmish/assets"
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/netcode"
@@ -21,6 +23,7 @@ import (
 // wins over the environment, which wins over the default.
 type serveConfig struct {
 	Addr            string
+	Map             string // id of an embedded map (assets.MapIDs)
 	TickRate        int
 	SnapshotRate    int
 	SpectatorRate   int
@@ -57,6 +60,8 @@ var (
 
 // Defaults that belong to the server itself rather than to a package.
 const (
+	// defaultMap is the map every match is played on unless --map names another.
+	defaultMap = "arena"
 	// defaultBotFill keeps a lone player in a four-player match.
 	defaultBotFill         = 4
 	defaultShutdownTimeout = 10 * time.Second
@@ -127,6 +132,7 @@ func parseServeConfig(args []string, getenv func(string) string, usage io.Writer
 	)
 	fs.SetOutput(usage)
 	fs.StringVar(&cfg.Addr, "addr", ":8080", "listen address (host:port)")
+	fs.StringVar(&cfg.Map, "map", defaultMap, fmt.Sprintf("id of the map every match is played on (%s)", strings.Join(assets.MapIDs(), ", ")))
 	fs.IntVar(&cfg.TickRate, "tick-rate", game.DefaultTickRate, fmt.Sprintf("simulation ticks per second (%v)", game.TickRates))
 	fs.IntVar(&cfg.SnapshotRate, "snapshot-rate", netcode.DefaultSnapshotRate, "snapshots per second sent to players (1 to the tick rate)")
 	fs.IntVar(&cfg.SpectatorRate, "spectator-rate", spectate.DefaultRate, "state events per second sent to spectators (1 to the tick rate)")
@@ -181,6 +187,7 @@ func (c serveConfig) validate() error {
 		}
 	}
 	check(c.Addr != "" && strings.Contains(c.Addr, ":"), "--addr %q: want host:port, e.g. :8080", c.Addr)
+	check(slices.Contains(assets.MapIDs(), c.Map), "--map %q: want one of the maps built in: %s", c.Map, strings.Join(assets.MapIDs(), ", "))
 	check(game.TickRates.Contains(c.TickRate), "--tick-rate %d: want %v", c.TickRate, game.TickRates)
 	check(c.SnapshotRate >= 1 && c.SnapshotRate <= c.TickRate, "--snapshot-rate %d: want 1 to the tick rate (%d)", c.SnapshotRate, c.TickRate)
 	check(c.SpectatorRate >= 1 && c.SpectatorRate <= c.TickRate, "--spectator-rate %d: want 1 to the tick rate (%d)", c.SpectatorRate, c.TickRate)

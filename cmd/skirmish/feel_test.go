@@ -421,7 +421,7 @@ func (p *feelPlayer) fetch() {
 		Scale      float64              `json:"scale"`
 	}
 	js := fmt.Sprintf(`({frames: window.skirmish.framesSince(%f), reconciled: window.skirmish.reconciledSince(%f),
-	  keys: window.__feelKeys, scale: window.skirmish.pxPerUnit})`, since.F, since.R)
+	  keys: window.__feelKeys, scale: window.skirmish.camera ? window.skirmish.camera.scale : 0})`, since.F, since.R)
 	got, err := chromedp.Run(p.ctx, chromedp.Evaluate[records](js))
 	if err != nil {
 		p.t.Fatalf("fetch the page's records: %v", err)

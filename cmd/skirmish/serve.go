@@ -24,9 +24,6 @@ import (
 	"github.com/skirmish-game/skirmish/spectate"
 )
 
-// defaultMap is the arena every match is played on until map rotation lands.
-const defaultMap = "arena"
-
 // server is one running Skirmish: the match registry, the players' and the
 // spectators' front doors, and the HTTP server in front of them.
 type server struct {
@@ -41,13 +38,16 @@ type server struct {
 
 // newServer wires the parts together; nothing runs until serve.
 func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
-	raw, err := assets.Map(defaultMap)
+	raw, err := assets.Map(cfg.Map)
 	if err != nil {
 		return nil, err
 	}
 	m, err := game.ParseMap(raw)
 	if err != nil {
-		return nil, fmt.Errorf("map %q: %w", defaultMap, err)
+		return nil, fmt.Errorf("map %q: %w", cfg.Map, err)
+	}
+	if m.ID != cfg.Map { // clients fetch /assets/maps/{id}.json: the file must be named by its id
+		return nil, fmt.Errorf("map file %s.json has id %q", cfg.Map, m.ID)
 	}
 	botFill := 0
 	if cfg.Bots {
@@ -249,7 +249,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	go func() { regErr <- s.registry.Run(regCtx) }()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(ln) }()
-	s.log.Info("serving", "addr", ln.Addr().String(), "tick_rate", s.cfg.TickRate,
+	s.log.Info("serving", "addr", ln.Addr().String(), "map", s.cfg.Map, "tick_rate", s.cfg.TickRate,
 		"snapshot_rate", s.cfg.SnapshotRate, "spectator_rate", s.cfg.SpectatorRate,
 		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots)
 

@@ -15,7 +15,7 @@
 // (net/seat), so a reload of the tab resumes the seat too; leaving the view
 // (Lobby, Play again) closes with 1000, a leave, and forgets it.
 import type { Arena } from "../arena";
-import { debug, debugHooks, recordFrame, recordReconciliation, resetDebug } from "../debug";
+import { debug, recordFrame, recordReconciliation, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
@@ -129,7 +129,6 @@ export class PlaySession {
     this.stopped = true;
     this.reconnector?.stop();
     this.seats.clear(); // a leave: the close 1000 below releases the seat
-    debugHooks.worldToClient = null;
     this.stopInput();
     this.controls.detach();
     this.keys.abort();
@@ -172,7 +171,6 @@ export class PlaySession {
     this.own = own;
     this.arena.setHeading(`Match ${w.match}`);
     setStatus(`Playing in match ${w.match} as ${this.model.name(w.you)}`, "ok");
-    debugHooks.worldToClient = (x, y) => this.arena.renderer.worldToClient(x, y);
     if (this.mapLoaded && this.map.id === w.map) {
       own.setMap(this.map);
     } else {
@@ -201,7 +199,7 @@ export class PlaySession {
     debug.snapshots++;
     debug.tick = Math.max(debug.tick, s.tick);
     debug.players = s.players.map((p) => ({
-      id: p.id, name: this.model.name(p.id), x: p.x, y: p.y, alive: p.alive, kills: p.kills,
+      id: p.id, name: this.model.name(p.id), x: p.x, y: p.y, aim: p.aim, alive: p.alive, kills: p.kills,
     }));
     this.model.phase = s.phase;
     this.model.scoreLimit = s.scoreLimit;
@@ -370,7 +368,15 @@ export class PlaySession {
     const sampled = this.interp?.sample(now);
     const named = (p: SnapshotPlayer): ViewPlayer => ({ ...p, name: this.model.name(p.id) });
     const players = sampled ? sampled.players.filter((p) => p.id !== w.you).map(named) : [];
-    const self = this.selfView(w.you, now);
+    // The camera follows your player where it is drawn (predicted and
+    // smoothed, so the view moves as evenly as your player), placed before
+    // anything reads the frame's transform: your aim starts from where
+    // your player is about to be drawn.
+    const at = this.own?.predictor.render(now, this.controls.move()) ?? null;
+    const drawnSelf = at ?? sampled?.players.find((p) => p.id === w.you) ?? null;
+    const focus = drawnSelf ? { x: drawnSelf.x, y: drawnSelf.y } : null;
+    this.arena.renderer.place(this.map, focus, now);
+    const self = this.selfView(w.you, at);
     if (self) players.push(self);
     else if (sampled) players.push(...sampled.players.filter((p) => p.id === w.you).map(named));
     const net = this.netReadings(now);
@@ -379,6 +385,7 @@ export class PlaySession {
       net: netOverlayOn ? net : null,
       netHint: NET_OVERLAY_HINT,
       map: this.map,
+      focus,
       players,
       // Your shots are drawn at once and handed over to the server's (net/shots).
       projectiles: this.own ? this.own.shots.frame(now, sampled?.renderTime ?? 0, sampled?.projectiles ?? []) : [],
@@ -399,8 +406,10 @@ export class PlaySession {
       respawnIn: this.respawnIn(w, now),
     };
     this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
-    debug.pxPerUnit = this.arena.renderer.scale;
-    recordFrame({ t: now, at: performance.now(), renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })) });
+    recordFrame({
+      t: now, at: performance.now(), renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })),
+      view: this.arena.renderer.visible,
+    });
     return view;
   }
 
@@ -445,13 +454,13 @@ export class PlaySession {
   /**
    * Your player as of now: the latest authoritative state (health, alive,
    * protection: for you the present, not the interpolated past) drawn at the
-   * predicted position, aiming at the cursor. Null before the first snapshot.
+   * predicted position at, aiming at the cursor. Null before the first
+   * snapshot or prediction.
    */
-  private selfView(you: number, now: number): ViewPlayer | null {
+  private selfView(you: number, at: { x: number; y: number } | null): ViewPlayer | null {
     const me = this.latest?.players.find((p) => p.id === you);
-    const at = this.own?.predictor.render(now, this.controls.move());
     if (!me || !at) return null;
-    // Aim from where you see yourself; the renderer's transform is the one about to be drawn.
+    // Aim from where you see yourself; the camera is placed for this frame.
     const aim = me.alive ? this.controls.aimFrom(this.arena.renderer.worldToClient(at.x, at.y)) : me.aim;
     return { ...me, name: this.model.name(you), x: at.x, y: at.y, aim };
   }

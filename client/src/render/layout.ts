@@ -1,5 +1,6 @@
-// Pure geometry for the renderer: fitting the arena into the window and
-// picking per-player colours.
+// Pure geometry for the renderer: fitting the arena into the window, moving
+// between world and screen, and picking per-player colours. (Which part of
+// the world is shown is the camera's: ./camera.)
 
 /** How world units map onto the canvas (CSS pixels). */
 export interface Fit {
@@ -27,6 +28,11 @@ export function fitArena(viewW: number, viewH: number, mapW: number, mapH: numbe
 /** Screen position (CSS px) of a world point. */
 export function toScreen(f: Fit, x: number, y: number): [number, number] {
   return [f.offsetX + x * f.scale, f.offsetY + y * f.scale];
+}
+
+/** The world point at a screen position (CSS px): toScreen's inverse. */
+export function toWorld(f: Fit, sx: number, sy: number): [number, number] {
+  return [(sx - f.offsetX) / f.scale, (sy - f.offsetY) / f.scale];
 }
 
 /**

@@ -1,9 +1,12 @@
 // The canvas renderer shared by the game view and the spectator view: the
-// arena (floor, walls, players, projectiles) scaled to fit the window, then
-// the HUD on top. Everything is drawn procedurally; there are no image files.
+// arena (floor, walls, players, projectiles) as the camera shows it (the
+// whole arena, or the part of a large map around the view's focus), then the
+// HUD on top, anchored to the screen. Everything is drawn procedurally; there
+// are no image files.
+import { Camera, visibleRect, type MapSize, type WorldPoint, type WorldRect } from "./camera";
 import { drawHud } from "./hud";
 import { playerLabel } from "./label";
-import { fitArena, playerColor, toScreen, type Fit, type Rect } from "./layout";
+import { playerColor, toScreen, toWorld, type Fit, type Rect } from "./layout";
 import type { View, ViewPlayer, ViewProjectile } from "./view";
 
 /** Sizes in world units, matching the server's tuning (game/tuning.go). */
@@ -21,8 +24,11 @@ const WALL_EDGE = "#46526e";
 export class Renderer {
   private readonly ctx: CanvasRenderingContext2D;
   private fit: Fit = { scale: 1, offsetX: 0, offsetY: 0 };
+  private readonly camera = new Camera();
   private cssW = 0;
   private cssH = 0;
+  private shown: WorldRect | null = null;
+  private following = false;
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext("2d", { alpha: false });
@@ -30,7 +36,32 @@ export class Renderer {
     this.ctx = ctx;
   }
 
-  /** CSS pixels per world unit, as last drawn. */
+  /**
+   * Sets the camera for the frame at nowMs: the whole map, or, on a map
+   * larger than the view box, the part around focus (camera.ts has the
+   * rule). draw calls it; a view calls it first when it needs the frame's
+   * transform before drawing (your aim starts where your player will be
+   * drawn). Calls with the same nowMs give the same transform.
+   */
+  place(map: MapSize, focus: WorldPoint | null, nowMs: number): void {
+    this.resize();
+    const shot = this.camera.frame(map, this.cssW, this.cssH, focus, nowMs);
+    this.fit = shot.fit;
+    this.following = shot.following;
+    this.shown = visibleRect(shot.fit, this.cssW, this.cssH, map);
+  }
+
+  /** The world rectangle the last placed frame shows, cut to the map; null before any. */
+  get visible(): WorldRect | null {
+    return this.shown && { ...this.shown };
+  }
+
+  /** The camera follows a focus (a large map), rather than showing the whole map. */
+  get follows(): boolean {
+    return this.following;
+  }
+
+  /** CSS px per world unit in the last placed frame. */
   get scale(): number {
     return this.fit.scale;
   }
@@ -40,6 +71,12 @@ export class Renderer {
     const r = this.canvas.getBoundingClientRect();
     const [sx, sy] = toScreen(this.fit, x, y);
     return [r.left + sx, r.top + sy];
+  }
+
+  /** The world point under a page position (client coordinates): worldToClient's inverse. */
+  clientToWorld(cx: number, cy: number): [number, number] {
+    const r = this.canvas.getBoundingClientRect();
+    return toWorld(this.fit, cx - r.left, cy - r.top);
   }
 
   /** Blanks the canvas (before a session has anything to show). */
@@ -52,14 +89,13 @@ export class Renderer {
 
   /** Draws one frame at local time nowMs (animations only; positions come from the view). */
   draw(view: View, nowMs: number): void {
-    this.resize();
+    this.place(view.map, view.focus ?? null, nowMs);
     const { ctx } = this;
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#07090e";
     ctx.fillRect(0, 0, this.cssW, this.cssH);
 
-    this.fit = fitArena(this.cssW, this.cssH, view.map.width, view.map.height, 12);
     const f = this.fit;
     ctx.save();
     ctx.translate(f.offsetX, f.offsetY);

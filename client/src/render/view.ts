@@ -56,6 +56,12 @@ export interface View {
   respawnIn: number | null;
   /** The network overlay's figures while it is shown; omitted or null hides it. */
   net?: NetReadings | null;
-  /** The HUD's hint for toggling the overlay (e.g. "N: network"); omitted or "" shows none. */
+  /** The HUD's hint in the bottom-right corner (e.g. "N: network"); omitted or "" shows none. */
   netHint?: string;
+  /**
+   * The world point the camera follows on a map larger than the view box
+   * (render/camera.ts): your player as drawn, or the player a spectator
+   * follows. Omitted or null shows the whole map.
+   */
+  focus?: { x: number; y: number } | null;
 }

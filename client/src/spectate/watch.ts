@@ -1,15 +1,18 @@
 // The spectator view: the match drawn from the SSE feed alone (EventSource,
 // never a WebSocket), interpolated between `state` events like the game view
 // interpolates snapshots. EventSource reconnects by itself and sends
-// Last-Event-ID, so a dropped feed resumes where it left off (§2).
+// Last-Event-ID, so a dropped feed resumes where it left off (§2). It shows
+// the whole map; on a large map a click on a player follows it (./follow).
 import type { Arena } from "../arena";
 import { debug, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
 import { endReasonText, MatchModel } from "../match/model";
 import { Interpolator } from "../net/interpolation";
+import { follows } from "../render/camera";
 import type { View } from "../render/view";
 import { FEED_EVENTS, parseFeedEvent, type FeedEventName, type FeedPlayer, type FeedProjectile, type FeedState } from "./feed";
+import { followed, followHint, pick } from "./follow";
 
 /** The spectator feed's default state rate (§2); the interpolator learns the real one. */
 const FEED_RATE_HZ = 10;
@@ -36,6 +39,11 @@ export class WatchSession {
   private badEvents = 0;
   /** The feed dropped and EventSource is reconnecting. */
   private interrupted = false;
+  /** The player the camera follows on a large map; 0: the whole map. */
+  private following = 0;
+  /** The players of the last frame drawn, where a click picks one. */
+  private shown: FeedPlayer[] = [];
+  private readonly input = new AbortController();
 
   constructor(
     private readonly arena: Arena,
@@ -55,12 +63,26 @@ export class WatchSession {
       setStatus(`Watching match ${matchId}`, "ok");
     };
     this.es.onerror = () => this.onError();
+    const opts = { signal: this.input.signal };
+    arena.surface.addEventListener("click", (e) => this.onClick(e.clientX, e.clientY), opts);
+    window.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.following = 0;
+    }, opts);
+  }
+
+  /** A click follows the player under it on a large map, or goes back to the overview. */
+  private onClick(clientX: number, clientY: number): void {
+    if (!follows(this.map)) return;
+    const r = this.arena.renderer;
+    const [x, y] = r.clientToWorld(clientX, clientY);
+    this.following = pick(this.shown, x, y, r.scale);
   }
 
   /** Closes the feed and hides the arena. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.input.abort();
     this.es.close();
     this.mapLoad.abort();
     this.arena.hide();
@@ -104,7 +126,7 @@ export class WatchSession {
     this.latest = s;
     this.latestAt = now;
     debug.snapshots++;
-    debug.players = s.players.map((p) => ({ id: p.id, name: p.name, x: p.x, y: p.y, alive: p.alive, kills: p.kills }));
+    debug.players = s.players.map((p) => ({ id: p.id, name: p.name, x: p.x, y: p.y, aim: p.aim, alive: p.alive, kills: p.kills }));
     for (const p of s.players) this.model.learn(p.id, p.name, p.bot);
     this.model.phase = s.phase;
     this.model.setScores(s.players);
@@ -168,9 +190,14 @@ export class WatchSession {
     if (!this.interp) return null; // nothing to show before the first snapshot
     const sampled = this.interp?.sample(now);
     const ended = this.model.ended;
+    this.shown = sampled ? sampled.players : [];
+    const target = followed(this.shown, this.following);
+    if (!target) this.following = 0; // left the match
     return {
       map: this.map,
-      players: sampled ? sampled.players : [],
+      focus: target && { x: target.x, y: target.y },
+      netHint: follows(this.map) ? followHint(target) : "",
+      players: this.shown,
       projectiles: sampled ? sampled.projectiles : [],
       scores: this.latest ? this.latest.players : [],
       you: 0,
