@@ -71,6 +71,9 @@ const (
 	// frozen, and no step over feelJumpFactor × their median step.
 	feelFrozenShare = 0.02
 	feelJumpFactor  = 3.0
+	// A render clock resync: the render time of a frame moved this much
+	// (ms) more or less than the frame lasted.
+	feelResyncMs = 500
 	// At speed: the server's speed of the player at least this share of
 	// game.MaxSpeed in every snapshot around the drawn time.
 	feelAtSpeed = 0.9
@@ -97,7 +100,10 @@ const (
 	feelClusterMs      = 250
 	feelCalmMs         = 1000
 	feelSlipMs         = 30
-	feelSlipCalm       = 10
+	// A render clock resync with a slip this long (ms) before it: the page
+	// lost the server's clock since that slip (feelClockLost).
+	feelClockLostMs = 30000
+	feelSlipCalm    = 10
 	// Frames judged by their step last within this share of the display
 	// interval; the step is scaled to the display interval.
 	feelFrameTolerance = 0.25
@@ -409,8 +415,11 @@ func (tl *feelTimeline) even() feelEvenResult {
 // feelAtSpeed × top speed: frozen when it was drawn not to move (under
 // 0.001 units); a jump when its step, scaled to the display interval, is
 // over feelJumpFactor × the player's median.
+// The report counts the render clock's resyncs (feelTimeline.resync); one
+// the machine did not cause (feelClockLost) is judged like any frame.
 type feelRemoteResult struct {
 	frames, frozen, excluded int
+	resyncs                  int
 	players                  int     // remote players seen at speed
 	maxRatio                 float64 // the largest step over its player's median
 	worst                    string
@@ -430,6 +439,9 @@ func (tl *feelTimeline) remote() feelRemoteResult {
 			continue
 		}
 		judged := tl.judgedStep(a, b)
+		if tl.resync(a, b) {
+			res.resyncs++
+		}
 		for _, p := range b.Players {
 			if p.ID == tl.rec.You || !tl.atSpeed(p.ID, a.RenderTime, b.RenderTime) {
 				continue
@@ -466,6 +478,12 @@ func (tl *feelTimeline) remote() feelRemoteResult {
 		}
 	}
 	return res
+}
+
+// resync: the render time moved feelResyncMs more or less than the frame
+// pair a→b lasted, a jump of the render clock (net/interpolation RESYNC_MS).
+func (tl *feelTimeline) resync(a, b feelFrame) bool {
+	return math.Abs((b.RenderTime-a.RenderTime)-(b.T-a.T)) > feelResyncMs
 }
 
 // atSpeed: in every snapshot of the server from the one at or before
@@ -740,8 +758,8 @@ func (r feelReport) String() string {
 			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.keysInStalls, c.over1) +
 		fmt.Sprintf("even motion: %.2f%% of %d top-speed frames within %.0f%% of the mean step %.2f units = %.2f CSS px (%d left out), %d backwards\n",
 			100*e.share, e.frames, 100*feelEvenTolerance, e.mean, e.mean*r.pxPerUnit, e.excluded, e.backwards) +
-		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median\n",
-			o.frames, o.players, o.excluded, o.frozen, frozen, o.maxRatio) +
+		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median; %d render clock resyncs\n",
+			o.frames, o.players, o.excluded, o.frozen, frozen, o.maxRatio, o.resyncs) +
 		fmt.Sprintf("ahead of the server: %d top-speed frames, net of the server's advice p10 %.1f ms (median %.1f, p90 %.1f, mean %.1f), median %.1f ms without it; %d frames allowed up to %.0f ms by it; one-way delay %.0f ms",
 			l.n, l.p10, l.p50, l.p90, l.mean, l.raw, l.allowed, l.maxAllowance, r.oneWayMs)
 }

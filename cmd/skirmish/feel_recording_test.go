@@ -163,7 +163,9 @@ func newFeelTimeline(rec *feelRecording, m *game.Map) (*feelTimeline, error) {
 			tl.calm = append(tl.calm, feelSpan{d.from, d.to + feelCalmMs})
 		}
 	}
-	for _, s := range feelSlips(rec) {
+	slips := feelSlips(rec)
+	tl.calm = append(tl.calm, feelClockLost(rec, slips)...)
+	for _, s := range slips {
 		tl.calm = append(tl.calm, feelSpan{s.From, s.From + feelCalmMs + feelSlipCalm*(s.To-s.From)})
 		if tl.inWindow(s.From) {
 			tl.slips++
@@ -227,6 +229,33 @@ func feelSlips(rec *feelRecording) []feelStall {
 		}
 	}
 	return slips
+}
+
+// feelClockLost finds where the page lost the server's clock because the
+// server's own clock slipped: the page's estimate follows a later server
+// clock at 2 ms a second (net/interpolation ServerClock), so slips add up;
+// its jitter margin rides out up to 500 ms of them, and past a second it
+// resyncs after 2 s, jumping its render clock (the render time of a frame
+// moving feelResyncMs more or less than the frame lasted). A resync with
+// slips in the feelClockLostMs before it is the machine's doing (it
+// starved the server of seconds of ticks): nothing is judged from the
+// first of those slips to feelCalmMs after the resync. A resync without
+// slips before it is judged like any frame.
+func feelClockLost(rec *feelRecording, slips []feelStall) feelSpans {
+	var lost feelSpans
+	for i := 1; i < len(rec.Frames); i++ {
+		a, b := rec.Frames[i-1], rec.Frames[i]
+		if math.Abs((b.RenderTime-a.RenderTime)-(b.T-a.T)) <= feelResyncMs || a.RenderTime == 0 {
+			continue
+		}
+		for _, s := range slips {
+			if s.From <= b.T && s.From >= b.T-feelClockLostMs {
+				lost = append(lost, feelSpan{s.From, b.T + feelCalmMs})
+				break
+			}
+		}
+	}
+	return lost
 }
 
 func (tl *feelTimeline) inWindow(t float64) bool { return t >= tl.rec.From && t <= tl.rec.To }
