@@ -7,8 +7,11 @@ import (
 	"testing"
 )
 
-// TestFeelReplay re-judges recordings TestFeel dumped (SKIRMISH_FEEL_DUMP):
-// SKIRMISH_FEEL_REPLAY=glob. Without it there is nothing to replay.
+// TestFeelReplay judges recordings TestFeel dumped (SKIRMISH_FEEL_DUMP)
+// again, with the measures as they are now: SKIRMISH_FEEL_REPLAY=glob
+// ('dir/*.json'). A measure changed to ride out a machine's disturbances
+// is checked on every recording kept, not on the next run's luck. Without
+// the variable there is nothing to replay, and it passes.
 func TestFeelReplay(t *testing.T) {
 	glob := os.Getenv("SKIRMISH_FEEL_REPLAY")
 	if glob == "" {

@@ -36,7 +36,9 @@ import (
 // TestFeel checks the play-feel budget (feel_measure_test.go) on a direct
 // connection and behind netsim at 150 ms RTT ± 30 ms, with and without a
 // 200 ms stall every 3 s. SKIRMISH_FEEL_DUMP=dir writes each recording
-// there as JSON (name-hhmmss.json).
+// there as JSON (name-hhmmss.json); TestFeelReplay judges them again. The
+// figures and how each check was shown to fail are in
+// docs/PERFORMANCE.md, "Play feel".
 func TestFeel(t *testing.T) {
 	if !client.Built() {
 		t.Fatal("client/dist is empty: build the client first (make test does)")
