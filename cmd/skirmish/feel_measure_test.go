@@ -652,16 +652,16 @@ func (tl *feelTimeline) lead() feelLeadResult {
 
 // feelReport is every measure of one recording.
 type feelReport struct {
-	displayMs                   float64
-	frames                      int
-	longFrames, watchdog, slips int
-	pxPerUnit, oneWayMs         float64
-	netStalls                   bool
-	presses                     feelPressResult
-	corr                        feelCorrectionResult
-	even                        feelEvenResult
-	remote                      feelRemoteResult
-	lead                        feelLeadResult
+	displayMs                         float64
+	frames                            int
+	longFrames, watchdog, slips, late int
+	pxPerUnit, oneWayMs               float64
+	netStalls                         bool
+	presses                           feelPressResult
+	corr                              feelCorrectionResult
+	even                              feelEvenResult
+	remote                            feelRemoteResult
+	lead                              feelLeadResult
 }
 
 func measureFeel(rec *feelRecording, m *game.Map) (feelReport, error) {
@@ -670,7 +670,7 @@ func measureFeel(rec *feelRecording, m *game.Map) (feelReport, error) {
 		return feelReport{}, err
 	}
 	return feelReport{
-		displayMs: tl.displayMs, frames: len(tl.frames) - 1, longFrames: tl.longFrames, watchdog: tl.watchdog, slips: tl.slips,
+		displayMs: tl.displayMs, frames: len(tl.frames) - 1, longFrames: tl.longFrames, watchdog: tl.watchdog, slips: tl.slips, late: tl.late,
 		pxPerUnit: rec.PxPerUnit, oneWayMs: rec.OneWayMs, netStalls: rec.NetStalls,
 		presses: tl.presses(), corr: tl.corrections(), even: tl.even(), remote: tl.remote(), lead: tl.lead(),
 	}, nil
@@ -751,8 +751,8 @@ func (r feelReport) String() string {
 	if o.frames > 0 {
 		frozen = 100 * float64(o.frozen) / float64(o.frames)
 	}
-	return fmt.Sprintf("frames: %d, display interval %.2f ms; machine disturbances: %d long frames, %d of the watchdog, %d server clock slips\n",
-		r.frames, r.displayMs, r.longFrames, r.watchdog, r.slips) +
+	return fmt.Sprintf("frames: %d, display interval %.2f ms; machine disturbances: %d long frames, %d of the watchdog, %d server clock slips, %d late ticks or inputs\n",
+		r.frames, r.displayMs, r.longFrames, r.watchdog, r.slips, r.late) +
 		fmt.Sprintf("key press: %d presses (%d left out); frames to %.1f units:%s; to any movement:%s\n", len(p.frames), p.excluded, feelMoveUnits, hist(p.frames), hist(p.anyFrames)) +
 		fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d not calm), largest %.2f units, %.2f after a stall (%d stalls, %d key changes in them), %d over 1 unit\n",
 			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.keysInStalls, c.over1) +

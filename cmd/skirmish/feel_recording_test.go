@@ -108,6 +108,7 @@ type feelTimeline struct {
 	displayMs float64     // the median frame duration
 	// Machine disturbances: the spans not judged.
 	calm                        feelSpans
+	late                        int // feelLate's spans in the window
 	longFrames, watchdog, slips int
 	ownOff                      feelSpans // your player not predicted (dead, respawning, snapped), padded
 	stalls                      feelSpans // from a long snapshot gap's start to feelAfterStallMs after its end
@@ -169,6 +170,13 @@ func newFeelTimeline(rec *feelRecording, m *game.Map) (*feelTimeline, error) {
 		tl.calm = append(tl.calm, feelSpan{s.From, s.From + feelCalmMs + feelSlipCalm*(s.To-s.From)})
 		if tl.inWindow(s.From) {
 			tl.slips++
+		}
+	}
+	late := feelLate(rec)
+	tl.calm = append(tl.calm, late...)
+	for _, l := range late {
+		if tl.inWindow(l.from) {
+			tl.late++
 		}
 	}
 	// Your player is not predicted from a snapshot that was not a plain
@@ -256,6 +264,43 @@ func feelClockLost(rec *feelRecording, slips []feelStall) feelSpans {
 		}
 	}
 	return lost
+}
+
+// feelLate finds where the server saw the machine's hand, on its own
+// clock, in what the test received straight from it:
+//   - a tick it produced feelStarvedMs or more late (the remote human got
+//     its snapshot that much after the least arrival − tick × TickMs of the
+//     2 s around it): a starved match catching up. Snapshots reach the
+//     page late too, which the page cannot tell from a longer path; it is
+//     given feelCalmMs + feelSlipCalm × the lateness, as a slip is.
+//   - your inputs arriving feelStarvedMs or more late by the server's
+//     advice (inputSlack ≤ −feelStarvedMs). The link's jitter is ±15 ms
+//     and a stall's held-up inputs are left out of the advice as an outage
+//     (PROTOCOL.md §1.4), so only the machine holds inputs up that long.
+//     A client that follows the advice runs that much ahead until its
+//     steering has taken it back (feelAdviceMs + x / feelSteerRate), and
+//     one far ahead overfills the server's input buffer when a stall's
+//     held-up inputs arrive at once (a skipped input, a correction).
+func feelLate(rec *feelRecording) feelSpans {
+	var late feelSpans
+	snaps := rec.Server
+	j0 := 0
+	for i, s := range snaps {
+		base := math.Inf(1)
+		for j0 < i && snaps[j0].At < s.At-2000 {
+			j0++
+		}
+		for j := j0; j < len(snaps) && snaps[j].At <= s.At+2000; j++ {
+			base = math.Min(base, snaps[j].At-float64(snaps[j].Tick)*rec.TickMs)
+		}
+		if l := s.At - float64(s.Tick)*rec.TickMs - base; l >= feelStarvedMs {
+			late = append(late, feelSpan{s.At - l, s.At + feelCalmMs + feelSlipCalm*l})
+		}
+		if me, ok := s.player(rec.You); ok && me.Slack <= -feelStarvedMs {
+			late = append(late, feelSpan{s.At, s.At + feelAdviceMs + float64(-me.Slack)/feelSteerRate})
+		}
+	}
+	return late
 }
 
 func (tl *feelTimeline) inWindow(t float64) bool { return t >= tl.rec.From && t <= tl.rec.To }

@@ -94,8 +94,8 @@ func (s feelSynth) record() *feelRecording {
 			Players: []feelPos{{ID: you, X: x, Y: y}, {ID: synthRemoteID, X: r, Y: 400}}})
 	}
 	// The server's snapshots (your player where it was drawn lead ms
-	// before) arrive at once, or together at the end of a stall; your
-	// page reconciles each one way later.
+	// before) arrive at the page one way later, or together at the end
+	// of a stall.
 	release := 0.0
 	for n, tick := 0, 3; float64(tick)*synthTickMs < synthSeconds*1000; n, tick = n+1, tick+1+n%2 {
 		st := float64(tick) * synthTickMs
@@ -105,7 +105,9 @@ func (s feelSynth) record() *feelRecording {
 		arrive := math.Max(st, release)
 		x := path(st - s.leadMs)
 		vx := (path(st-s.leadMs+1) - x) * 1000
-		rec.Server = append(rec.Server, feelSnap{At: arrive, Tick: tick, Players: []feelState{
+		// The server's own snapshots reach the test at once (straight from
+		// the server, as the remote human's do); the page's, after the stall.
+		rec.Server = append(rec.Server, feelSnap{At: st, Tick: tick, Players: []feelState{
 			{ID: you, X: x, Y: y, VX: vx, Alive: true, Slack: s.slack},
 			{ID: synthRemoteID, X: game.MaxSpeed * st / 1000, Y: 400, VX: game.MaxSpeed, Alive: true},
 		}})
