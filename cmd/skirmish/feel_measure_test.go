@@ -74,6 +74,9 @@ const (
 	// A render clock resync: the render time of a frame moved this much
 	// (ms) more or less than the frame lasted.
 	feelResyncMs = 500
+	// A snapshot later than the link's worst by this much (ms) was held up
+	// by the machine (feelTimeline.dry).
+	feelLinkSlackMs = 50
 	// At speed: the server's speed of the player at least this share of
 	// game.MaxSpeed in every snapshot around the drawn time.
 	feelAtSpeed = 0.9
@@ -415,11 +418,25 @@ func (tl *feelTimeline) even() feelEvenResult {
 // feelAtSpeed × top speed: frozen when it was drawn not to move (under
 // 0.001 units); a jump when its step, scaled to the display interval, is
 // over feelJumpFactor × the player's median.
+// A frame drawn past the newest snapshot the page had (its render time
+// later than that snapshot's tick: the buffer ran dry, extrapolated or
+// frozen) is judged when the link can have held the next snapshot up that
+// long: a stall the adaptive delay must ride out. When that snapshot
+// reached the page more than the link's worst (LinkWorstMs) +
+// feelLinkSlackMs after the server sent it (the remote human's copy,
+// straight from the server), the machine held it up, and the frame is
+// left out (counted in dryMachine); so is one drawn within
+// feelClockLostMs after the server's clock slipped: the page's estimate of
+// the server's clock follows a later one at 2 ms a second
+// (net/interpolation ServerClock), and until its jitter margin has grown
+// to cover the slip it draws past what the server has sent.
+//
 // The report counts the render clock's resyncs (feelTimeline.resync); one
 // the machine did not cause (feelClockLost) is judged like any frame.
 type feelRemoteResult struct {
 	frames, frozen, excluded int
 	resyncs                  int
+	dry, dryMachine          int     // frames drawn past the page's newest snapshot; of them, the machine's
 	players                  int     // remote players seen at speed
 	maxRatio                 float64 // the largest step over its player's median
 	worst                    string
@@ -441,6 +458,13 @@ func (tl *feelTimeline) remote() feelRemoteResult {
 		judged := tl.judgedStep(a, b)
 		if tl.resync(a, b) {
 			res.resyncs++
+		}
+		if dry, machine := tl.dry(b); dry {
+			res.dry++
+			if machine {
+				res.dryMachine++
+				continue
+			}
 		}
 		for _, p := range b.Players {
 			if p.ID == tl.rec.You || !tl.atSpeed(p.ID, a.RenderTime, b.RenderTime) {
@@ -478,6 +502,36 @@ func (tl *feelTimeline) remote() feelRemoteResult {
 		}
 	}
 	return res
+}
+
+// dry: frame f was drawn past the newest snapshot the page had when it
+// computed it; machine: the snapshot after that one reached the page more
+// than the link's worst + feelLinkSlackMs after the server sent it.
+func (tl *feelTimeline) dry(f feelFrame) (dry, machine bool) {
+	rs := tl.rec.Reconciled
+	i, _ := slices.BinarySearchFunc(rs, f.At, func(r feelReconciliation, t float64) int { return cmp.Compare(r.T, t) })
+	if i == 0 || i >= len(rs) {
+		return false, false
+	}
+	// Snapshots are taken in order, each newer than the last (debug.ts).
+	if f.RenderTime <= float64(rs[i-1].Tick)*tl.rec.TickMs {
+		return false, false
+	}
+	next := rs[i] // the first snapshot to arrive after f was computed
+	snaps := tl.rec.Server
+	k, found := slices.BinarySearchFunc(snaps, next.Tick, func(s feelSnap, tick int) int { return cmp.Compare(s.Tick, tick) })
+	if !found {
+		k = len(snaps) // not seen straight from the server: judged unless a slip explains it
+	}
+	if k < len(snaps) && next.T-snaps[k].At > tl.rec.LinkWorstMs+feelLinkSlackMs {
+		return true, true
+	}
+	for _, sl := range tl.slipList {
+		if sl.From <= f.T && sl.From >= f.T-feelClockLostMs {
+			return true, true
+		}
+	}
+	return true, false
 }
 
 // resync: the render time moved feelResyncMs more or less than the frame
@@ -758,8 +812,8 @@ func (r feelReport) String() string {
 			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.keysInStalls, c.over1) +
 		fmt.Sprintf("even motion: %.2f%% of %d top-speed frames within %.0f%% of the mean step %.2f units = %.2f CSS px (%d left out), %d backwards\n",
 			100*e.share, e.frames, 100*feelEvenTolerance, e.mean, e.mean*r.pxPerUnit, e.excluded, e.backwards) +
-		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median; %d render clock resyncs\n",
-			o.frames, o.players, o.excluded, o.frozen, frozen, o.maxRatio, o.resyncs) +
+		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median; %d render clock resyncs; %d frames drawn past the newest snapshot, %d of them left out (the machine held it up)\n",
+			o.frames, o.players, o.excluded, o.frozen, frozen, o.maxRatio, o.resyncs, o.dry, o.dryMachine) +
 		fmt.Sprintf("ahead of the server: %d top-speed frames, net of the server's advice p10 %.1f ms (median %.1f, p90 %.1f, mean %.1f), median %.1f ms without it; %d frames allowed up to %.0f ms by it; one-way delay %.0f ms",
 			l.n, l.p10, l.p50, l.p90, l.mean, l.raw, l.allowed, l.maxAllowance, r.oneWayMs)
 }

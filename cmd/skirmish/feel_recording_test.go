@@ -69,17 +69,20 @@ type (
 
 // feelRecording is one scripted session.
 type feelRecording struct {
-	You        int
-	PxPerUnit  float64 // CSS px per world unit in the test's window
-	TickMs     float64 // one server tick
-	OneWayMs   float64 // the link's one-way delay (0: direct)
-	NetStalls  bool    // the link stalls now and then (netsim --stall)
-	From, To   float64 // the judged window
-	Frames     []feelFrame
-	Reconciled []feelReconciliation
-	Keys       []feelKey
-	Server     []feelSnap
-	Stalled    []feelStall // the watchdog's late wake-ups
+	You       int
+	PxPerUnit float64 // CSS px per world unit in the test's window
+	TickMs    float64 // one server tick
+	OneWayMs  float64 // the link's one-way delay (0: direct)
+	// LinkWorstMs is the longest the link holds a message (ms): its delay,
+	// jitter and stall (0: direct). Longer is the machine's doing.
+	LinkWorstMs float64
+	NetStalls   bool    // the link stalls now and then (netsim --stall)
+	From, To    float64 // the judged window
+	Frames      []feelFrame
+	Reconciled  []feelReconciliation
+	Keys        []feelKey
+	Server      []feelSnap
+	Stalled     []feelStall // the watchdog's late wake-ups
 }
 
 type feelSpan struct{ from, to float64 }
@@ -108,7 +111,8 @@ type feelTimeline struct {
 	displayMs float64     // the median frame duration
 	// Machine disturbances: the spans not judged.
 	calm                        feelSpans
-	late                        int // feelLate's spans in the window
+	late                        int         // feelLate's spans in the window
+	slipList                    []feelStall // the server's clock slips (feelSlips)
 	longFrames, watchdog, slips int
 	ownOff                      feelSpans // your player not predicted (dead, respawning, snapped), padded
 	stalls                      feelSpans // from a long snapshot gap's start to feelAfterStallMs after its end
@@ -165,6 +169,7 @@ func newFeelTimeline(rec *feelRecording, m *game.Map) (*feelTimeline, error) {
 		}
 	}
 	slips := feelSlips(rec)
+	tl.slipList = slips
 	tl.calm = append(tl.calm, feelClockLost(rec, slips)...)
 	for _, s := range slips {
 		tl.calm = append(tl.calm, feelSpan{s.From, s.From + feelCalmMs + feelSlipCalm*(s.To-s.From)})

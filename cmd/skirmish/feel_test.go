@@ -47,7 +47,7 @@ func TestFeel(t *testing.T) {
 	for _, n := range []feelNet{
 		{name: "direct"},
 		{name: "150ms RTT ±30ms", delay: 75 * time.Millisecond, jitter: 15 * time.Millisecond},
-		{name: "150ms RTT ±30ms, 200ms stall every 3s", delay: 75 * time.Millisecond, jitter: 15 * time.Millisecond, stall: "200ms/3s"},
+		{name: "150ms RTT ±30ms, 200ms stall every 3s", delay: 75 * time.Millisecond, jitter: 15 * time.Millisecond, stall: "200ms/3s", stallFor: 200 * time.Millisecond},
 	} {
 		t.Run(n.name, func(t *testing.T) {
 			rec, rep := recordFeel(t, m, n)
@@ -67,7 +67,8 @@ func TestFeel(t *testing.T) {
 type feelNet struct {
 	name          string
 	delay, jitter time.Duration
-	stall         string // netsim --stall, "" for none
+	stall         string        // netsim --stall, "" for none
+	stallFor      time.Duration // how long each of its stalls holds the link
 }
 
 const (
@@ -145,7 +146,8 @@ func recordFeel(t *testing.T, m *game.Map, n feelNet) (*feelRecording, feelRepor
 		p.fetch()
 		rec := &feelRecording{
 			You: joined.You, PxPerUnit: p.pxPerUnit, TickMs: 1000 / float64(cfg.TickRate), OneWayMs: float64(n.delay) / 1e6, NetStalls: n.stall != "",
-			From: from, To: p.now(), Frames: p.frames, Reconciled: p.reconciled, Keys: p.keys,
+			LinkWorstMs: float64(n.delay+n.jitter+n.stallFor) / 1e6,
+			From:        from, To: p.now(), Frames: p.frames, Reconciled: p.reconciled, Keys: p.keys,
 		}
 		for _, h := range dog.spans() {
 			rec.Stalled = append(rec.Stalled, feelStall{From: h.From - clock.offset, To: h.To - clock.offset})
