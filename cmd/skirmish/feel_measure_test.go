@@ -254,6 +254,7 @@ func sortedValues(m map[string]bool) []bool {
 // a shortfall until feelMinStallKeys did.
 type feelCorrectionResult struct {
 	judged, atWall, machine int
+	shot                    int     // left out: you were hit within game.RedoTicks before
 	max, maxStall           float64 // the largest, elsewhere and after a stall (units)
 	over1                   int     // over 1 unit (after a stall too)
 	stalls                  int     // stalls seen in the window
@@ -291,6 +292,10 @@ func (tl *feelTimeline) corrections() feelCorrectionResult {
 			res.machine++
 			continue
 		}
+		if tl.shotBefore(r.Tick) {
+			res.shot++
+			continue
+		}
 		res.judged++
 		if r.Error > feelCorrectionUnits {
 			res.over1++
@@ -308,6 +313,29 @@ func (tl *feelTimeline) corrections() feelCorrectionResult {
 		}
 	}
 	return res
+}
+
+// shotBefore: your health dropped in the server's snapshots of the
+// game.RedoTicks ticks up to tick. A hit is a verdict that depended on
+// where you were, so the server no longer redoes your movement before it
+// with late inputs (PROTOCOL.md §1.4): a stall's stand-ins stand, and the
+// correction is the game's rule, not the network's.
+func (tl *feelTimeline) shotBefore(tick int) bool {
+	prev := -1
+	for _, s := range tl.rec.Server {
+		if s.Tick > tick {
+			break
+		}
+		me, ok := s.player(tl.rec.You)
+		if !ok {
+			continue
+		}
+		if prev >= 0 && me.Health < prev && s.Tick > tick-game.RedoTicks {
+			return true
+		}
+		prev = me.Health
+	}
+	return false
 }
 
 // ---- even motion at top speed -----------------------------------------------------
@@ -808,8 +836,8 @@ func (r feelReport) String() string {
 	return fmt.Sprintf("frames: %d, display interval %.2f ms; machine disturbances: %d long frames, %d of the watchdog, %d server clock slips, %d late ticks or inputs\n",
 		r.frames, r.displayMs, r.longFrames, r.watchdog, r.slips, r.late) +
 		fmt.Sprintf("key press: %d presses (%d left out); frames to %.1f units:%s; to any movement:%s\n", len(p.frames), p.excluded, feelMoveUnits, hist(p.frames), hist(p.anyFrames)) +
-		fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d not calm), largest %.2f units, %.2f after a stall (%d stalls, %d key changes in them), %d over 1 unit\n",
-			c.judged, c.atWall, c.machine, c.max, c.maxStall, c.stalls, c.keysInStalls, c.over1) +
+		fmt.Sprintf("corrections: %d snapshots judged (%d at a wall, %d not calm, %d just after you were shot), largest %.2f units, %.2f after a stall (%d stalls, %d key changes in them), %d over 1 unit\n",
+			c.judged, c.atWall, c.machine, c.shot, c.max, c.maxStall, c.stalls, c.keysInStalls, c.over1) +
 		fmt.Sprintf("even motion: %.2f%% of %d top-speed frames within %.0f%% of the mean step %.2f units = %.2f CSS px (%d left out), %d backwards\n",
 			100*e.share, e.frames, 100*feelEvenTolerance, e.mean, e.mean*r.pxPerUnit, e.excluded, e.backwards) +
 		fmt.Sprintf("remote players: %d frames at speed (%d players, %d left out), %d frozen (%.2f%%), largest step %.2f× the median; %d render clock resyncs; %d frames drawn past the newest snapshot, %d of them left out (the machine held it up)\n",

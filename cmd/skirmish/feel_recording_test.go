@@ -60,6 +60,7 @@ type (
 		ID           int
 		X, Y, VX, VY float64
 		Alive        bool
+		Health       int
 		// The server's input clock figures for the player (for diagnosis).
 		Slack, Skipped, Awaited int
 	}

@@ -490,7 +490,7 @@ func (r *feelRemote) read() {
 		fs := feelSnap{At: float64(time.Since(r.t0)) / 1e6, Tick: int(s.Tick), Players: make([]feelState, 0, len(s.Players))}
 		for _, q := range s.Players {
 			fs.Players = append(fs.Players, feelState{ID: int(q.ID), X: q.X, Y: q.Y, VX: q.VX, VY: q.VY, Alive: q.Flags&game.FlagAlive != 0,
-				Slack: int(q.InputSlack), Skipped: int(q.InputsSkipped), Awaited: int(q.InputsAwaited)})
+				Health: q.Health, Slack: int(q.InputSlack), Skipped: int(q.InputsSkipped), Awaited: int(q.InputsAwaited)})
 		}
 		r.mu.Lock()
 		r.snaps = append(r.snaps, fs)
