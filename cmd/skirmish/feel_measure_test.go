@@ -19,9 +19,12 @@ package main
 // intervals (the median frame duration), or the watchdog waking
 // feelWatchdogLateMs late. A step is judged only when its own frame lasted
 // about a display interval. After a disturbance that starved the page or
-// the server of input steps, nothing is judged for a while. The lead is
-// judged net of what the server's input clock advice asked for, which
-// covers what the machine cost the inputs (feelLeadResult). Every measure
+// the server of input steps, nothing is judged for a while; nor after the
+// server's own clock shows the machine's hand (feelSlips, feelLate,
+// feelClockLost), nor a remote frame drawn past a snapshot the machine
+// held up (feelTimeline.dry). The lead is judged net of what the server's
+// input clock advice asked for, which covers what the machine cost the
+// inputs (feelLeadResult). Every measure
 // counts what it left out and reports a shortfall when too little is left;
 // the test then plays on, and fails if it still has too little, so it
 // never passes on nothing.
@@ -90,13 +93,12 @@ const (
 	// server of a few steps: nothing that follows is judged for feelCalmMs
 	// (a correction and its easing, snapshots late past the interpolation
 	// delay). Shorter ones look like network jitter, which the game must
-	// ride out anyway. A server whose
-	// clock slipped (feelSlips) moved the page's idea of the server's time:
-	// the page's render clock takes it back at most 10 % of real time, so
-	// nothing is judged for feelCalmMs + feelSlipCalm × the slip. The input clock answers any of them by running ahead for a
-	// while (its advice looks back 2 s and steers a slack away in about 2
-	// more): the lead is not judged for feelSettleMs after one,
-	// feelStarvedSettleMs after one that starved.
+	// ride out anyway. A server whose clock slipped (feelSlips) moved the
+	// page's idea of the server's time: the page's render clock takes it
+	// back at most 10 % of real time, so nothing is judged for feelCalmMs
+	// + feelSlipCalm × the slip (feelLate treats a late tick or late
+	// inputs alike). The lead is judged net of the input clock's answer to
+	// any of them (feelLeadResult).
 	feelLongFrame      = 2.5
 	feelWatchdogLateMs = 25
 	feelStarvedMs      = 100
