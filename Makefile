@@ -5,7 +5,7 @@ GO       ?= go
 NPM      ?= npm
 BIN      := bin/skirmish
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-CLIENT_SRC := $(shell find client/src -name '*.ts' 2>/dev/null) client/index.html client/style.css client/build.mjs client/tsconfig.json
+CLIENT_SRC := $(shell find client/src -name '*.ts' -o -name '*.css' 2>/dev/null) client/index.html client/style.css client/dashboard.html client/build.mjs client/tsconfig.json
 GO_PKGS  := ./...
 # A fuzz target's budget for `make fuzz`.
 FUZZTIME ?= 20s
@@ -31,7 +31,8 @@ client/node_modules/.package-lock.json: client/package.json client/package-lock.
 client/dist/index.html: client/node_modules/.package-lock.json $(CLIENT_SRC)
 	cd client && $(NPM) run build
 
-## client: bundle the TypeScript client into client/dist (embedded by go build)
+## client: bundle the TypeScript client into client/dist and the admin dashboard
+##         into client/dashboard-dist (both embedded by go build)
 client: client/dist/index.html
 
 ## test: every test — go vet, client typecheck + unit tests, Go tests with -race
@@ -54,11 +55,12 @@ bench:
 
 ## fuzz: run every fuzz target for FUZZTIME each (seeds live in testdata/fuzz)
 fuzz:
-	@for pkg in ./game ./netcode ./spectate; do \
+	@for pkg in ./game ./netcode ./spectate ./spectate/store; do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
 clean:
-	rm -rf bin client/dist/*.js client/dist/*.map client/dist/*.html client/dist/*.css client/.test-build
+	rm -rf bin client/dist/*.js client/dist/*.map client/dist/*.html client/dist/*.css client/.test-build \
+	  client/dashboard-dist/*.js client/dashboard-dist/*.map client/dashboard-dist/*.html client/dashboard-dist/*.css

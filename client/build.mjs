@@ -1,10 +1,12 @@
 // Builds the browser client with esbuild's JS API.
 //
-//   node build.mjs          bundle src/main.ts into dist/ (what the Go binary embeds)
+//   node build.mjs          bundle src/main.ts into dist/ and the admin dashboard,
+//                           src/dashboard/main.ts, into dashboard-dist/ (what the Go binary embeds)
 //   node build.mjs --tests  bundle every src/**/*.test.ts into .test-build/ for `node --test`
 //
-// dist/.gitkeep is committed so that `//go:embed all:dist` compiles on a fresh
-// clone; the build therefore cleans dist/ file by file and never removes it.
+// dist/.gitkeep (and dashboard-dist/.gitkeep) are committed so that the
+// go:embed patterns compile on a fresh clone; the build therefore cleans
+// them file by file and never removes them.
 import * as esbuild from "esbuild";
 import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -12,13 +14,18 @@ import { fileURLToPath } from "node:url";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, "dist");
+const dashboardDist = join(root, "dashboard-dist");
 const testOut = join(root, ".test-build");
 
-async function buildApp() {
-  await mkdir(dist, { recursive: true });
-  for (const entry of await readdir(dist)) {
-    if (entry !== ".gitkeep") await rm(join(dist, entry), { recursive: true, force: true });
+async function clean(dir) {
+  await mkdir(dir, { recursive: true });
+  for (const entry of await readdir(dir)) {
+    if (entry !== ".gitkeep") await rm(join(dir, entry), { recursive: true, force: true });
   }
+}
+
+async function buildApp() {
+  await clean(dist);
   await esbuild.build({
     entryPoints: [join(root, "src/main.ts")],
     outfile: join(dist, "app.js"),
@@ -32,6 +39,25 @@ async function buildApp() {
   });
   await Promise.all(["index.html", "style.css"].map((f) => copyFile(join(root, f), join(dist, f))));
   console.log(`built ${relative(process.cwd(), dist) || "."}: app.js, index.html, style.css`);
+}
+
+// The admin dashboard: a second entry point, served only by the admin
+// listener. Its CSS (uPlot's and its own) is bundled into dashboard.css.
+async function buildDashboard() {
+  await clean(dashboardDist);
+  await esbuild.build({
+    entryPoints: [join(root, "src/dashboard/main.ts")],
+    outfile: join(dashboardDist, "dashboard.js"),
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    target: "es2020",
+    format: "iife",
+    platform: "browser",
+    logLevel: "warning",
+  });
+  await copyFile(join(root, "dashboard.html"), join(dashboardDist, "index.html"));
+  console.log(`built ${relative(process.cwd(), dashboardDist)}: dashboard.js, dashboard.css, index.html`);
 }
 
 async function findTests(dir) {
@@ -65,7 +91,7 @@ async function buildTests() {
 
 try {
   if (process.argv.includes("--tests")) await buildTests();
-  else await buildApp();
+  else await Promise.all([buildApp(), buildDashboard()]);
 } catch (err) {
   // esbuild has already printed its diagnostics; exit non-zero for npm.
   if (!(err && err.errors)) console.error(err);

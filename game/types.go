@@ -230,9 +230,10 @@ const (
 	EndScoreLimit EndReason = 2
 	EndShutdown   EndReason = 3 // the server is stopping
 	EndAbandoned  EndReason = 4 // no human played for the match runtime's empty timeout
+	EndAdmin      EndReason = 5 // the host ended it (the admin API's DELETE /admin/matches/{id})
 )
 
-var endReasonNames = [...]string{"", "time_limit", "score_limit", "shutdown", "abandoned"}
+var endReasonNames = [...]string{"", "time_limit", "score_limit", "shutdown", "abandoned", "admin"}
 
 // String returns the snake_case name used in logs and the spectator feed.
 func (r EndReason) String() string {

@@ -57,6 +57,7 @@ func TestNames(t *testing.T) {
 		{EventReconnect.String(), "reconnect"},
 		{EndScoreLimit.String(), "score_limit"},
 		{EndShutdown.String(), "shutdown"},
+		{EndAdmin.String(), "admin"},
 		{EndReason(0).String(), "end_reason(0)"},
 	}
 	for _, tc := range tests {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmish-game/skirmish/assets"
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 	"github.com/skirmish-game/skirmish/game/match"
@@ -31,7 +32,7 @@ func BenchmarkEncodeSnapshot(b *testing.B) {
 // connection's reader).
 func BenchmarkDecodeInput(b *testing.B) {
 	enc, dec := NewEncoder(), NewDecoder()
-	msg := append([]byte(nil), enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, MoveY: -0.7071, Aim: 2.5, Buttons: 1})...)
+	msg := append([]byte(nil), enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, MoveY: -0.7071, Aim: 2.5, Buttons: 1}, 1200)...)
 	var m ClientMessage
 	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
@@ -43,8 +44,10 @@ func BenchmarkDecodeInput(b *testing.B) {
 }
 
 // BenchmarkFanout8 measures one snapshot tick of a hub with 8 players on
-// real loopback TCP connections: per op, OnTick encodes the snapshot once
-// into one shared frame, offers it to the 8 outboxes, and the op ends when
+// real loopback TCP connections: per op, OnTick quantizes the snapshot and
+// queues it, the hub's encoder plans the 8 streams (none acknowledges: all
+// get the complete snapshot, one group), encodes one shared frame and
+// offers it to the 8 outboxes, and the op ends when
 // all 8 writer goroutines have written it to their sockets (observed
 // through Stats.FramesSent). The 8 clients read and discard concurrently,
 // on the same CPUs, so the time includes their share of the machine; it
@@ -54,6 +57,9 @@ func BenchmarkFanout8(b *testing.B) {
 	const players = 8
 	srv, match := benchServer(b)
 	h := newHub(srv, match, 30, 30) // every tick is a snapshot tick
+	srv.wg.Add(1)
+	go h.run()
+	defer h.shut()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,6 +86,9 @@ func BenchmarkFanout8(b *testing.B) {
 		c := newConn(srv, sc, bufio.NewReader(sc), fmt.Sprint("bench-", i))
 		c.out.hold(h)
 		c.out.release([]byte{0x82, 0x00}, 0) // an empty binary frame as the welcome
+		st := &stream{player: game.PlayerID(i + 1)}
+		st.start(c)
+		c.stream.Store(st)
 		h.add(c)
 		conns = append(conns, c)
 		srv.wg.Add(1)
@@ -118,10 +127,15 @@ func BenchmarkFanout8(b *testing.B) {
 	}
 }
 
-// benchServer returns a Server and an idle Match for driving a hub by hand.
+// benchServer returns a Server and an idle Match on the arena for driving a
+// hub by hand.
 func benchServer(b testing.TB) (*Server, *match.Match) {
 	b.Helper()
-	m, err := game.ParseMap([]byte(testMapJSON))
+	raw, err := assets.Map("arena") // testSnapshot's players are spread over it: all in everyone's view
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := game.ParseMap(raw)
 	if err != nil {
 		b.Fatal(err)
 	}

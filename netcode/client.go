@@ -38,6 +38,10 @@ type DialOptions struct {
 	// nil means a plain net.Dialer. The load tool passes a netsim.Link's
 	// Dial here to play its bots over a simulated bad network.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// NoAcks makes the client acknowledge no snapshot (ackTick 0 in every
+	// input), as a version-1 client: the server then sends only complete
+	// snapshots (PROTOCOL.md §1.10).
+	NoAcks bool
 }
 
 // HandshakeError is a refused upgrade: the HTTP status and the JSON error
@@ -86,6 +90,15 @@ type Client struct {
 	writeTimeout time.Duration
 	bytesRead    atomic.Uint64
 
+	// The pictures deltas apply to (PROTOCOL.md §1.10); reader only but for
+	// acked, which every input sends.
+	noAcks   bool
+	tickRate int
+	pictures [ringSize]WireState // by slot; Tick 0: empty
+	nextPic  int
+	acked    atomic.Uint32
+	dropped  atomic.Uint64
+
 	wmu    sync.Mutex // serializes writes (sends, control replies, close)
 	enc    *Encoder
 	closed bool  // guarded by wmu
@@ -132,7 +145,7 @@ func Dial(ctx context.Context, url string, opts DialOptions) (*Client, Welcome, 
 		}
 		return nil, Welcome{}, fmt.Errorf("netcode: dial %s: %w", url, err)
 	}
-	c := &Client{nc: nc, dec: NewDecoder(), enc: NewEncoder(), writeTimeout: opts.WriteTimeout}
+	c := &Client{nc: nc, dec: NewDecoder(), enc: NewEncoder(), writeTimeout: opts.WriteTimeout, noAcks: opts.NoAcks}
 	var src io.Reader = nc
 	if br != nil {
 		src = br // it holds bytes the server sent right after the handshake
@@ -188,6 +201,7 @@ func (c *Client) hello(opts DialOptions) (Welcome, error) {
 		}
 		switch m := m.(type) {
 		case *Welcome:
+			c.tickRate = m.TickRate
 			return *m, nil
 		case *ErrorMessage:
 			_, err := c.Next() // the close that follows a refused hello
@@ -196,13 +210,32 @@ func (c *Client) hello(opts DialOptions) (Welcome, error) {
 	}
 }
 
-// SendInput sends one input.
+// SendInput sends one input, acknowledging the newest snapshot the client
+// applied (unless DialOptions.NoAcks).
 func (c *Client) SendInput(in game.Input) error {
+	var ack uint32
+	if !c.noAcks {
+		ack = c.acked.Load()
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.enc.EncodeInput(in)
+	c.enc.EncodeInput(in, ack)
 	return c.writeLocked(c.enc.clientFrame(ws.NewMask()))
 }
+
+// SendView tells the server how much of the world this client shows
+// (PROTOCOL.md §1.4).
+func (c *Client) SendView(v View) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.enc.EncodeView(v)
+	return c.writeLocked(c.enc.clientFrame(ws.NewMask()))
+}
+
+// DeltasDropped returns how many deltas were dropped because their baseline
+// was gone or they did not fit it (the client then acknowledged nothing
+// until the next picture). It is safe to call from any goroutine.
+func (c *Client) DeltasDropped() uint64 { return c.dropped.Load() }
 
 // SendPing sends a ping carrying tMillis, which the pong echoes.
 func (c *Client) SendPing(tMillis float64) error {
@@ -269,8 +302,49 @@ func (c *Client) Next() (ServerMessage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("netcode: bad server message: %w", err)
 		}
+		switch msg := m.(type) {
+		case *Snapshot:
+			c.keep().Quantize(&msg.Snapshot)
+			c.acked.Store(msg.Tick)
+		case *Delta:
+			s, ok := c.apply(msg)
+			if !ok {
+				continue // dropped: nothing to show, a complete snapshot follows
+			}
+			return s, nil
+		}
 		return m, nil
 	}
+}
+
+// keep returns the picture slot written next.
+func (c *Client) keep() *WireState {
+	w := &c.pictures[c.nextPic]
+	c.nextPic = (c.nextPic + 1) % ringSize
+	return w
+}
+
+// apply turns a delta into the snapshot it gives, keeping its picture, or
+// drops it (acknowledging nothing until the next picture).
+func (c *Client) apply(d *Delta) (*Snapshot, bool) {
+	var base *WireState
+	for i := range c.pictures {
+		if c.pictures[i].Tick == d.BaseTick && d.BaseTick != 0 {
+			base = &c.pictures[i]
+		}
+	}
+	dst := &c.pictures[c.nextPic]
+	if base == nil || base == dst || ApplyDelta(base, d, c.tickRate, dst) != nil {
+		dst.Tick = 0
+		c.dropped.Add(1)
+		c.acked.Store(0)
+		return nil, false
+	}
+	c.nextPic = (c.nextPic + 1) % ringSize
+	c.acked.Store(d.Tick)
+	s := &Snapshot{BaseTick: d.BaseTick}
+	dst.Dequantize(&s.Snapshot)
+	return s, true
 }
 
 // CloseCodeOf returns the close code carried by err (a *CloseError or a

@@ -43,7 +43,7 @@ func (c *closer) input() []byte {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.seq++
-	return rawFrame{op: ws.OpBinary, payload: c.enc.EncodeInput(game.Input{Seq: c.seq, MoveX: 1})}.bytes()
+	return rawFrame{op: ws.OpBinary, payload: c.enc.EncodeInput(game.Input{Seq: c.seq, MoveX: 1}, 0)}.bytes()
 }
 
 // binary is a binary frame of what encode writes with the closer's encoder,

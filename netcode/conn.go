@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,9 @@ type conn struct {
 	nc  net.Conn
 	log *slog.Logger
 	out *outbox
+	// stream is the seat's stream once the welcome is out (nil while
+	// joining): what the hub's encoder plans this connection's frames with.
+	stream atomic.Pointer[stream]
 
 	closing    chan struct{} // closed by the first closeWith
 	writerDone chan struct{}
@@ -391,7 +395,8 @@ func (c *conn) teardown() {
 	<-c.writerDone
 	_ = c.nc.Close()
 	c.endSession()
-	c.srv.forget(c)
 	code, _ := c.closeState()
+	c.srv.closed(code)
+	c.srv.forget(c)
 	c.log.Debug("connection closed", "code", int(code), "reason", code.String())
 }

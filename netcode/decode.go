@@ -18,7 +18,11 @@ type ClientMessage struct {
 	Type  MsgType
 	Hello Hello
 	Input game.Input // as sent: not yet sanitized
-	Ping  Ping
+	// Ack is an input's ackTick: the newest snapshot tick the client has
+	// applied, complete or delta (0: none).
+	Ack  uint32
+	Ping Ping
+	View View
 }
 
 // maxSkipDepth bounds the nesting of ignored trailing elements. Real
@@ -63,9 +67,11 @@ func (d *Decoder) DecodeClient(b []byte, m *ClientMessage) error {
 	case TypeHello:
 		err = d.hello(n, &m.Hello)
 	case TypeInput:
-		err = d.input(n, &m.Input)
+		err = d.input(n, &m.Input, &m.Ack)
 	case TypePing:
 		err = d.ping(n, &m.Ping)
+	case TypeView:
+		err = d.view(n, &m.View)
 	default:
 		return &DecodeError{Kind: ErrUnknownType, Type: d.typ}
 	}
@@ -289,7 +295,8 @@ func (d *Decoder) hello(n int, h *Hello) (err error) {
 	return d.skip("hello", n-4)
 }
 
-func (d *Decoder) input(n int, in *game.Input) error {
+func (d *Decoder) input(n int, in *game.Input, ack *uint32) error {
+	*ack = 0
 	if err := d.need("input", n, 5); err != nil {
 		return err
 	}
@@ -332,7 +339,30 @@ func (d *Decoder) input(n int, in *game.Input) error {
 		return err
 	}
 	in.ShotID = uint32(shot)
-	return d.skip("input", n-7)
+	// ackTick came later in version 1: a client that does not send it has
+	// acknowledged nothing and gets complete snapshots.
+	if n < 8 {
+		return nil
+	}
+	tick, err := d.uint("ackTick", math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	*ack = uint32(tick)
+	return d.skip("input", n-8)
+}
+
+func (d *Decoder) view(n int, v *View) (err error) {
+	if err = d.need("view", n, 2); err != nil {
+		return err
+	}
+	if v.Width, err = d.float("width"); err != nil {
+		return err
+	}
+	if v.Height, err = d.float("height"); err != nil {
+		return err
+	}
+	return d.skip("view", n-2)
 }
 
 func (d *Decoder) ping(n int, p *Ping) (err error) {

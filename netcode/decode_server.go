@@ -1,6 +1,7 @@
 package netcode
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -26,6 +27,9 @@ func (d *Decoder) DecodeServer(b []byte) (ServerMessage, error) {
 	case TypeSnapshot:
 		s := new(Snapshot)
 		m, err = s, d.snapshot(n, &s.Snapshot)
+	case TypeDelta:
+		dl := new(Delta)
+		m, err = dl, d.delta(n, dl)
 	case TypeEvents:
 		e := new(Events)
 		m, err = e, d.events(n, e)
@@ -227,7 +231,23 @@ func (d *Decoder) quantized(field string) (int32, error) {
 	return int32(v), err
 }
 
+// count reads a count (health, kills, …): 0..MaxInt32.
+func (d *Decoder) count(field string) (int32, error) {
+	v, err := d.uint(field, math.MaxInt32)
+	return int32(v), err
+}
+
 func (d *Decoder) playerState(p *game.PlayerState) error {
+	var w WirePlayer
+	if err := d.wirePlayer(&w); err != nil {
+		return err
+	}
+	*p = w.State()
+	return nil
+}
+
+// wirePlayer reads a player array (a snapshot's, a delta's new player).
+func (d *Decoder) wirePlayer(p *WirePlayer) error {
 	n, err := d.array("player")
 	if err != nil {
 		return err
@@ -236,66 +256,55 @@ func (d *Decoder) playerState(p *game.PlayerState) error {
 		return err
 	}
 	var v uint64
-	var q int32
 	if v, err = d.uint("player id", math.MaxUint16); err != nil {
 		return err
 	}
 	p.ID = game.PlayerID(v)
-	if q, err = d.quantized("player x"); err != nil {
+	if p.X, err = d.quantized("player x"); err != nil {
 		return err
 	}
-	p.X = DequantizePos(q)
-	if q, err = d.quantized("player y"); err != nil {
+	if p.Y, err = d.quantized("player y"); err != nil {
 		return err
 	}
-	p.Y = DequantizePos(q)
-	if q, err = d.quantized("player vx"); err != nil {
+	if p.VX, err = d.quantized("player vx"); err != nil {
 		return err
 	}
-	p.VX = DequantizeVel(q)
-	if q, err = d.quantized("player vy"); err != nil {
+	if p.VY, err = d.quantized("player vy"); err != nil {
 		return err
 	}
-	p.VY = DequantizeVel(q)
 	if v, err = d.uint("player aim", math.MaxUint16); err != nil {
 		return err
 	}
-	p.Aim = DequantizeAngle(uint16(v))
-	if v, err = d.uint("player health", math.MaxInt32); err != nil {
+	p.Aim = uint16(v)
+	if p.Health, err = d.count("player health"); err != nil {
 		return err
 	}
-	p.Health = int(v)
 	if v, err = d.uint("player flags", math.MaxUint8); err != nil {
 		return err
 	}
 	p.Flags = game.PlayerFlags(v)
-	if v, err = d.uint("player kills", math.MaxInt32); err != nil {
+	if p.Kills, err = d.count("player kills"); err != nil {
 		return err
 	}
-	p.Kills = int(v)
-	if v, err = d.uint("player deaths", math.MaxInt32); err != nil {
+	if p.Deaths, err = d.count("player deaths"); err != nil {
 		return err
 	}
-	p.Deaths = int(v)
-	if v, err = d.uint("player respawnTicks", math.MaxInt32); err != nil {
+	if p.RespawnTicks, err = d.count("player respawnTicks"); err != nil {
 		return err
 	}
-	p.RespawnTicks = int(v)
 	if v, err = d.uint("player ackSeq", math.MaxUint32); err != nil {
 		return err
 	}
 	p.AckSeq = uint32(v)
 	// inputSlack, inputsSkipped and inputsAwaited came later in version 1: a
 	// server that does not send them has nothing to say (0).
-	p.InputTiming = game.InputTiming{}
+	p.InputSlack, p.InputsSkipped, p.InputsAwaited = 0, 0, 0
 	if n < 13 {
 		return nil
 	}
-	var i int64
-	if i, err = d.int("player inputSlack", math.MinInt32, math.MaxInt32); err != nil {
+	if p.InputSlack, err = d.quantized("player inputSlack"); err != nil {
 		return err
 	}
-	p.InputSlack = int32(i)
 	if n < 14 {
 		return nil
 	}
@@ -314,6 +323,16 @@ func (d *Decoder) playerState(p *game.PlayerState) error {
 }
 
 func (d *Decoder) projectileState(p *game.ProjectileState) error {
+	var w WireProjectile
+	if err := d.wireProjectile(&w); err != nil {
+		return err
+	}
+	*p = w.State()
+	return nil
+}
+
+// wireProjectile reads a projectile array.
+func (d *Decoder) wireProjectile(p *WireProjectile) error {
 	n, err := d.array("projectile")
 	if err != nil {
 		return err
@@ -322,7 +341,6 @@ func (d *Decoder) projectileState(p *game.ProjectileState) error {
 		return err
 	}
 	var v uint64
-	var q int32
 	if v, err = d.uint("projectile id", math.MaxUint32); err != nil {
 		return err
 	}
@@ -331,22 +349,18 @@ func (d *Decoder) projectileState(p *game.ProjectileState) error {
 		return err
 	}
 	p.Owner = game.PlayerID(v)
-	if q, err = d.quantized("projectile x"); err != nil {
+	if p.X, err = d.quantized("projectile x"); err != nil {
 		return err
 	}
-	p.X = DequantizePos(q)
-	if q, err = d.quantized("projectile y"); err != nil {
+	if p.Y, err = d.quantized("projectile y"); err != nil {
 		return err
 	}
-	p.Y = DequantizePos(q)
-	if q, err = d.quantized("projectile vx"); err != nil {
+	if p.VX, err = d.quantized("projectile vx"); err != nil {
 		return err
 	}
-	p.VX = DequantizeVel(q)
-	if q, err = d.quantized("projectile vy"); err != nil {
+	if p.VY, err = d.quantized("projectile vy"); err != nil {
 		return err
 	}
-	p.VY = DequantizeVel(q)
 	// shotId came later in version 1: a server that does not send it names
 	// no shot.
 	p.ShotID = 0
@@ -414,4 +428,153 @@ func (d *Decoder) event(ev *game.Event) error {
 		return err
 	}
 	return d.skip("event", n-5)
+}
+
+// delta reads a delta message (PROTOCOL.md §1.5). It checks the syntax:
+// ticks, ranges, ids in increasing order, masks naming known fields;
+// whether the delta fits a baseline is ApplyDelta's to say.
+func (d *Decoder) delta(n int, dl *Delta) error {
+	if err := d.need("delta", n, 11); err != nil {
+		return err
+	}
+	var v uint64
+	var err error
+	if v, err = d.uint("tick", math.MaxUint32); err != nil {
+		return err
+	}
+	dl.Tick = uint32(v)
+	if v, err = d.uint("baseTick", math.MaxUint32); err != nil {
+		return err
+	}
+	dl.BaseTick = uint32(v)
+	if dl.BaseTick >= dl.Tick || dl.Tick-dl.BaseTick > maxDeltaSpan {
+		return d.malformed("baseTick", fmt.Errorf("%w: %d is not 1 to %d ticks before %d", errRange, dl.BaseTick, maxDeltaSpan, dl.Tick))
+	}
+	if v, err = d.uint("phase", math.MaxUint8); err != nil {
+		return err
+	}
+	dl.Phase = game.Phase(v)
+	if v, err = d.uint("phaseTicksLeft", math.MaxUint32); err != nil {
+		return err
+	}
+	dl.PhaseTicksLeft = uint32(v)
+	if dl.ScoreLimit, err = d.count("scoreLimit"); err != nil {
+		return err
+	}
+	count, err := d.array("players")
+	if err != nil {
+		return err
+	}
+	dl.Players = slices.Grow(dl.Players[:0], count)
+	for range count {
+		var p WirePlayer
+		if err := d.wirePlayer(&p); err != nil {
+			return err
+		}
+		dl.Players = append(dl.Players, p)
+	}
+	if dl.PlayerChanges, err = d.changeList("playerChanges", dl.PlayerChanges[:0], math.MaxUint16, playerFields); err != nil {
+		return err
+	}
+	if dl.PlayersGone, err = d.idList("playersGone", dl.PlayersGone[:0], math.MaxUint16); err != nil {
+		return err
+	}
+	if count, err = d.array("projectiles"); err != nil {
+		return err
+	}
+	dl.Projectiles = slices.Grow(dl.Projectiles[:0], count)
+	for range count {
+		var p WireProjectile
+		if err := d.wireProjectile(&p); err != nil {
+			return err
+		}
+		dl.Projectiles = append(dl.Projectiles, p)
+	}
+	if dl.ProjectileChanges, err = d.changeList("projectileChanges", dl.ProjectileChanges[:0], math.MaxUint32, projectileFields); err != nil {
+		return err
+	}
+	if dl.ProjectilesGone, err = d.idList("projectilesGone", dl.ProjectilesGone[:0], math.MaxUint32); err != nil {
+		return err
+	}
+	return d.skip("delta", n-11)
+}
+
+// nextID reads an id gap and returns the id it leads to from prev (the
+// first entry's gap is its id; later gaps are at least 1), at most limit.
+func (d *Decoder) nextID(field string, prev uint64, first bool, limit uint64) (uint64, error) {
+	gap, err := d.uint(field, limit)
+	if err != nil {
+		return 0, err
+	}
+	if !first && gap == 0 {
+		return 0, d.malformed(field, fmt.Errorf("%w: ids must increase", errRange))
+	}
+	if gap > limit-prev {
+		return 0, d.malformed(field, fmt.Errorf("%w: id beyond %d", errRange, limit))
+	}
+	return prev + gap, nil
+}
+
+// idList reads a list of id gaps.
+func (d *Decoder) idList(field string, dst []uint32, limit uint64) ([]uint32, error) {
+	count, err := d.array(field)
+	if err != nil {
+		return dst, err
+	}
+	dst = slices.Grow(dst, count)
+	id := uint64(0)
+	for i := range count {
+		if id, err = d.nextID(field, id, i == 0, limit); err != nil {
+			return dst, err
+		}
+		dst = append(dst, uint32(id))
+	}
+	return dst, nil
+}
+
+// changeList reads a list of change entries [idGap, mask, values…] whose
+// masks name at most fields fields.
+func (d *Decoder) changeList(field string, dst []Change, limit uint64, fields int) ([]Change, error) {
+	count, err := d.array(field)
+	if err != nil {
+		return dst, err
+	}
+	dst = slices.Grow(dst, count)
+	id := uint64(0)
+	for i := range count {
+		n, err := d.array(field)
+		if err != nil {
+			return dst, err
+		}
+		if err := d.need(field, n, 2); err != nil {
+			return dst, err
+		}
+		if id, err = d.nextID(field+" id", id, i == 0, limit); err != nil {
+			return dst, err
+		}
+		mask, err := d.uint(field+" mask", math.MaxUint16)
+		if err != nil {
+			return dst, err
+		}
+		if !maskFits(mask, fields) {
+			return dst, d.malformed(field+" mask", fmt.Errorf("%w: %#x names unknown fields", errRange, mask))
+		}
+		c := Change{ID: uint32(id), Mask: uint16(mask)}
+		if err := d.need(field, n, 2+popcount(c.Mask)); err != nil {
+			return dst, err
+		}
+		for f := range fields {
+			if c.Mask&(1<<f) == 0 {
+				continue
+			}
+			if c.Values[f], err = d.int(field+" value", -maxChangeValue, maxChangeValue); err != nil {
+				return dst, err
+			}
+		}
+		if err := d.skip(field, n-2-popcount(c.Mask)); err != nil {
+			return dst, err
+		}
+		dst = append(dst, c)
+	}
+	return dst, nil
 }

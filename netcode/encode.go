@@ -42,8 +42,9 @@ func (w *appendWriter) WriteByte(c byte) error {
 // the next call on the Encoder; copy it (or use the frame helpers) to keep
 // it. An Encoder is not safe for concurrent use.
 type Encoder struct {
-	w   appendWriter
-	enc *msgpack.Encoder
+	w    appendWriter
+	enc  *msgpack.Encoder
+	wire WireState // EncodeSnapshot's quantized copy, reused
 }
 
 // NewEncoder returns an Encoder with a buffer sized for a typical snapshot.
@@ -91,10 +92,11 @@ func (e *Encoder) EncodeHello(h Hello) []byte {
 }
 
 // EncodeInput encodes an input, with its view time and shot id (0 when it
-// has none). Floats are sent as float64 so that the server sees exactly what
-// the client simulated with.
-func (e *Encoder) EncodeInput(in game.Input) []byte {
-	e.start(TypeInput, 7)
+// has none) and ackTick, the newest snapshot tick the client has applied (0:
+// none, PROTOCOL.md §1.4). Floats are sent as float64 so that the server
+// sees exactly what the client simulated with.
+func (e *Encoder) EncodeInput(in game.Input, ackTick uint32) []byte {
+	e.start(TypeInput, 8)
 	e.uint(uint64(in.Seq))
 	e.float(in.MoveX)
 	e.float(in.MoveY)
@@ -102,6 +104,15 @@ func (e *Encoder) EncodeInput(in game.Input) []byte {
 	e.uint(uint64(in.Buttons))
 	e.float(in.ViewTime)
 	e.uint(uint64(in.ShotID))
+	e.uint(uint64(ackTick))
+	return e.payload()
+}
+
+// EncodeView encodes a view message.
+func (e *Encoder) EncodeView(v View) []byte {
+	e.start(TypeView, 2)
+	e.float(v.Width)
+	e.float(v.Height)
 	return e.payload()
 }
 
@@ -146,44 +157,60 @@ func (e *Encoder) EncodeWelcome(w *Welcome) []byte {
 // EncodeSnapshot encodes a full snapshot, quantizing positions, velocities
 // and angles (PROTOCOL.md §1.3). Player names are not part of a snapshot.
 func (e *Encoder) EncodeSnapshot(s *game.Snapshot) []byte {
+	e.wire.Quantize(s)
+	return e.encodeWire(&e.wire)
+}
+
+// encodeWire encodes w as a complete snapshot (type 4): the one writer of
+// the message, for the whole match and for one player's view of it.
+func (e *Encoder) encodeWire(w *WireState) []byte {
 	e.start(TypeSnapshot, 6)
-	e.uint(uint64(s.Tick))
-	e.uint(uint64(s.Phase))
-	e.uint(uint64(s.PhaseTicksLeft))
-	e.nonNeg(s.ScoreLimit)
-	e.arrayLen(len(s.Players))
-	for i := range s.Players {
-		p := &s.Players[i]
-		e.arrayLen(15)
-		e.player(p.ID)
-		e.pos(p.X)
-		e.pos(p.Y)
-		e.vel(p.VX)
-		e.vel(p.VY)
-		e.angle(p.Aim)
-		e.nonNeg(p.Health)
-		e.uint(uint64(p.Flags))
-		e.nonNeg(p.Kills)
-		e.nonNeg(p.Deaths)
-		e.nonNeg(p.RespawnTicks)
-		e.uint(uint64(p.AckSeq))
-		e.int(int64(p.InputSlack))
-		e.uint(uint64(p.InputsSkipped))
-		e.uint(uint64(p.InputsAwaited))
+	e.uint(uint64(w.Tick))
+	e.uint(uint64(w.Phase))
+	e.uint(uint64(w.PhaseTicksLeft))
+	e.int(int64(w.ScoreLimit))
+	e.arrayLen(len(w.Players))
+	for i := range w.Players {
+		e.wirePlayer(&w.Players[i])
 	}
-	e.arrayLen(len(s.Projectiles))
-	for i := range s.Projectiles {
-		p := &s.Projectiles[i]
-		e.arrayLen(7)
-		e.uint(uint64(p.ID))
-		e.player(p.Owner)
-		e.pos(p.X)
-		e.pos(p.Y)
-		e.vel(p.VX)
-		e.vel(p.VY)
-		e.uint(uint64(p.ShotID))
+	e.arrayLen(len(w.Projectiles))
+	for i := range w.Projectiles {
+		e.wireProjectile(&w.Projectiles[i])
 	}
 	return e.payload()
+}
+
+// wirePlayer writes a player array: the snapshot's, and a delta's entering
+// player.
+func (e *Encoder) wirePlayer(p *WirePlayer) {
+	e.arrayLen(15)
+	e.player(p.ID)
+	e.int(int64(p.X))
+	e.int(int64(p.Y))
+	e.int(int64(p.VX))
+	e.int(int64(p.VY))
+	e.uint(uint64(p.Aim))
+	e.int(int64(p.Health))
+	e.uint(uint64(p.Flags))
+	e.int(int64(p.Kills))
+	e.int(int64(p.Deaths))
+	e.int(int64(p.RespawnTicks))
+	e.uint(uint64(p.AckSeq))
+	e.int(int64(p.InputSlack))
+	e.uint(uint64(p.InputsSkipped))
+	e.uint(uint64(p.InputsAwaited))
+}
+
+// wireProjectile writes a projectile array.
+func (e *Encoder) wireProjectile(p *WireProjectile) {
+	e.arrayLen(7)
+	e.uint(uint64(p.ID))
+	e.player(p.Owner)
+	e.int(int64(p.X))
+	e.int(int64(p.Y))
+	e.int(int64(p.VX))
+	e.int(int64(p.VY))
+	e.uint(uint64(p.ShotID))
 }
 
 // EncodeEvents encodes one tick's events. The events' own Tick fields are

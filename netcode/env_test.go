@@ -239,6 +239,8 @@ type player struct {
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced on every message
 	snaps    []uint32      // the ticks of the snapshots received, in order
+	bases    []uint32      // the baseline tick of each of them (0: complete)
+	byTick   map[uint32]game.Snapshot
 	last     game.Snapshot
 	events   []game.Event
 	pongs    []Pong
@@ -254,7 +256,7 @@ type player struct {
 
 // newPlayer starts recording c; t's cleanup closes it.
 func newPlayer(t *testing.T, c *Client, w Welcome) *player {
-	p := &player{c: c, w: w, changed: make(chan struct{}), done: make(chan struct{})}
+	p := &player{c: c, w: w, changed: make(chan struct{}), done: make(chan struct{}), byTick: map[uint32]game.Snapshot{}}
 	go p.read()
 	t.Cleanup(func() {
 		p.stopPinging()
@@ -279,6 +281,8 @@ func (p *player) read() {
 		switch m := m.(type) {
 		case *Snapshot:
 			p.snaps = append(p.snaps, m.Tick)
+			p.bases = append(p.bases, m.BaseTick)
+			p.byTick[m.Tick] = m.Snapshot
 			p.last = m.Snapshot
 		case *Events:
 			p.events = append(p.events, m.Events...)

@@ -102,10 +102,11 @@ func (e *peerCloseError) Unwrap() error { return e.Err }
 // It is not safe for concurrent use.
 type frameReader struct {
 	src      *bufio.Reader
-	client   bool         // this end is the client: frames read must not be masked, answers must be
-	buf      []byte       // the message being read; len(buf) is the limit
-	reply    func([]byte) // receives each control answer except close replies
-	activity func()       // called after every valid frame, data or control
+	client   bool             // this end is the client: frames read must not be masked, answers must be
+	buf      []byte           // the message being read; len(buf) is the limit
+	reply    func([]byte)     // receives each control answer except close replies
+	activity func(wire int64) // called after every valid frame, data or control, with its size on the wire
+	pong     func([]byte)     // receives each pong's payload, valid only during the call
 
 	// The data frame being read, once its header has been consumed.
 	inFrame bool
@@ -187,7 +188,7 @@ func (r *frameReader) next() ([]byte, error) {
 		}
 		_, _ = r.src.Discard(size) // peeked: cannot fail
 		if r.activity != nil {
-			r.activity()
+			r.activity(int64(size) + h.Length)
 		}
 		if h.OpCode != ws.OpContinuation {
 			r.op, r.n, r.drop = h.OpCode, 0, false
@@ -324,8 +325,8 @@ func (r *frameReader) unexpected(err error, inside bool) error {
 
 // control reads a whole control frame (header size bytes, then at most 125
 // bytes of payload) in one piece and acts on it: a ping is answered with a
-// pong of the same payload (RFC 6455 §5.5.2), a pong is ignored, a close is
-// judged by peerClose.
+// pong of the same payload (RFC 6455 §5.5.2), a pong's payload goes to pong
+// (the server's RTT measurement), a close is judged by peerClose.
 func (r *frameReader) control(h ws.Header, size int) error {
 	total := size + int(h.Length)
 	b, err := r.src.Peek(total)
@@ -339,12 +340,16 @@ func (r *frameReader) control(h ws.Header, size int) error {
 		ws.Cipher(p, h.Mask, 0)
 	}
 	if r.activity != nil {
-		r.activity()
+		r.activity(int64(total))
 	}
 	switch h.OpCode {
 	case ws.OpPing:
 		if r.reply != nil {
 			r.reply(r.controlFrame(ws.OpPong, p))
+		}
+	case ws.OpPong:
+		if r.pong != nil {
+			r.pong(p)
 		}
 	case ws.OpClose:
 		return r.peerClose(p)

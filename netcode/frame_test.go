@@ -138,13 +138,38 @@ func TestFrameReader(t *testing.T) {
 func TestFrameReaderReportsActivity(t *testing.T) {
 	stream := clientBytes(t, ws.NewPingFrame(nil), ws.NewPongFrame(nil), ws.NewBinaryFrame([]byte("m")))
 	r := newFrameReader(bytes.NewReader(stream), ws.StateServerSide, 16)
-	n := 0
-	r.activity = func() { n++ }
+	n, wire := 0, int64(0)
+	r.activity = func(w int64) { n, wire = n+1, wire+w }
+	var pongs []string
+	r.pong = func(p []byte) { pongs = append(pongs, string(p)) }
 	if _, err := r.next(); err != nil {
 		t.Fatal(err)
 	}
 	if n != 3 {
 		t.Fatalf("activity called %d times for 3 frames", n)
+	}
+	if wire != int64(len(stream)) {
+		t.Fatalf("activity reported %d bytes on the wire, the stream is %d", wire, len(stream))
+	}
+	if len(pongs) != 1 || pongs[0] != "" {
+		t.Fatalf("pongs = %q, want one empty pong", pongs)
+	}
+}
+
+// A pong's payload reaches pong intact (unmasked); pings still get their
+// reply and no pong call.
+func TestFrameReaderPongPayload(t *testing.T) {
+	stream := clientBytes(t, ws.NewPongFrame([]byte("12345678")), ws.NewPingFrame([]byte("p")), ws.NewBinaryFrame([]byte("m")))
+	r := newFrameReader(bytes.NewReader(stream), ws.StateServerSide, 16)
+	var pongs []string
+	r.pong = func(p []byte) { pongs = append(pongs, string(p)) }
+	replies := 0
+	r.reply = func([]byte) { replies++ }
+	if _, err := r.next(); err != nil {
+		t.Fatal(err)
+	}
+	if len(pongs) != 1 || pongs[0] != "12345678" || replies != 1 {
+		t.Fatalf("pongs %q, replies %d: want [12345678] and 1", pongs, replies)
 	}
 }
 
@@ -351,7 +376,7 @@ func (l *loopReader) Read(p []byte) (int, error) {
 // client sends them.
 func BenchmarkFrameReaderInput(b *testing.B) {
 	enc := NewEncoder()
-	input := rawFrame{op: ws.OpBinary, payload: bytes.Clone(enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, Aim: 2.5}))}.bytes()
+	input := rawFrame{op: ws.OpBinary, payload: bytes.Clone(enc.EncodeInput(game.Input{Seq: 1234, MoveX: 0.7071, Aim: 2.5}, 0))}.bytes()
 	var stream []byte
 	for range 30 {
 		stream = append(stream, input...)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -22,9 +23,11 @@ func encodeClient(enc *Encoder, m *ClientMessage) []byte {
 	case TypeHello:
 		return enc.EncodeHello(m.Hello)
 	case TypeInput:
-		return enc.EncodeInput(m.Input)
+		return enc.EncodeInput(m.Input, m.Ack)
 	case TypePing:
 		return enc.EncodePing(m.Ping)
+	case TypeView:
+		return enc.EncodeView(m.View)
 	}
 	panic("decoded an unknown client type " + m.Type.String())
 }
@@ -37,6 +40,8 @@ func encodeServer(enc *Encoder, m ServerMessage) []byte {
 		return enc.EncodeWelcome(m)
 	case *Snapshot:
 		return enc.EncodeSnapshot(&m.Snapshot)
+	case *Delta:
+		return enc.EncodeDelta(m)
 	case *Events:
 		return enc.EncodeEvents(m.Tick, m.Events)
 	case *Pong:
@@ -208,4 +213,80 @@ func FuzzCheckUpgrade(f *testing.F) {
 			t.Fatalf("Connection %q, Upgrade %q: accepted %v, but %v in upper case", connection, upgrade, got, !got)
 		}
 	})
+}
+
+// A delta applied to a picture either is refused with ErrBadDelta or gives a
+// picture in the wire's ranges, sorted by id, that Diff finds again: the
+// delta Diff makes of the same two pictures, applied, gives the same
+// picture. The inputs are the bytes of a complete snapshot (the baseline)
+// and of a delta.
+func FuzzApplyDelta(f *testing.F) {
+	dec := NewDecoder()
+	f.Fuzz(func(t *testing.T, baseMsg, deltaMsg []byte, rate uint8) {
+		m, err := dec.DecodeServer(baseMsg)
+		if err != nil {
+			return
+		}
+		snap, ok := m.(*Snapshot)
+		if !ok {
+			return
+		}
+		var base WireState
+		base.Quantize(&snap.Snapshot)
+		if m, err = dec.DecodeServer(deltaMsg); err != nil {
+			return
+		}
+		d, ok := m.(*Delta)
+		if !ok {
+			return
+		}
+		tickRate := int(rate%128) + 1
+		var got WireState
+		if err := ApplyDelta(&base, d, tickRate, &got); err != nil {
+			if !errors.Is(err, ErrBadDelta) {
+				t.Fatalf("error %v is not ErrBadDelta", err)
+			}
+			return
+		}
+		for i := 1; i < len(got.Players); i++ {
+			if got.Players[i].ID <= got.Players[i-1].ID {
+				t.Fatalf("players out of order: %+v", got.Players)
+			}
+		}
+		for i := 1; i < len(got.Projectiles); i++ {
+			if got.Projectiles[i].ID <= got.Projectiles[i-1].ID {
+				t.Fatalf("projectiles out of order: %+v", got.Projectiles)
+			}
+		}
+		if !sortedPlayers(base.Players) || !sortedProjectiles(base.Projectiles) {
+			return // an unsorted complete snapshot is no baseline Diff can work from
+		}
+		var again Delta
+		var twice WireState
+		Diff(&base, &got, tickRate, &again)
+		if err := ApplyDelta(&base, &again, tickRate, &twice); err != nil {
+			t.Fatalf("Diff's own delta does not apply: %v", err)
+		}
+		if !reflect.DeepEqual(normWire(&twice), normWire(&got)) {
+			t.Fatalf("Diff's delta gives\n%+v\nnot\n%+v", twice, got)
+		}
+	})
+}
+
+func sortedPlayers(ps []WirePlayer) bool {
+	for i := 1; i < len(ps); i++ {
+		if ps[i].ID <= ps[i-1].ID {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedProjectiles(ps []WireProjectile) bool {
+	for i := 1; i < len(ps); i++ {
+		if ps[i].ID <= ps[i-1].ID {
+			return false
+		}
+	}
+	return true
 }

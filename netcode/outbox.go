@@ -43,9 +43,13 @@ type outbox struct {
 	// connection whose join fails moves on to another match's hub, and an
 	// OnTick of the old match that loaded its connection list before the
 	// move may still offer to it: those frames belong to another match.
-	src    *hub
-	closed bool          // no more offers are taken
-	ready  chan struct{} // capacity 1: "there may be something to take"
+	src *hub
+	// joinTick is the tick the welcome's roster is of: hub frames the
+	// welcome covers (events of it or earlier, snapshots before it) are
+	// dropped, also when the hub's encoder offers them after the release.
+	joinTick uint32
+	closed   bool          // no more offers are taken
+	ready    chan struct{} // capacity 1: "there may be something to take"
 }
 
 func newOutbox(limit int) *outbox {
@@ -78,7 +82,7 @@ func (o *outbox) offerEvents(src *hub, frame []byte, tick uint32) bool {
 
 func (o *outbox) enqueue(e entry, src *hub) bool {
 	o.mu.Lock()
-	if o.closed || (e.hub && (o.state == hubOff || o.src != src)) {
+	if o.closed || (e.hub && (o.state == hubOff || o.src != src || o.state == hubOn && e.tick <= o.joinTick)) {
 		o.mu.Unlock()
 		return true
 	}
@@ -97,7 +101,7 @@ func (o *outbox) enqueue(e entry, src *hub) bool {
 // it ignores a src the outbox is not attached to.
 func (o *outbox) offerSnapshot(src *hub, frame []byte, tick uint32) (replaced bool) {
 	o.mu.Lock()
-	if o.closed || o.state == hubOff || o.src != src {
+	if o.closed || o.state == hubOff || o.src != src || o.state == hubOn && tick < o.joinTick {
 		o.mu.Unlock()
 		return false
 	}
@@ -112,7 +116,7 @@ func (o *outbox) offerSnapshot(src *hub, frame []byte, tick uint32) (replaced bo
 // is attached to src's match and waiting for its join to complete.
 func (o *outbox) hold(src *hub) {
 	o.mu.Lock()
-	o.state, o.src = hubHeld, src
+	o.state, o.src, o.joinTick = hubHeld, src, 0
 	o.mu.Unlock()
 }
 
@@ -145,12 +149,12 @@ func (o *outbox) release(welcome []byte, joinTick uint32) {
 	if welcome != nil {
 		kept = append(kept, entry{frame: welcome})
 		kept = append(kept, hubFrames...)
-		o.state = hubOn
+		o.state, o.joinTick = hubOn, joinTick
 		if o.hasSnap && o.snap.tick < joinTick {
 			o.snap, o.hasSnap = entry{}, false
 		}
 	} else {
-		o.state, o.src = hubOff, nil
+		o.state, o.src, o.joinTick = hubOff, nil, 0
 		o.snap, o.hasSnap = entry{}, false
 	}
 	if len(kept) < len(o.queue) {

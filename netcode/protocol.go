@@ -45,10 +45,13 @@ const (
 	TypePing     MsgType = 5
 	TypeEvents   MsgType = 6
 	TypePong     MsgType = 7
+	TypeDelta    MsgType = 8 // a snapshot as a delta against one the client acknowledged
 	TypeError    MsgType = 9
+	TypeView     MsgType = 11 // the client's view size, for interest management
 )
 
-var typeNames = [...]string{1: "hello", 2: "welcome", 3: "input", 4: "snapshot", 5: "ping", 6: "events", 7: "pong", 9: "error"}
+var typeNames = [...]string{1: "hello", 2: "welcome", 3: "input", 4: "snapshot", 5: "ping", 6: "events", 7: "pong",
+	8: "delta", 9: "error", 11: "view"}
 
 // String returns the protocol name of the type, or "type(n)".
 func (t MsgType) String() string {
@@ -71,6 +74,13 @@ type Hello struct {
 // Ping asks for a pong; T is the client's clock in milliseconds.
 type Ping struct {
 	T float64
+}
+
+// View is how much of the world the client shows, in world units: the
+// size of its camera's rectangle (PROTOCOL.md §1.4). The server sends each
+// player the entities inside that rectangle around them, plus a margin.
+type View struct {
+	Width, Height float64
 }
 
 // RosterEntry is one player in a Welcome.
@@ -113,6 +123,9 @@ type ServerMessage interface {
 // come from the roster and join events).
 type Snapshot struct {
 	game.Snapshot
+	// BaseTick is, for a snapshot the Client made from a delta, the tick of
+	// the picture the delta applied to; 0 for a complete snapshot.
+	BaseTick uint32
 }
 
 // Type implements ServerMessage.
@@ -241,6 +254,7 @@ const (
 	CloseReplaced        CloseCode = 4007 // the seat was resumed on another connection
 	CloseTooSlow         CloseCode = 4008
 	CloseServerBusy      CloseCode = 4009
+	CloseKicked          CloseCode = 4010 // the host removed the player (Server.Kick); the seat is released
 )
 
 // String returns the reason text the server sends with the code.
@@ -282,6 +296,8 @@ func (c CloseCode) String() string {
 		return "too slow"
 	case CloseServerBusy:
 		return "server busy"
+	case CloseKicked:
+		return "kicked"
 	}
 	return "close(" + strconv.Itoa(int(c)) + ")"
 }

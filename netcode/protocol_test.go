@@ -74,7 +74,7 @@ func TestServerMessageRoundTrip(t *testing.T) {
 	}{
 		{"welcome", func() []byte { return enc.EncodeWelcome(welcome) }, welcome},
 		{"welcome without roster", func() []byte { return enc.EncodeWelcome(&Welcome{Version: 1}) }, &Welcome{Version: 1}},
-		{"snapshot", func() []byte { return enc.EncodeSnapshot(snap) }, &Snapshot{*snap}},
+		{"snapshot", func() []byte { return enc.EncodeSnapshot(snap) }, &Snapshot{Snapshot: *snap}},
 		{"events", func() []byte { return enc.EncodeEvents(42, events) }, &Events{Tick: 42, Events: withTick(events, 42)}},
 		{"pong", func() []byte { return enc.EncodePong(Pong{T: 1234.5678, Tick: math.MaxUint32}) }, &Pong{T: 1234.5678, Tick: math.MaxUint32}},
 		{"error", func() []byte { return enc.EncodeError(ErrorMessage{Code: CodeInvalidInput, Message: "nope"}) },
@@ -115,8 +115,10 @@ func TestClientMessageRoundTrip(t *testing.T) {
 		{"hello", func() []byte { return enc.EncodeHello(Hello{Version: 1, Name: "Zoë", Match: "abc"}) },
 			ClientMessage{Type: TypeHello, Hello: Hello{Version: 1, Name: "Zoë", Match: "abc"}}},
 		{"input", func() []byte {
-			return enc.EncodeInput(game.Input{Seq: math.MaxUint32, MoveX: -0.7071, MoveY: 1e-9, Aim: -math.Pi, Buttons: game.ButtonFire})
-		}, ClientMessage{Type: TypeInput, Input: game.Input{Seq: math.MaxUint32, MoveX: -0.7071, MoveY: 1e-9, Aim: -math.Pi, Buttons: game.ButtonFire}}},
+			return enc.EncodeInput(game.Input{Seq: math.MaxUint32, MoveX: -0.7071, MoveY: 1e-9, Aim: -math.Pi, Buttons: game.ButtonFire}, 77)
+		}, ClientMessage{Type: TypeInput, Input: game.Input{Seq: math.MaxUint32, MoveX: -0.7071, MoveY: 1e-9, Aim: -math.Pi, Buttons: game.ButtonFire}, Ack: 77}},
+		{"view", func() []byte { return enc.EncodeView(View{Width: 1600.5, Height: 900}) },
+			ClientMessage{Type: TypeView, View: View{Width: 1600.5, Height: 900}}},
 		{"ping", func() []byte { return enc.EncodePing(Ping{T: 1.7e12}) }, ClientMessage{Type: TypePing, Ping: Ping{T: 1.7e12}}},
 	}
 	for _, tc := range tests {
@@ -143,8 +145,8 @@ func TestEncodingIsByteExact(t *testing.T) {
 		want string
 	}{
 		{"PROTOCOL.md input example", cp(enc.EncodeInput(game.Input{Seq: 7, MoveX: 1, MoveY: 0, Aim: 0.5, Buttons: game.ButtonFire,
-			ViewTime: 3.5, ShotID: 7})),
-			"98 03 07 cb 3ff0000000000000 cb 0000000000000000 cb 3fe0000000000000 01 cb 400c000000000000 07"},
+			ViewTime: 3.5, ShotID: 7}, 300)),
+			"99 03 07 cb 3ff0000000000000 cb 0000000000000000 cb 3fe0000000000000 01 cb 400c000000000000 07 cd 012c"},
 		{"hello", cp(enc.EncodeHello(Hello{Version: 1, Name: "bob"})), "94 01 01 a3 626f62 a0"},
 		{"pong", cp(enc.EncodePong(Pong{T: 0.5, Tick: 300})), "93 07 cb 3fe0000000000000 cd 012c"},
 		{"error", cp(enc.EncodeError(ErrorMessage{Code: CodeUnexpected, Message: "x"})), "94 09 04 aa 756e6578706563746564 a1 78"},
@@ -176,7 +178,7 @@ func TestDecodeAcceptsEveryNumberForm(t *testing.T) {
 		{"wide integer forms", "96 cf 0000000000000003 ce 00000007 cf 0000000000000001 d3 ffffffffffffffff d2 00000000 cd 0101",
 			game.Input{Seq: 7, MoveX: 1, MoveY: -1, Buttons: 1}},
 		{"unknown button bits are kept for Sanitize to drop", "96 03 01 00 00 00 cf ffffffffffffffff", game.Input{Seq: 1, Buttons: 0xff}},
-		{"trailing elements ignored", "9b 03 07 00 00 00 01 cb 3ff8000000000000 2a a3 6e6577 92 c0 81 a1 6b c3 c7 02 05 ffff",
+		{"trailing elements ignored", "9c 03 07 00 00 00 01 cb 3ff8000000000000 2a 05 a3 6e6577 92 c0 81 a1 6b c3 c7 02 05 ffff",
 			game.Input{Seq: 7, Buttons: 1, ViewTime: 1.5, ShotID: 42}},
 		{"a version-1 input without view time and shot id", "96 03 07 00 00 00 01", game.Input{Seq: 7, Buttons: 1}},
 	}
@@ -324,7 +326,7 @@ func TestQuantization(t *testing.T) {
 func TestHotPathsDoNotAllocate(t *testing.T) {
 	enc, dec := NewEncoder(), NewDecoder()
 	snap := testSnapshot()
-	input := append([]byte(nil), enc.EncodeInput(game.Input{Seq: 9, MoveX: 0.5, Aim: 1, Buttons: 1})...)
+	input := append([]byte(nil), enc.EncodeInput(game.Input{Seq: 9, MoveX: 0.5, Aim: 1, Buttons: 1}, 0)...)
 	var m ClientMessage
 	tests := []struct {
 		name string

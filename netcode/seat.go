@@ -19,10 +19,10 @@ import (
 // 3's client_t, which keeps a client's state apart from its socket, and
 // Colyseus's allowReconnection, which keeps the client across a dropped one.
 //
-// Per-player state that must survive a reconnect lives here: today the
-// resume token; the acknowledged baseline of delta snapshots, the view of
-// interest management and a byte budget belong here as they arrive, so that
-// a resumed pipe starts from the seat and not from scratch.
+// Per-player state that must survive a reconnect lives here: the resume
+// token, and the seat's stream (stream.go): the frames sent and the
+// baseline the client acknowledged (a resumed pipe starts complete again),
+// the view of interest management and the byte budget (kept across pipes).
 //
 // A resume token is the seat's key (8 random bytes, an index: not secret)
 // followed by a secret (24 bytes from crypto/rand: 192 random bits),
@@ -49,6 +49,10 @@ type seat struct {
 	prevOK    bool
 	spent     [spentKept]secret // secrets of tokens used for resumes, a ring (zero: none yet)
 	spentNext int               // the ring's oldest slot, written next
+
+	// stream is what the seat is sent: frames, acks, view, budget
+	// (stream.go). It has its own lock.
+	stream stream
 }
 
 type (
@@ -108,6 +112,7 @@ func newSeatTable() *seatTable {
 // its first token.
 func (t *seatTable) open(m *match.Match, id game.PlayerID, c *conn) (*seat, string) {
 	s := &seat{matchID: m.ID(), player: id, match: m, pipe: c}
+	s.stream.player = id
 	rand.Read(s.live[:])
 	t.mu.Lock()
 	for {

@@ -76,6 +76,26 @@ type Config struct {
 	// (PROTOCOL.md §1.9). 0 means DefaultReconnectWindow; negative turns
 	// holding off (a drop leaves at once, as a leave does).
 	ReconnectWindow time.Duration
+	// MaxSendRate is each player's budget of snapshot and event bytes per
+	// second (PROTOCOL.md §1.10): when a snapshot would exceed it, the
+	// least important entities wait, their priority growing while they do.
+	// 0 means DefaultMaxSendRate; negative means no budget.
+	MaxSendRate int
+	// PingInterval is how often, in match time, the server sends every
+	// playing client a WebSocket ping (RFC 6455 §5.5.2) whose pong measures
+	// the round trip (PROTOCOL.md §1.7). 0 means DefaultPingInterval;
+	// negative sends none.
+	PingInterval time.Duration
+	// RTT is told every round trip the pings measure; nil means nobody is.
+	RTT RTTObserver
+}
+
+// RTTObserver is told the round trips the server measures, for metrics
+// (cmd/skirmish feeds a histogram with them). ObserveRTT is called on
+// connections' reader goroutines, many at once: it must be safe for
+// concurrent use and must not block.
+type RTTObserver interface {
+	ObserveRTT(d time.Duration)
 }
 
 // Defaults for Config's zero values.
@@ -85,7 +105,15 @@ const (
 	// DefaultReconnectWindow is Config.ReconnectWindow's default: a Wi-Fi
 	// roam or a mobile handover is over well within it.
 	DefaultReconnectWindow = 10 * time.Second
-	defaultSendBuffer      = 64 << 10
+	// DefaultPingInterval is Config.PingInterval's default: a sample of
+	// every player's round trip every 2 s is plenty for a histogram, and
+	// 8 bytes each way cost nothing.
+	DefaultPingInterval = 2 * time.Second
+	// DefaultMaxSendRate is Config.MaxSendRate's default, 16 KB/s: six
+	// times what a player of a full arena gets with deltas (about 2.5 KB/s,
+	// docs/PERFORMANCE.md), so that only a burst ever meets it.
+	DefaultMaxSendRate = 16000
+	defaultSendBuffer  = 64 << 10
 )
 
 func (c *Config) setDefaults() error {
@@ -142,6 +170,15 @@ func (c *Config) setDefaults() error {
 	if c.ReconnectWindow == 0 {
 		c.ReconnectWindow = DefaultReconnectWindow
 	}
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	switch {
+	case c.MaxSendRate == 0:
+		c.MaxSendRate = DefaultMaxSendRate
+	case c.MaxSendRate < 0:
+		c.MaxSendRate = 0 // no budget
+	}
 	return nil
 }
 
@@ -168,6 +205,10 @@ type Server struct {
 	wg      sync.WaitGroup // every connection goroutine (reader and writer)
 
 	seats *seatTable // every player's seat, live or held, and the recently released (seat.go)
+	start time.Time  // the zero of the pings' timestamps (rtt.go)
+	// pingRate is how many pings per second (and in a burst) a connection
+	// gets answered: pingRate, or more in tests that sync on pongs.
+	pingRate float64
 
 	stats struct {
 		accepted, rejected            atomic.Uint64
@@ -176,6 +217,16 @@ type Server struct {
 		inputsDropped                 atomic.Uint64
 		held, resumed                 atomic.Uint64
 		connections                   atomic.Int64
+		framesReceived, bytesReceived atomic.Uint64
+		pings, pongs                  atomic.Uint64
+
+		closesMu sync.Mutex
+		closes   map[CloseCode]uint64
+
+		completeSnapshots, deltaSnapshots atomic.Uint64
+		snapshotFrames                    atomic.Uint64
+		acksRefused, baselinesLost        atomic.Uint64
+		budgetHeld, entitiesDeferred      atomic.Uint64
 	}
 }
 
@@ -185,13 +236,16 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		conns:   make(map[*conn]struct{}),
-		hubs:    make(map[*match.Match]*hub),
-		changed: make(chan struct{}),
-		seats:   newSeatTable(),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		conns:    make(map[*conn]struct{}),
+		hubs:     make(map[*match.Match]*hub),
+		changed:  make(chan struct{}),
+		seats:    newSeatTable(),
+		pingRate: pingRate,
+		start:    time.Now(),
 	}
+	s.stats.closes = make(map[CloseCode]uint64)
 	for _, o := range cfg.AllowedOrigins {
 		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
 		switch o {
@@ -218,6 +272,25 @@ type Stats struct {
 	InputsDropped     uint64 // inputs over the rate limit or refused by a full match inbox
 	Held              uint64 // seats held after their connection dropped without a leave
 	Resumed           uint64 // seats taken back by a hello's resume token
+	FramesReceived    uint64 // valid WebSocket frames read, control frames included
+	BytesReceived     uint64 // bytes of those frames, headers included
+	Pings             uint64 // RTT pings offered to playing clients
+	Pongs             uint64 // pongs that measured a round trip (rtt.go)
+	// Closes counts the connections that have ended, by the close code
+	// they ended with: the server's, or the peer's when the peer closed
+	// first. Code 0 is a connection that ended without a closing handshake
+	// (the peer vanished), 1005 a peer's close without a code. Only codes a
+	// close frame may carry appear (1000–1014, 3000–4999), so there are at
+	// most a few thousand keys. The map is the caller's.
+	Closes map[CloseCode]uint64
+
+	CompleteSnapshots uint64 // complete snapshots offered to players (one per player per snapshot tick)
+	DeltaSnapshots    uint64 // delta snapshots offered to players
+	SnapshotFrames    uint64 // snapshot frames encoded: one per group of players with the same plan per tick
+	AcksRefused       uint64 // inputs whose ackTick named no frame sent on their connection that is still remembered
+	BaselinesLost     uint64 // acknowledged baselines that left the ring before a newer ack came (the client stopped acking)
+	BudgetHeld        uint64 // complete snapshots held back by a player's send budget
+	EntitiesDeferred  uint64 // entities held back from a delta by a player's send budget
 }
 
 // Stats returns the server's counters. It is safe for concurrent use.
@@ -234,7 +307,37 @@ func (s *Server) Stats() Stats {
 		InputsDropped:     st.inputsDropped.Load(),
 		Held:              st.held.Load(),
 		Resumed:           st.resumed.Load(),
+		FramesReceived:    st.framesReceived.Load(),
+		BytesReceived:     st.bytesReceived.Load(),
+		Pings:             st.pings.Load(),
+		Pongs:             st.pongs.Load(),
+		Closes:            s.closeCounts(),
+		CompleteSnapshots: st.completeSnapshots.Load(),
+		DeltaSnapshots:    st.deltaSnapshots.Load(),
+		SnapshotFrames:    st.snapshotFrames.Load(),
+		AcksRefused:       st.acksRefused.Load(),
+		BaselinesLost:     st.baselinesLost.Load(),
+		BudgetHeld:        st.budgetHeld.Load(),
+		EntitiesDeferred:  st.entitiesDeferred.Load(),
 	}
+}
+
+// closed counts a connection that ended with code (0: no closing handshake).
+func (s *Server) closed(code CloseCode) {
+	s.stats.closesMu.Lock()
+	s.stats.closes[code]++
+	s.stats.closesMu.Unlock()
+}
+
+// closeCounts copies the closes by code.
+func (s *Server) closeCounts() map[CloseCode]uint64 {
+	s.stats.closesMu.Lock()
+	defer s.stats.closesMu.Unlock()
+	out := make(map[CloseCode]uint64, len(s.stats.closes))
+	for code, n := range s.stats.closes {
+		out[code] = n
+	}
+	return out
 }
 
 // ServeHTTP upgrades a player's request to a WebSocket and runs the
@@ -474,6 +577,8 @@ func (s *Server) attach(m *match.Match, c *conn) *hub {
 	}
 	rate := m.Info().TickRate
 	h = newHub(s, m, rate, max(1, min(s.cfg.SnapshotRate, rate)))
+	s.wg.Add(1)
+	go h.run()
 	c.out.hold(h)
 	h.add(c)
 	s.hubs[m] = h
@@ -495,7 +600,18 @@ func (s *Server) detach(h *hub, c *conn) {
 	s.mu.Unlock()
 	if unsubscribe != nil {
 		unsubscribe()
+		h.shut()
 	}
+}
+
+// Drain stops taking connections: new upgrades get 503 shutting_down, as
+// during Shutdown, while the connections open go on until their matches
+// end or Shutdown closes them. It is safe to call more than once, and
+// from any goroutine.
+func (s *Server) Drain() {
+	s.mu.Lock()
+	s.draining = true
+	s.mu.Unlock()
 }
 
 // Shutdown stops taking connections (new upgrades get 503), closes every

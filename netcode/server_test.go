@@ -288,7 +288,7 @@ func TestBadInputIsAnsweredAndIsolated(t *testing.T) {
 		}},
 		{"input before hello is error 4", func(t *testing.T) {
 			r := rawDial(t, e.url)
-			r.send(t, enc.EncodeInput(game.Input{Seq: 1}))
+			r.send(t, enc.EncodeInput(game.Input{Seq: 1}, 0))
 			if m, ok := r.next(t).(*ErrorMessage); !ok || m.Code != CodeUnexpected {
 				t.Fatalf("got %+v, want error 4", m)
 			}
@@ -506,6 +506,28 @@ func TestShutdownClosesWith1001(t *testing.T) {
 	var he *HandshakeError
 	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable || he.Code != "shutting_down" {
 		t.Fatalf("dial while draining: %v, want 503 shutting_down", err)
+	}
+}
+
+// Drain refuses new players with 503 shutting_down and leaves the ones
+// playing alone.
+func TestDrainRefusesNewPlayersOnly(t *testing.T) {
+	e := newEnv(t, Config{}, nil)
+	a := e.dial(t, DialOptions{Name: "a"})
+	e.srv.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
+	defer cancel()
+	_, _, err := Dial(ctx, e.url, DialOptions{Name: "late"})
+	var he *HandshakeError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusServiceUnavailable || he.Code != "shutting_down" {
+		t.Fatalf("dial while draining: %v, want 503 shutting_down", err)
+	}
+	a.mu.Lock()
+	n := len(a.snaps)
+	a.mu.Unlock()
+	a.waitFor(t, "another snapshot after Drain", waitLong, func() bool { return len(a.snaps) > n }, nil)
+	if st := e.srv.Stats(); st.Connections != 1 {
+		t.Fatalf("%d connections after Drain, want the player's 1", st.Connections)
 	}
 }
 

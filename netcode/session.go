@@ -29,8 +29,9 @@ const (
 	quickPlayAttempts = 3
 	// joinTimeout bounds the wait for the match goroutine to seat a player.
 	joinTimeout = 5 * time.Second
-	// pingRate and pingBurst bound how many pings per second are answered.
-	pingRate, pingBurst = 10, 10
+	// pingRate bounds how many pings per second are answered, and in a
+	// burst.
+	pingRate = 10
 	// touchEvery is how stale the idle deadline may get before a frame from
 	// the client pushes it forward again (at most an eighth of the idle
 	// timeout); moving it on every frame would cost a timer update per
@@ -57,6 +58,9 @@ type session struct {
 	inputs  bucket
 	pings   bucket
 	touched time.Time
+	// lastPong is when the last RTT sample was taken, since the server
+	// started; 0: none yet (rtt.go).
+	lastPong time.Duration
 }
 
 func (c *conn) initSession(id string, br *bufio.Reader) {
@@ -67,13 +71,22 @@ func (c *conn) initSession(id string, br *bufio.Reader) {
 			c.closeWith(CloseTooSlow, closeNow, nil)
 		}
 	}
-	c.fr.activity = c.touch
+	c.fr.activity = c.frameRead
+	c.fr.pong = c.pongRead
 	c.dec = NewDecoder()
 	c.enc = NewEncoder()
-	c.pings = bucket{rate: pingRate, burst: pingBurst}
+	c.pings = bucket{rate: c.srv.pingRate, burst: c.srv.pingRate}
 }
 
 func (c *conn) joined() bool { return c.playing }
+
+// frameRead counts a valid frame of wire bytes from the client and pushes
+// the idle deadline forward.
+func (c *conn) frameRead(wire int64) {
+	c.srv.stats.framesReceived.Add(1)
+	c.srv.stats.bytesReceived.Add(uint64(wire))
+	c.touch()
+}
 
 // touch pushes the idle deadline forward after a frame from a joined client.
 func (c *conn) touch() {
@@ -122,9 +135,23 @@ func (c *conn) handle(payload []byte) {
 			c.sendError(CodeUnexpected, "input before hello")
 			return
 		}
+		if !c.seat.stream.acknowledge(c, c.msg.Ack) {
+			c.srv.stats.acksRefused.Add(1)
+		}
 		c.input(c.msg.Input)
 	case TypePing:
 		c.pong(c.msg.Ping)
+	case TypeView:
+		if !c.playing {
+			c.sendError(CodeUnexpected, "view before hello")
+			return
+		}
+		v, err := clampView(c.msg.View)
+		if err != nil {
+			c.sendError(CodeMalformed, err.Error())
+			return
+		}
+		c.seat.stream.setView(c, v)
 	}
 }
 
@@ -209,6 +236,8 @@ func (c *conn) welcome(m *match.Match, hb *hub, st *seat, token string, res *mat
 		c.closeWith(CloseInternal, closeFlush, nil)
 		return
 	}
+	st.stream.start(c)
+	c.stream.Store(&st.stream)
 	c.out.release(frame, res.Snapshot.Tick)
 	c.setReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
 	c.touched = time.Now()

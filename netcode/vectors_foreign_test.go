@@ -202,7 +202,7 @@ func wvForeignCases() []wvForeign {
 			wvArr(wvArr(with(projectileFields, projectileExtra...)...))}, extra...)...)
 	}
 	snapshotOf := func(timing game.InputTiming) *Snapshot {
-		return &Snapshot{game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
+		return &Snapshot{Snapshot: game.Snapshot{Tick: 1024, Phase: game.PhaseLive, PhaseTicksLeft: 3600, ScoreLimit: 20,
 			Players: []game.PlayerState{{ID: 1, X: 2, Y: -2, Aim: math.Pi / 2, Health: 100, Flags: game.FlagAlive, AckSeq: 7,
 				InputTiming: timing}},
 			Projectiles: []game.ProjectileState{{ID: 9, Owner: 1, X: 1, Y: 1, VX: 400, ShotID: 42}},
@@ -268,6 +268,39 @@ func wvForeignCases() []wvForeign {
 	bad("events/trailing-too-deep", events(nil, deep))
 	bad("events/event-trailing-too-deep", events(deep, nil))
 	bad("error/trailing-too-deep", wvArr(with(errorFields, deep...)...))
+
+	// A delta (type 8): trailing elements in the message and in every entry
+	// are ignored; what breaks its rules is refused.
+	deltaHead := []string{"08", "0c", "0a", "02", "00", "14"}
+	playerChange, projectileChange := Change{ID: 2, Mask: 0x9}, Change{ID: 8, Mask: 0x2}
+	playerChange.Values[PlayerFieldX], playerChange.Values[PlayerFieldAckSeq] = -3, 2
+	projectileChange.Values[ProjectileFieldY] = 1
+	deltaMsg := &Delta{Tick: 12, BaseTick: 10, Phase: game.PhaseLive, ScoreLimit: 20,
+		Players:           []WirePlayer{{ID: 1, X: 16, Y: -16, Aim: 0x4000, Health: 100, Flags: game.FlagAlive, AckSeq: 7, InputSlack: -5, InputsSkipped: 2, InputsAwaited: 1}},
+		PlayerChanges:     []Change{playerChange},
+		PlayersGone:       []uint32{3, 5},
+		Projectiles:       []WireProjectile{{ID: 9, Owner: 1, X: 8, Y: 8, VX: 3200, ShotID: 42}},
+		ProjectileChanges: []Change{projectileChange},
+		ProjectilesGone:   []uint32{7},
+	}
+	delta := func(entryExtra, extra []string) string {
+		return wvArr(with(with(deltaHead,
+			wvArr(wvArr(with(playerFields, entryExtra...)...)),
+			wvArr(wvArr(with([]string{"02", "09", "fd", "02"}, entryExtra...)...)),
+			wvArr("03", "02"),
+			wvArr(wvArr(with(projectileFields, entryExtra...)...)),
+			wvArr(wvArr(with([]string{"08", "02", "01"}, entryExtra...)...)),
+			wvArr("07")), extra...)...)
+	}
+	ok("delta/every-list", delta(nil, nil), deltaMsg)
+	ok("delta/trailing", delta(mix, mix), deltaMsg)
+	bad("delta/trailing-too-deep", delta(nil, deep))
+	bad("delta/base-tick-not-before-tick", wvArr("08", "0a", "0a", "02", "00", "14", "90", "90", "90", "90", "90", "90"))
+	bad("delta/unknown-player-field", wvArr(with(deltaHead, "90", wvArr(wvArr("01", "cd 4000", "05")), "90", "90", "90", "90")...))
+	bad("delta/change-missing-its-value", wvArr(with(deltaHead, "90", wvArr(wvArr("01", "03", "05")), "90", "90", "90", "90")...))
+	bad("delta/ids-not-increasing", wvArr(with(deltaHead, "90", "90", wvArr("03", "00"), "90", "90", "90")...))
+	bad("delta/value-beyond-2^50", wvArr(with(deltaHead, "90", wvArr(wvArr("01", "01", "cf 0004000000000001")), "90", "90", "90", "90")...))
+	bad("delta/value-float", wvArr(with(deltaHead, "90", wvArr(wvArr("01", "01", t15)), "90", "90", "90", "90")...))
 
 	// A player's input clock fields (inputSlack, inputsSkipped,
 	// inputsAwaited) came later in version 1: those a server does not send
@@ -340,7 +373,9 @@ func wvForeignCases() []wvForeign {
 		ClientMessage{Type: TypeInput, Input: game.Input{Seq: 7, MoveX: 1, Aim: 0.5, Buttons: 1, ViewTime: 1.5, ShotID: 42}})
 	withShot := withView
 	withShot.Input.ShotID = 42
-	cok("input/trailing", wvArr(with(inputV1, append([]string{t15, "2a"}, mix...)...)...), withShot)
+	withAck := withShot
+	withAck.Ack = 300
+	cok("input/trailing", wvArr(with(inputV1, append([]string{t15, "2a", "cd 012c"}, mix...)...)...), withAck)
 	cbad("input/view-time-nil", wvArr(with(inputV1, "c0")...))
 	cbad("input/view-time-string", wvArr(with(inputV1, wvStr("1.5"))...))
 	cbad("input/shot-id-negative", wvArr(with(inputV1, t15, "ff")...))

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -74,11 +76,30 @@ var wireVectorComment = []string{
 	"expected: the decoded message in the shape of client/src/net/protocol.ts: pos/vel in world units, angles in radians in [0, 2π), flags as alive/protected/bot booleans, phases and end reasons as names, events as MatchEvent.",
 	"decodeOnly: hand-written bytes that no encoder here produces (a later protocol version or a hostile peer may send them), above all trailing elements of every MessagePack type (PROTOCOL.md §1.2). The receiving side must decode them: the Go decoder in both directions, the browser serverToClient.",
 	"error (instead of expected): the receiving side must refuse the message: \"malformed\" is netcode.ErrMalformed; the browser throws ProtocolError and drops the frame.",
+	"deltaChains: streams of a complete snapshot then deltas (PROTOCOL.md §1.5), each delta against the picture of an earlier step (its baseTick), at the chain's tick rate: applying them must give, at every step, exactly the picture of that step's complete snapshot, whose decoded form is expected.",
 }
 
 type wireVectorDoc struct {
-	Comment []string     `json:"comment"`
-	Vectors []wireVector `json:"vectors"`
+	Comment     []string     `json:"comment"`
+	Vectors     []wireVector `json:"vectors"`
+	DeltaChains []wvChain    `json:"deltaChains"`
+}
+
+// wvChain is a client's stream of snapshots: a complete one, then deltas,
+// each against the picture of an earlier step (its baseTick). Applying
+// them in order must give, at every step, exactly the picture the
+// complete snapshot of the same tick gives (complete); expected is that
+// picture in protocol.ts's snapshot shape.
+type wvChain struct {
+	Name     string   `json:"name"`
+	TickRate int      `json:"tickRate"`
+	Steps    []wvStep `json:"steps"`
+}
+
+type wvStep struct {
+	Delta    string          `json:"delta,omitempty"` // hex; absent on the first step, the complete snapshot
+	Complete string          `json:"complete"`        // hex
+	Expected json.RawMessage `json:"expected"`
 }
 
 type wireVector struct {
@@ -214,6 +235,60 @@ type (
 		Buttons  game.Buttons `json:"buttons"`
 		ViewTime float64      `json:"viewTime"`
 		ShotID   uint32       `json:"shotId"`
+		AckTick  uint32       `json:"ackTick"`
+	}
+	wvView struct {
+		Type   string  `json:"type"`
+		Width  float64 `json:"width"`
+		Height float64 `json:"height"`
+	}
+	// wvDelta is a delta message in the shape of client/src/net/protocol.ts:
+	// wire integers (a delta is applied in them), a change entry's values
+	// only those its mask sends, in the order of its bits.
+	wvDelta struct {
+		Type              string             `json:"type"`
+		Tick              uint32             `json:"tick"`
+		BaseTick          uint32             `json:"baseTick"`
+		Phase             string             `json:"phase"`
+		PhaseTicksLeft    uint32             `json:"phaseTicksLeft"`
+		ScoreLimit        int32              `json:"scoreLimit"`
+		Players           []wvWirePlayer     `json:"players"`
+		PlayerChanges     []wvChange         `json:"playerChanges"`
+		PlayersGone       []uint32           `json:"playersGone"`
+		Projectiles       []wvWireProjectile `json:"projectiles"`
+		ProjectileChanges []wvChange         `json:"projectileChanges"`
+		ProjectilesGone   []uint32           `json:"projectilesGone"`
+	}
+	wvWirePlayer struct {
+		ID            game.PlayerID    `json:"id"`
+		X             int32            `json:"x"`
+		Y             int32            `json:"y"`
+		VX            int32            `json:"vx"`
+		VY            int32            `json:"vy"`
+		Aim           uint16           `json:"aim"`
+		Health        int32            `json:"health"`
+		Flags         game.PlayerFlags `json:"flags"`
+		Kills         int32            `json:"kills"`
+		Deaths        int32            `json:"deaths"`
+		RespawnTicks  int32            `json:"respawnTicks"`
+		AckSeq        uint32           `json:"ackSeq"`
+		InputSlack    int32            `json:"inputSlack"`
+		InputsSkipped uint32           `json:"inputsSkipped"`
+		InputsAwaited uint32           `json:"inputsAwaited"`
+	}
+	wvWireProjectile struct {
+		ID     uint32        `json:"id"`
+		Owner  game.PlayerID `json:"owner"`
+		X      int32         `json:"x"`
+		Y      int32         `json:"y"`
+		VX     int32         `json:"vx"`
+		VY     int32         `json:"vy"`
+		ShotID uint32        `json:"shotId"`
+	}
+	wvChange struct {
+		ID     uint32  `json:"id"`
+		Mask   uint16  `json:"mask"`
+		Values []int64 `json:"values"`
 	}
 	wvPing struct {
 		Type string  `json:"type"`
@@ -225,7 +300,7 @@ type (
 // the code under test.
 var (
 	wvPhases     = [...]string{"waiting", "countdown", "live", "ended"}
-	wvEndReasons = [...]string{1: "time_limit", 2: "score_limit", 3: "shutdown", 4: "abandoned"}
+	wvEndReasons = [...]string{1: "time_limit", 2: "score_limit", 3: "shutdown", 4: "abandoned", 5: "admin"}
 	wvReasons    = map[ErrorCode]string{
 		1: "unknown_type", 2: "malformed", 3: "invalid_input", 4: "unexpected",
 		10: "bad_version", 11: "bad_name", 12: "match_not_found", 13: "match_full", 14: "server_busy",
@@ -287,12 +362,12 @@ func wvServerCases() []struct {
 			},
 			Resume: "q3Yx0bN8k2vRzP1sT7uW4yA6cE9gI5mO0pLhJdFnB2a", ReconnectWindow: 10 * time.Second,
 		}},
-		{"snapshot/empty-waiting", &Snapshot{game.Snapshot{Tick: 0, Phase: game.PhaseWaiting}}},
+		{"snapshot/empty-waiting", &Snapshot{Snapshot: game.Snapshot{Tick: 0, Phase: game.PhaseWaiting}}},
 	}
 
 	// Every combination of the three flags, one player each, with ids that
 	// take every msgpack integer width.
-	flags := &Snapshot{game.Snapshot{Tick: 4242, Phase: game.PhaseLive, PhaseTicksLeft: 5400, ScoreLimit: 20}}
+	flags := &Snapshot{Snapshot: game.Snapshot{Tick: 4242, Phase: game.PhaseLive, PhaseTicksLeft: 5400, ScoreLimit: 20}}
 	ids := [...]game.PlayerID{1, 2, 31, 127, 128, 255, 256, 65535}
 	// Input clock fields of every integer width (bots send zeros).
 	slacks := [...]int32{0, 3, -5, 127, -32, -33, 200, -10000}
@@ -312,14 +387,14 @@ func wvServerCases() []struct {
 		flags.Players = append(flags.Players, p)
 	}
 	cases = append(cases, c{"snapshot/every-flag", flags})
-	cases = append(cases, c{"snapshot/disconnected", &Snapshot{game.Snapshot{Tick: 4300, Phase: game.PhaseLive, PhaseTicksLeft: 5300, ScoreLimit: 20,
+	cases = append(cases, c{"snapshot/disconnected", &Snapshot{Snapshot: game.Snapshot{Tick: 4300, Phase: game.PhaseLive, PhaseTicksLeft: 5300, ScoreLimit: 20,
 		Players: []game.PlayerState{
 			{ID: 4, X: 300, Y: 200, Aim: 1, Health: 75, Flags: alive | game.FlagDisconnected, Kills: 7, Deaths: 2, AckSeq: 900},
 			{ID: 5, X: 0, Y: 0, Flags: game.FlagDisconnected, Deaths: 3, RespawnTicks: 40},
 		},
 	}}})
 
-	cases = append(cases, c{"snapshot/extremes", &Snapshot{game.Snapshot{
+	cases = append(cases, c{"snapshot/extremes", &Snapshot{Snapshot: game.Snapshot{
 		Tick: math.MaxUint32, Phase: game.PhaseCountdown, PhaseTicksLeft: 90, ScoreLimit: 1000,
 		Players: []game.PlayerState{
 			// Angles just around 0 and 2π, both directions.
@@ -343,7 +418,7 @@ func wvServerCases() []struct {
 		},
 	}}})
 
-	cases = append(cases, c{"snapshot/projectiles", &Snapshot{game.Snapshot{
+	cases = append(cases, c{"snapshot/projectiles", &Snapshot{Snapshot: game.Snapshot{
 		Tick: 100000, Phase: game.PhaseLive, PhaseTicksLeft: 0, ScoreLimit: 0,
 		Players: []game.PlayerState{{ID: 2, X: 400, Y: 300, Aim: 0.75, Health: 70, Flags: alive, AckSeq: 88}},
 		Projectiles: []game.ProjectileState{
@@ -354,7 +429,7 @@ func wvServerCases() []struct {
 		},
 	}}})
 
-	cases = append(cases, c{"snapshot/ended", &Snapshot{game.Snapshot{
+	cases = append(cases, c{"snapshot/ended", &Snapshot{Snapshot: game.Snapshot{
 		Tick: 27001, Phase: game.PhaseEnded, PhaseTicksLeft: 300, ScoreLimit: 20,
 		Players: []game.PlayerState{
 			{ID: 1, X: 100, Y: 100, Aim: 3, Health: 100, Flags: alive, Kills: 20, Deaths: 4, AckSeq: 26990},
@@ -390,7 +465,7 @@ func wvServerCases() []struct {
 			{Kind: game.EventPhase, Value: int32(p)},
 		}}})
 	}
-	for r := game.EndTimeLimit; r <= game.EndAbandoned; r++ {
+	for r := game.EndTimeLimit; r <= game.EndAdmin; r++ {
 		winner := game.PlayerID(7 * r)
 		if r == game.EndAbandoned {
 			winner = 0 // nobody scored
@@ -400,6 +475,8 @@ func wvServerCases() []struct {
 			{Kind: game.EventEnd, Player: winner, Value: int32(r)},
 		}}})
 	}
+
+	cases = append(cases, wvDeltaCases()...)
 
 	cases = append(cases,
 		c{"pong/before-welcome", &Pong{T: 1234.5, Tick: 0}},
@@ -415,6 +492,119 @@ func wvServerCases() []struct {
 	}
 	cases = append(cases, c{"error/future-code", &ErrorMessage{Code: 300, Reason: "from_the_future", Message: ""}})
 	return cases
+}
+
+// wvDeltaCases are the delta messages: the PROTOCOL.md example, and
+// entries with every field, every integer width and large id gaps.
+func wvDeltaCases() []struct {
+	name string
+	msg  ServerMessage
+} {
+	type c = struct {
+		name string
+		msg  ServerMessage
+	}
+	example := new(Delta)
+	base, cur := wvDeltaExample()
+	Diff(&base, &cur, 30, example)
+	every := Change{ID: 7, Mask: 1<<playerFields - 1}
+	widths := [...]int64{1, -1, 127, -32, 128, -33, 255, -128, 256, -129, 65535, -32768, 65536, -32769, 1 << 40, -(1 << 50)}
+	for f := range playerFields {
+		every.Values[f] = widths[f]
+	}
+	every.Values[PlayerFieldFlags] = 9
+	proj := Change{ID: 70000, Mask: 1<<projectileFields - 1, Values: [playerFields]int64{-3, 4, 100, -100, 2, 4294967295}}
+	return []c{
+		{"delta/protocol-example", example},
+		{"delta/empty", &Delta{Tick: 3, BaseTick: 1, Phase: game.PhaseWaiting}},
+		{"delta/every-field", &Delta{Tick: 70000, BaseTick: 4465, Phase: game.PhaseEnded, PhaseTicksLeft: 299, ScoreLimit: 1000,
+			Players: []WirePlayer{{ID: 65535, X: math.MinInt32, Y: math.MaxInt32, VX: -1, VY: 1, Aim: 65535, Health: math.MaxInt32,
+				Flags: 15, Kills: 1, Deaths: 2, RespawnTicks: 3, AckSeq: math.MaxUint32, InputSlack: math.MinInt32,
+				InputsSkipped: math.MaxUint32, InputsAwaited: 31}},
+			PlayerChanges: []Change{{ID: 1, Mask: 1, Values: [playerFields]int64{5}}, every,
+				{ID: 300, Mask: 1 << PlayerFieldInputsAwaited, Values: [playerFields]int64{PlayerFieldInputsAwaited: -1}}},
+			PlayersGone: []uint32{2, 3, 200, 65534},
+			Projectiles: []WireProjectile{{ID: math.MaxUint32, Owner: 65535, X: -8, Y: 8, VX: 6400, VY: -6400, ShotID: math.MaxUint32}},
+			ProjectileChanges: []Change{{ID: 9, Mask: 2, Values: [playerFields]int64{0, -1}}, proj,
+				{ID: 4000000000, Mask: 1, Values: [playerFields]int64{1}}},
+			ProjectilesGone: []uint32{1, 128, 65536, math.MaxUint32 - 1},
+		}},
+	}
+}
+
+// wvDeltaExample is the baseline and the picture of PROTOCOL.md's delta
+// example (as TestDeltaEncodingIsByteExact).
+func wvDeltaExample() (base, cur WireState) {
+	base = WireState{Tick: 100, Phase: game.PhaseLive, PhaseTicksLeft: 900, ScoreLimit: 20,
+		Players: []WirePlayer{
+			{ID: 1, X: 800, Y: 800, VX: 1600, Aim: 0, Health: 100, Flags: game.FlagAlive, AckSeq: 50},
+			{ID: 2, X: 4000, Y: 4000, Health: 100, Flags: game.FlagAlive | game.FlagBot},
+			{ID: 3, X: 100, Y: 100, Flags: game.FlagBot},
+		},
+		Projectiles: []WireProjectile{{ID: 300, Owner: 2, X: 4000, Y: 4000, VX: -6400}},
+	}
+	cur = WireState{Tick: 102, Phase: game.PhaseLive, PhaseTicksLeft: 898, ScoreLimit: 20,
+		Players: []WirePlayer{
+			{ID: 1, X: 914, Y: 800, VX: 1600, Aim: 16384, Health: 75, Flags: game.FlagAlive, AckSeq: 52},
+			{ID: 2, X: 4000, Y: 4000, Health: 100, Flags: game.FlagAlive | game.FlagBot},
+			{ID: 4, X: -8, Y: 8000, Health: 100, Flags: game.FlagAlive | game.FlagProtected},
+		},
+		Projectiles: []WireProjectile{{ID: 300, Owner: 2, X: 3574, Y: 4000, VX: -6400}},
+	}
+	return base, cur
+}
+
+// generateDeltaChains builds the chains: the PROTOCOL.md example, and
+// random worlds at two tick rates, each delta against a random picture of
+// the last 32 steps.
+func generateDeltaChains(t *testing.T) []wvChain {
+	t.Helper()
+	enc := NewEncoder()
+	step := func(d *Delta, cur *WireState) wvStep {
+		t.Helper()
+		var st wvStep
+		if d != nil {
+			st.Delta = hex.EncodeToString(enc.EncodeDelta(d))
+		}
+		st.Complete = hex.EncodeToString(enc.encodeWire(cur))
+		var snap Snapshot
+		cur.Dequantize(&snap.Snapshot)
+		exp, err := wvNeutralServer(&snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Expected, err = wvMarshal(exp); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	base, cur := wvDeltaExample()
+	var d Delta
+	Diff(&base, &cur, 30, &d)
+	chains := []wvChain{{Name: "protocol-example", TickRate: 30, Steps: []wvStep{step(nil, &base), step(&d, &cur)}}}
+
+	m := testMap(t)
+	for _, rate := range []int{30, 60} {
+		snaps := randomWorld(t, uint64(rate), m, 4, 400)
+		rng := rand.New(rand.NewPCG(uint64(rate), 1))
+		var pictures []WireState
+		ch := wvChain{Name: fmt.Sprintf("random-world-%dhz", rate), TickRate: rate}
+		for i := 0; i < len(snaps) && len(ch.Steps) < 40; i += 1 + rng.IntN(3) {
+			var w WireState
+			w.Quantize(&snaps[i])
+			w.Tick = uint32(i + 1) // the world's own ticks at this rate
+			if len(pictures) == 0 {
+				ch.Steps = append(ch.Steps, step(nil, &w))
+			} else {
+				b := &pictures[max(0, len(pictures)-1-rng.IntN(min(32, len(pictures))))]
+				Diff(b, &w, rate, &d)
+				ch.Steps = append(ch.Steps, step(&d, &w))
+			}
+			pictures = append(pictures, w)
+		}
+		chains = append(chains, ch)
+	}
+	return chains
 }
 
 // wvClientCases are the client→server messages, in file order.
@@ -456,6 +646,10 @@ func wvClientCases() []struct {
 		{"input/shot-whole-view", shot(301, -0.5, 295, 301)},
 		{"input/shot-extremes", shot(math.MaxUint32, 0, 1e-300, math.MaxUint32)},
 		{"input/view-without-shot", ClientMessage{Type: TypeInput, Input: game.Input{Seq: 9, MoveX: 1, ViewTime: 2.5}}},
+		{"input/ack", ClientMessage{Type: TypeInput, Input: game.Input{Seq: 10, MoveX: 1, ViewTime: 2.5}, Ack: 4242}},
+		{"input/ack-max", ClientMessage{Type: TypeInput, Input: game.Input{Seq: 11}, Ack: math.MaxUint32}},
+		{"view/full-hd", ClientMessage{Type: TypeView, View: View{Width: 1920, Height: 1080}}},
+		{"view/fractional", ClientMessage{Type: TypeView, View: View{Width: 1633.5, Height: 1020.25}}},
 		{"ping/fractional", ping(1234.5678)},
 		{"ping/zero", ping(0)},
 		{"ping/whole-ms", ping(1000)},
@@ -499,11 +693,16 @@ func wvClientForm(m *ClientMessage) ([]byte, error) {
 		}
 	case TypeInput:
 		in := &m.Input
-		keep(enc.EncodeArrayLen(8))
+		keep(enc.EncodeArrayLen(9))
 		for _, v := range [...]float64{float64(TypeInput), float64(in.Seq), in.MoveX, in.MoveY, in.Aim, float64(in.Buttons),
-			in.ViewTime, float64(in.ShotID)} {
+			in.ViewTime, float64(in.ShotID), float64(m.Ack)} {
 			num(v)
 		}
+	case TypeView:
+		keep(enc.EncodeArrayLen(3))
+		num(float64(TypeView))
+		num(m.View.Width)
+		num(m.View.Height)
 	case TypePing:
 		keep(enc.EncodeArrayLen(2))
 		num(float64(TypePing))
@@ -594,12 +793,43 @@ func wvNeutralServer(m ServerMessage) (any, error) {
 			e.Events = append(e.Events, n)
 		}
 		return e, nil
+	case *Delta:
+		if int(m.Phase) >= len(wvPhases) {
+			return nil, fmt.Errorf("phase %d", m.Phase)
+		}
+		d := wvDelta{Type: "delta", Tick: m.Tick, BaseTick: m.BaseTick, Phase: wvPhases[m.Phase], PhaseTicksLeft: m.PhaseTicksLeft,
+			ScoreLimit: m.ScoreLimit, Players: []wvWirePlayer{}, PlayerChanges: wvChanges(m.PlayerChanges),
+			PlayersGone: append([]uint32{}, m.PlayersGone...), Projectiles: []wvWireProjectile{},
+			ProjectileChanges: wvChanges(m.ProjectileChanges), ProjectilesGone: append([]uint32{}, m.ProjectilesGone...)}
+		for _, p := range m.Players {
+			d.Players = append(d.Players, wvWirePlayer(p))
+		}
+		for _, p := range m.Projectiles {
+			d.Projectiles = append(d.Projectiles, wvWireProjectile(p))
+		}
+		return d, nil
 	case *Pong:
 		return wvPong{Type: "pong", T: m.T, Tick: m.Tick}, nil
 	case *ErrorMessage:
 		return wvError{Type: "error", Code: m.Code, Reason: m.Reason, Message: m.Message}, nil
 	}
 	return nil, fmt.Errorf("unknown message %T", m)
+}
+
+// wvChanges lists each change's sent values in the order of its mask's
+// bits (PROTOCOL.md §1.5).
+func wvChanges(cs []Change) []wvChange {
+	out := []wvChange{}
+	for _, c := range cs {
+		w := wvChange{ID: c.ID, Mask: c.Mask, Values: []int64{}}
+		for f := range 16 {
+			if c.Mask&(1<<f) != 0 {
+				w.Values = append(w.Values, c.Values[f])
+			}
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // wvNeutralEvent maps an event by PROTOCOL.md §1.5's table of kinds.
@@ -640,7 +870,9 @@ func wvNeutralClient(m *ClientMessage) (any, error) {
 	case TypeInput:
 		in := &m.Input
 		return wvInput{Type: "input", Seq: in.Seq, MoveX: in.MoveX, MoveY: in.MoveY, Aim: in.Aim, Buttons: in.Buttons,
-			ViewTime: in.ViewTime, ShotID: in.ShotID}, nil
+			ViewTime: in.ViewTime, ShotID: in.ShotID, AckTick: m.Ack}, nil
+	case TypeView:
+		return wvView{Type: "view", Width: m.View.Width, Height: m.View.Height}, nil
 	case TypePing:
 		return wvPing{Type: "ping", T: m.Ping.T}, nil
 	}
@@ -723,9 +955,9 @@ func wvMarshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// formatWireVectors writes the file: one vector per line, so a diff names
-// the messages that changed.
-func formatWireVectors(vs []wireVector) ([]byte, error) {
+// formatWireVectors writes the file: one vector (and one chain step) per
+// line, so a diff names the messages that changed.
+func formatWireVectors(vs []wireVector, chains []wvChain) ([]byte, error) {
 	var b bytes.Buffer
 	comment, err := wvMarshal(wireVectorComment)
 	if err != nil {
@@ -744,13 +976,35 @@ func formatWireVectors(vs []wireVector) ([]byte, error) {
 		}
 		b.WriteByte('\n')
 	}
+	b.WriteString("  ],\n  \"deltaChains\": [\n")
+	for i, ch := range chains {
+		fmt.Fprintf(&b, "    {\"name\": %q, \"tickRate\": %d, \"steps\": [\n", ch.Name, ch.TickRate)
+		for k, st := range ch.Steps {
+			line, err := wvMarshal(st)
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString("      ")
+			b.Write(line)
+			if k < len(ch.Steps)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		b.WriteString("    ]}")
+		if i < len(chains)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
 	b.WriteString("  ]\n}\n")
 	return b.Bytes(), nil
 }
 
 func TestWireVectors(t *testing.T) {
 	vs := generateWireVectors(t)
-	data, err := formatWireVectors(vs)
+	chains := generateDeltaChains(t)
+	data, err := formatWireVectors(vs, chains)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -771,6 +1025,9 @@ func TestWireVectors(t *testing.T) {
 	}
 
 	dec := NewDecoder()
+	for _, ch := range chains {
+		t.Run("chain/"+ch.Name, func(t *testing.T) { wvCheckChain(t, &ch) })
+	}
 	for _, v := range vs {
 		t.Run(v.Name, func(t *testing.T) {
 			if v.Error != "" {
@@ -847,6 +1104,64 @@ func TestWireVectors(t *testing.T) {
 	}
 }
 
+// wvCheckChain applies a chain as a client does: pictures by tick, each
+// delta to the one its baseTick names; every step must be exactly its
+// complete snapshot's picture, and decode to expected.
+func wvCheckChain(t *testing.T, ch *wvChain) {
+	t.Helper()
+	dec := NewDecoder()
+	pictures := map[uint32]*WireState{}
+	decode := func(h string) ServerMessage {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := dec.DecodeServer(b)
+		if err != nil {
+			t.Fatalf("decode %s: %v", h, err)
+		}
+		return m
+	}
+	for i, st := range ch.Steps {
+		var want WireState
+		want.Quantize(&decode(st.Complete).(*Snapshot).Snapshot)
+		got := new(WireState)
+		if st.Delta == "" {
+			got.CopyFrom(&want)
+		} else {
+			d := decode(st.Delta).(*Delta)
+			base := pictures[d.BaseTick]
+			if base == nil {
+				t.Fatalf("step %d: no picture of tick %d", i, d.BaseTick)
+			}
+			if err := ApplyDelta(base, d, ch.TickRate, got); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		}
+		if !reflect.DeepEqual(normWire(got), normWire(&want)) {
+			t.Fatalf("step %d: picture\n%+v\nwant\n%+v", i, got, want)
+		}
+		var snap Snapshot
+		got.Dequantize(&snap.Snapshot)
+		n, err := wvNeutralServer(&snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := wvMarshal(n)
+		var gotTree, wantTree any
+		if err := json.Unmarshal(b, &gotTree); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(st.Expected, &wantTree); err != nil {
+			t.Fatal(err)
+		}
+		if d := wvDiff("expected", wantTree, gotTree, wvTolerance); d != "" {
+			t.Fatalf("step %d: %s", i, d)
+		}
+		pictures[got.Tick] = got
+	}
+}
+
 // TestWireVectorsCoverage keeps the vectors complete: every message type,
 // event kind, end reason, phase, error code and flag combination appears.
 func TestWireVectorsCoverage(t *testing.T) {
@@ -871,6 +1186,9 @@ func TestWireVectorsCoverage(t *testing.T) {
 			}
 			if m.Type == TypeInput && v.ClientHex != "" {
 				seen["input in the client's integer form"] = true
+			}
+			if m.Type == TypeInput && m.Ack != 0 {
+				seen["input with an ack"] = true
 			}
 			continue
 		}
@@ -906,8 +1224,8 @@ func TestWireVectorsCoverage(t *testing.T) {
 			seen[fmt.Sprintf("error %d", m.Code)] = true
 		}
 	}
-	want := []string{"hello", "input", "ping", "welcome", "snapshot", "events", "pong", "error",
-		"input in the client's integer form", "projectiles"}
+	want := []string{"hello", "input", "ping", "view", "welcome", "snapshot", "delta", "events", "pong", "error",
+		"input in the client's integer form", "projectiles", "input with an ack"}
 	for f := range 8 {
 		want = append(want, fmt.Sprintf("flags %d", f))
 	}

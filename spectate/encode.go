@@ -207,6 +207,7 @@ type matchMeta struct {
 	matchJSON []byte // match id, JSON-quoted
 	mapJSON   []byte // map id, JSON-quoted
 	tickRate  int
+	extra     []byte // more fields for the snapshot (`,"timeline":{…}` of a timeshift stream); nil: none
 }
 
 // appendSnapshot appends a `snapshot` event: the full picture a new spectator
@@ -229,6 +230,7 @@ func appendSnapshot(b []byte, id uint64, meta *matchMeta, s *game.Snapshot, name
 	b = appendPlayers(b, s.Players, names)
 	b = append(b, `,"projectiles":`...)
 	b = appendProjectiles(b, s.Projectiles)
+	b = append(b, meta.extra...)
 	b = append(b, '}')
 	return appendTail(b)
 }
@@ -238,6 +240,11 @@ func appendTickField(b []byte, tick uint32) []byte {
 	b = append(b, `{"tick":`...)
 	return strconv.AppendUint(b, uint64(tick), 10)
 }
+
+// eventDesync is the feed's own event kind for a replay whose state hash
+// differs from the recorded one (Value: how many times so far); no game
+// event has its number.
+const eventDesync game.EventKind = 200
 
 // appendEvent appends a discrete event (every kind but end, which needs the
 // scoreboard; see appendEnd). ticksLeft is the phase's remaining ticks at the
@@ -271,6 +278,11 @@ func appendEvent(b []byte, id uint64, ev *game.Event, ticksLeft uint32, tickRate
 		b = appendTickField(b, ev.Tick)
 		b = append(b, ',')
 		b = appendPhaseTime(b, game.Phase(ev.Value), ticksLeft, tickRate)
+	case eventDesync:
+		b = appendHead(b, id, "desync")
+		b = appendTickField(b, ev.Tick)
+		b = append(b, `,"desyncs":`...)
+		b = appendInt(b, int64(ev.Value))
 	case game.EventScore:
 		b = appendHead(b, id, "score")
 		b = appendTickField(b, ev.Tick)

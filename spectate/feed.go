@@ -3,6 +3,7 @@ package spectate
 import (
 	"bytes"
 	"context"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,7 @@ type outRecord struct {
 	id         uint64
 	tick       uint32
 	start, end int
+	state      bool // a `state` event (a slower spectator may skip it)
 }
 
 // pendingEvent is a game event waiting for the feed goroutine, with the one
@@ -255,6 +257,16 @@ func endFromState(s *game.Snapshot) game.Event {
 	return game.Event{Tick: s.Tick, Kind: game.EventEnd, Value: int32(reason), Player: game.Winner(s.Players)}
 }
 
+// onDesync implements desyncer: the replay feeding f has desynced. The
+// `desync` event joins the events waiting for the next state.
+func (f *feed) onDesync(tick uint32, n int) {
+	f.pmu.Lock()
+	if !f.endSeen {
+		f.pend.events = append(f.pend.events, pendingEvent{Event: game.Event{Tick: tick, Kind: eventDesync, Value: int32(min(n, math.MaxInt32))}})
+	}
+	f.pmu.Unlock()
+}
+
 // OnStop implements match.Observer: the match is over (after its last OnTick).
 func (f *feed) OnStop(reason game.EndReason) {
 	f.pmu.Lock()
@@ -379,7 +391,7 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 		start := len(f.out)
 		var ok bool
 		if f.out, ok = appendEvent(f.out, f.lastID+1, &ev.Event, ev.ticksLeft, f.opt.tickRate); ok {
-			f.publishLocked(ev.Tick, start)
+			f.publishLocked(ev.Tick, start, false)
 		} else {
 			f.out = f.out[:start]
 		}
@@ -391,7 +403,7 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 		if w.publishState {
 			start := len(f.out)
 			f.out = appendState(f.out, f.lastID+1, &f.latest, f.opt.tickRate, f.names)
-			f.publishLocked(f.latest.Tick, start)
+			f.publishLocked(f.latest.Tick, start, true)
 		}
 	}
 	f.emitLocked(now)
@@ -403,10 +415,10 @@ func (f *feed) publishBatchLocked(w *batch, now time.Time) {
 
 // publishLocked gives the event encoded at f.out[start:] (with id
 // lastID+1) its id; emitLocked sends it.
-func (f *feed) publishLocked(tick uint32, start int) {
+func (f *feed) publishLocked(tick uint32, start int, state bool) {
 	f.lastID++
 	f.snapOK = false
-	f.outRecs = append(f.outRecs, outRecord{id: f.lastID, tick: tick, start: start, end: len(f.out)})
+	f.outRecs = append(f.outRecs, outRecord{id: f.lastID, tick: tick, start: start, end: len(f.out), state: state})
 	f.opt.counters.events.Add(1)
 }
 
@@ -418,7 +430,10 @@ func (f *feed) emitLocked(now time.Time) *frame {
 	if len(f.out) == 0 {
 		return nil
 	}
-	fr := &frame{data: bytes.Clone(f.out), at: now}
+	fr := &frame{data: bytes.Clone(f.out), at: now, events: len(f.outRecs)}
+	if r := f.outRecs[len(f.outRecs)-1]; r.state { // a flush's state is its last event
+		fr.stateAt, fr.stateTick, fr.hasState = r.start, r.tick, true
+	}
 	for _, r := range f.outRecs {
 		rec := record{id: r.id, tick: r.tick, at: now, data: fr.data[r.start:r.end]}
 		if old, ok := f.hist.push(rec); ok {
@@ -439,7 +454,7 @@ func (f *feed) finishLocked(reason game.EndReason, winner game.PlayerID, tick ui
 	f.promoteLocked(true, now)
 	start := len(f.out) // 0: every flush emits before it finishes
 	f.out = appendEnd(f.out, f.lastID+1, tick, reason, winner, &f.latest, f.names)
-	f.publishLocked(tick, start)
+	f.publishLocked(tick, start, false)
 	f.endData, f.endID = f.emitLocked(now).data[start:], f.lastID
 	f.finished = true
 	f.closed.Store(true)
@@ -486,4 +501,21 @@ type counters struct {
 	refused atomic.Uint64
 	shed    atomic.Uint64
 	paced   atomic.Uint64
+	desyncs atomic.Uint64
+	// Written to spectators by the handlers: events (one per event per
+	// spectator) and their bytes.
+	sent      atomic.Uint64
+	sentBytes atomic.Uint64
+
+	archiveErrors atomic.Uint64 // match history requests that failed
+}
+
+// wrote counts events and their bytes written to a spectator.
+func (c *counters) wrote(events int, chunks [][]byte) {
+	n := 0
+	for _, b := range chunks {
+		n += len(b)
+	}
+	c.sent.Add(uint64(events))
+	c.sentBytes.Add(uint64(n))
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/internal/httpapi"
 )
 
@@ -21,8 +22,12 @@ const writeBatch = 64
 var heartbeat = []byte(": hb\n\n")
 
 // ServeEvents serves GET /api/matches/{id}/events: the match's spectator feed
-// as Server-Sent Events (PROTOCOL.md §2). It returns when the match ends, the
-// client goes away, the spectator falls behind, or the server shuts down.
+// as Server-Sent Events (PROTOCOL.md §2) — with Config.Delay, the match as it
+// was that long ago; with ?rate=N, at most N states a second; with ?from= or
+// ?speed=, a timeshift stream re-simulated from the match's journal
+// (timeshift.go); bad parameters get 400 bad_rate, bad_from or bad_speed. It
+// returns when the match ends, the client goes away, the spectator falls
+// behind, or the server shuts down.
 //
 // HEAD gets the status and headers a GET would get, and returns at once: it
 // neither subscribes nor starts a feed, so it is never counted as a
@@ -37,7 +42,23 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 
 	id := r.PathValue("id")
+	q, err := s.parseQuery(r)
+	if err != nil {
+		httpapi.WriteError(w, http.StatusBadRequest, err.code, err.msg)
+		return
+	}
+	if q.timeshift {
+		s.serveTimeshift(w, r, id, q)
+		return
+	}
 	if _, err := s.lookup(id); err != nil {
+		if s.delayedEnd(id) {
+			// Stopped less than the delay ago: to spectators it is still
+			// on, and its last seconds come from its journal.
+			q.from, q.speed = math.MaxUint32, 1
+			s.serveTimeshift(w, r, id, q)
+			return
+		}
 		s.refuse(w, id, err)
 		return
 	}
@@ -63,7 +84,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			s.refuse(w, id, err)
 			return
 		}
-		if sn = f.subscribe(last, resume); !sn.released {
+		if sn = f.subscribeAt(last, resume, q.rate); !sn.released {
 			if sn.sub != nil {
 				defer f.unsubscribe(sn.sub)
 			}
@@ -83,6 +104,23 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	s.serveStream(w, r, id, sn)
+}
+
+// delayedEnd reports whether match id stopped less than the broadcast delay
+// ago (its journal is still in memory).
+func (s *Server) delayedEnd(id string) bool {
+	if s.cfg.Delay <= 0 {
+		return false
+	}
+	w, at, ok := s.cfg.Registry.Journal(id)
+	return ok && s.recent(found{live: w, stopped: at})
+}
+
+// serveStream writes a subscription to the client: the retry line, the
+// backlog, then the queued frames as they come, with heartbeats, until the
+// feed closes the queue, drops the spectator, or the client goes away.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, id string, sn subscription) {
 	streamHeaders(w, r)
 	w.WriteHeader(http.StatusOK)
 	if s.cfg.SendBuffer > 0 {
@@ -104,6 +142,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			s.writeFailed(id, sub, err, &out)
 			return
 		}
+		s.stats.wrote(n, sn.backlog[:n]) // one event each
 		sn.backlog = sn.backlog[n:]
 	}
 
@@ -133,11 +172,16 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 			}
 			if len(frames) > 0 {
 				chunks = chunks[:0]
+				events := 0
 				for _, fr := range frames {
 					chunks = append(chunks, fr.data)
+					events += fr.events
 				}
 				clear(frames) // written frames may be collected
 				err := out.send(chunks...)
+				if err == nil {
+					s.stats.wrote(events, chunks)
+				}
 				clear(chunks)
 				if err != nil {
 					s.writeFailed(id, sub, err, &out)
@@ -324,7 +368,8 @@ func parseEventID(s string) (uint64, bool) {
 	return v, true
 }
 
-// listEntry is one match in GET /api/matches (PROTOCOL.md §3).
+// listEntry is one match in GET /api/matches and GET /api/matches/{id}
+// (PROTOCOL.md §3): a running match, or with its Result an ended one.
 type listEntry struct {
 	ID         string  `json:"id"`
 	Map        string  `json:"map"`
@@ -334,26 +379,53 @@ type listEntry struct {
 	MaxPlayers int     `json:"maxPlayers"`
 	Spectators int     `json:"spectators"`
 	TimeLeft   float64 `json:"timeLeft"`
+	Tick       uint32  `json:"tick"`           // the match's tick now (not delayed)
+	TickRate   int     `json:"tickRate"`       // ticks per second
+	Delay      float64 `json:"spectatorDelay"` // the broadcast delay, seconds
+	*Result            // ended matches only (archive.go)
 }
 
-// ServeList serves GET /api/matches: every running match with its spectator
-// count, ordered by id (PROTOCOL.md §3). It is safe for concurrent use.
+// ServeList serves GET /api/matches (PROTOCOL.md §3): every running match
+// but the private ones (joined by a link the host hands out) with its
+// spectator count, ordered by id; with ?state=ended the stored ended public
+// matches instead, newest first, a page at a time (serveEnded). It is safe
+// for concurrent use.
 func (s *Server) ServeList(w http.ResponseWriter, r *http.Request) {
+	q, err := parseListQuery(r.URL.Query())
+	if err != nil {
+		httpapi.WriteError(w, http.StatusBadRequest, "bad_query", err.Error())
+		return
+	}
+	if q.ended {
+		s.serveEnded(w, r, q)
+		return
+	}
 	infos := s.cfg.Registry.List()
 	list := make([]listEntry, 0, len(infos)) // an empty list is [], not null
 	for _, m := range infos {
-		list = append(list, listEntry{
-			ID:         m.ID,
-			Map:        m.Map,
-			Phase:      m.Phase.String(),
-			Players:    m.Humans,
-			Bots:       m.Bots,
-			MaxPlayers: m.MaxPlayers,
-			Spectators: s.Spectators(m.ID),
-			TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
-		})
+		if m.Private {
+			continue
+		}
+		list = append(list, s.liveEntry(m))
 	}
 	httpapi.WriteJSON(w, http.StatusOK, list)
+}
+
+// liveEntry is a running match's entry.
+func (s *Server) liveEntry(m match.Info) listEntry {
+	return listEntry{
+		ID:         m.ID,
+		Map:        m.Map,
+		Phase:      m.Phase.String(),
+		Players:    m.Humans,
+		Bots:       m.Bots,
+		MaxPlayers: m.MaxPlayers,
+		Spectators: s.Spectators(m.ID),
+		TimeLeft:   roundTo(m.TimeLeft.Seconds(), timeDecimals),
+		Tick:       m.Tick,
+		TickRate:   m.TickRate,
+		Delay:      s.cfg.Delay.Seconds(),
+	}
 }
 
 // roundTo rounds v to prec decimals, as the feed writes times.

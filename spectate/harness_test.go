@@ -99,7 +99,9 @@ func newHarness(t *testing.T, hc harnessConfig) *harness {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/matches", srv.ServeList)
+	mux.HandleFunc("GET /api/matches/{id}", srv.ServeMatch)
 	mux.HandleFunc("GET /api/matches/{id}/events", srv.ServeEvents)
+	mux.HandleFunc("GET /api/matches/{id}/replay", srv.ServeReplay)
 	hs := httptest.NewUnstartedServer(mux)
 	hs.Config.ConnContext = ConnContext
 	if hc.listener != nil {

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,10 @@ import (
 type Config struct {
 	// Registry is where matches are found. Required.
 	Registry *match.Registry
+	// Archive is where ended matches are read from (GET
+	// /api/matches?state=ended, GET /api/matches/{id}); nil means no
+	// history: the ended list is empty and only running matches are found.
+	Archive Archive
 	// Rate is the `state` events per second per match; 0 means 10. The
 	// ticks that carry one follow match.TickDue, the players' snapshot rule
 	// (a Rate that does not divide the tick rate spaces states unevenly by
@@ -84,6 +89,20 @@ type Config struct {
 	// and sheds spectator work if so (see load.go); 0 means 250ms, negative
 	// turns the check off.
 	LoadInterval time.Duration
+	// Delay is the broadcast delay (SourceTV's tv_delay): every spectator
+	// sees each match as it was this long ago, in ticks of the match's own
+	// clock. A delayed feed re-simulates its match from the journal (see
+	// replay.go), so the delay holds no buffer of events. 0 means none; at
+	// most MaxDelay.
+	Delay time.Duration
+	// Journals finds the journals of matches no longer in memory (the match
+	// store); nil means only the registry's (running and recently stopped
+	// matches, match.Registry.Journal).
+	Journals Journals
+	// MaxReplays caps the timeshift and replay streams served at once
+	// (each re-simulates its match on its own); more are refused with 503
+	// server_full. 0 means 64.
+	MaxReplays int
 	// Clock stamps published events and measures lag; nil means the system
 	// clock. Tests pass a manual clock.
 	Clock Clock
@@ -116,6 +135,9 @@ const (
 	DefaultMaxSpectators = 10000
 	DefaultResumeRate    = 4 << 20
 	DefaultLoadInterval  = 250 * time.Millisecond
+	DefaultMaxReplays    = 64
+	// MaxDelay is the longest broadcast delay (Config.Delay).
+	MaxDelay = 10 * time.Minute
 )
 
 // retryLater is when a refused or shed spectator should try again: a whole
@@ -152,6 +174,13 @@ type Stats struct {
 	Shed       uint64 // spectators dropped because the matches ran late
 	Paced      uint64 // resumes that got a snapshot because the resume budget was spent
 	Level      int    // the shedding level now (load.go): 0 is normal
+	Replays    int    // timeshift and replay streams being served
+	Desyncs    uint64 // replays whose state hash differed from the recorded one
+	Sent       uint64 // events written to spectators, one per event per spectator (the first snapshot and resume backlogs included)
+	BytesSent  uint64 // bytes of those events
+	// ArchiveErrors counts requests the match history could not answer
+	// (each logged, answered 503 history_unavailable).
+	ArchiveErrors uint64
 }
 
 // Server serves the spectator feeds and the match list. Its methods are safe
@@ -178,8 +207,10 @@ type Server struct {
 	seq     atomic.Uint64  // subscription order, for shedding the newest first
 	resume  *bucket        // paces resume backlogs; nil: unpaced
 
-	loadChecks atomic.Uint64 // checkLoad calls so far (tests wait on it)
-	writing    atomic.Int64  // nanoseconds handlers have spent writing to spectators
+	replays    atomic.Int32                    // timeshift streams being served
+	parked     func(match string, tick uint32) // tests: see replayOptions.parked; set before any feed starts
+	loadChecks atomic.Uint64                   // checkLoad calls so far (tests wait on it)
+	writing    atomic.Int64                    // nanoseconds handlers have spent writing to spectators
 }
 
 // NewServer validates cfg, applies defaults and returns a Server. Feeds are
@@ -202,10 +233,18 @@ func NewServer(cfg Config) (*Server, error) {
 		{"HistoryBytes", cfg.HistoryBytes < 0},
 		{"MaxHistoryBytes", cfg.MaxHistoryBytes < 0},
 		{"IdleGrace", cfg.IdleGrace < 0},
+		{"Delay", cfg.Delay < 0},
+		{"MaxReplays", cfg.MaxReplays < 0},
 	} {
 		if c.neg {
 			return nil, fmt.Errorf("spectate: Config.%s must not be negative", c.name)
 		}
+	}
+	if cfg.Delay > MaxDelay {
+		return nil, fmt.Errorf("spectate: Config.Delay %v is over %v", cfg.Delay, MaxDelay)
+	}
+	if cfg.MaxReplays == 0 {
+		cfg.MaxReplays = DefaultMaxReplays
 	}
 	if cfg.Rate == 0 {
 		cfg.Rate = DefaultRate
@@ -314,16 +353,22 @@ func (s *Server) Stats() Stats {
 	streams := s.streams
 	s.mu.Unlock()
 	st := Stats{
-		Feeds:   len(feeds),
-		Events:  s.stats.events.Load(),
-		Dropped: s.stats.dropped.Load(),
-		Resets:  s.stats.resets.Load(),
-		History: s.history.Load(),
-		Streams: streams,
-		Refused: s.stats.refused.Load(),
-		Shed:    s.stats.shed.Load(),
-		Paced:   s.stats.paced.Load(),
-		Level:   int(s.level.Load()),
+		Feeds:     len(feeds),
+		Events:    s.stats.events.Load(),
+		Dropped:   s.stats.dropped.Load(),
+		Resets:    s.stats.resets.Load(),
+		History:   s.history.Load(),
+		Streams:   streams,
+		Refused:   s.stats.refused.Load(),
+		Shed:      s.stats.shed.Load(),
+		Paced:     s.stats.paced.Load(),
+		Level:     int(s.level.Load()),
+		Sent:      s.stats.sent.Load(),
+		BytesSent: s.stats.sentBytes.Load(),
+		Replays:   int(s.replays.Load()),
+		Desyncs:   s.stats.desyncs.Load(),
+
+		ArchiveErrors: s.stats.archiveErrors.Load(),
 	}
 	for _, f := range feeds {
 		st.Spectators += f.spectators()
@@ -449,6 +494,10 @@ func (s *Server) feed(id string) (*feed, error) {
 	})
 	delete(s.lastIDs, id)
 	s.feeds[id] = f
+	var src source = m
+	if s.cfg.Delay > 0 {
+		src = s.delayed(m, tickRate)
+	}
 	if !s.loadRun && s.cfg.LoadInterval > 0 {
 		s.loadRun = true
 		s.wg.Add(1)
@@ -457,7 +506,7 @@ func (s *Server) feed(id string) (*feed, error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		f.run(s.ctx, m)
+		f.run(s.ctx, src)
 		s.mu.Lock()
 		if s.feeds[id] == f {
 			delete(s.feeds, id) // the match is over (a released feed is gone already)
@@ -466,6 +515,37 @@ func (s *Server) feed(id string) (*feed, error) {
 	}()
 	return f, nil
 }
+
+// delayTicks is Delay in ticks of a match at tickRate, rounded up: never
+// less than the delay.
+func (s *Server) delayTicks(tickRate int) uint32 {
+	return uint32(math.Ceil(s.cfg.Delay.Seconds()*float64(tickRate) - 1e-9))
+}
+
+// delayed is the source of match m's delayed feed: its journal replayed,
+// from now − Delay on, following the match Delay behind.
+func (s *Server) delayed(m *match.Match, tickRate int) *replaySource {
+	delay := s.delayTicks(tickRate)
+	w := m.Journal()
+	from := uint32(0)
+	if t := w.Ticks(); t > delay {
+		from = t - delay
+	}
+	return newReplaySource(replayOptions{
+		journal: w.Follow(), live: w, match: m, from: from, delay: delay, tickRate: tickRate,
+		clock: s.cfg.Clock, log: s.log.With("match", m.ID()), desyncs: s.countDesync, parked: s.parkedHook(m.ID()),
+	})
+}
+
+// parkedHook is the tests' hook for match id's replays; nil without one.
+func (s *Server) parkedHook(id string) func(uint32) {
+	if s.parked == nil {
+		return nil
+	}
+	return func(tick uint32) { s.parked(id, tick) }
+}
+
+func (s *Server) countDesync() { s.stats.desyncs.Add(1) }
 
 // release is a feed's way out when nobody has watched it for IdleGrace: it
 // takes the feed out of the server (under both locks, so no spectator can

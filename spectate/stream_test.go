@@ -471,8 +471,8 @@ func TestList(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, o := range objs {
-			if len(o) != 8 {
-				t.Fatalf("entry has %d keys, want 8: %v", len(o), o)
+			if len(o) != 11 {
+				t.Fatalf("entry has %d keys, want 11: %v", len(o), o)
 			}
 		}
 		return string(body), entries
@@ -488,8 +488,10 @@ func TestList(t *testing.T) {
 	_ = c
 	_, got := list()
 	want := []listEntry{
-		{ID: m1.ID(), Map: "box", Phase: "countdown", Players: 0, Bots: 4, MaxPlayers: 8, Spectators: 1, TimeLeft: got[0].TimeLeft},
-		{ID: m2.ID(), Map: "box", Phase: "countdown", Players: 1, Bots: 3, MaxPlayers: 8, Spectators: 0, TimeLeft: got[1].TimeLeft},
+		{ID: m1.ID(), Map: "box", Phase: "countdown", Players: 0, Bots: 4, MaxPlayers: 8, Spectators: 1, TimeLeft: got[0].TimeLeft,
+			Tick: m1.Info().Tick, TickRate: 30},
+		{ID: m2.ID(), Map: "box", Phase: "countdown", Players: 1, Bots: 3, MaxPlayers: 8, Spectators: 0, TimeLeft: got[1].TimeLeft,
+			Tick: m2.Info().Tick, TickRate: 30},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
@@ -499,6 +501,14 @@ func TestList(t *testing.T) {
 	}
 	if st := h.srv.Stats(); st.Feeds != 1 || st.Spectators != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+	// A private match is not listed (its feed is still served by its id).
+	if _, err := h.reg.CreatePrivate(); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	if _, again := list(); len(again) != 2 {
+		t.Fatalf("list with a private match: %+v, want the two public ones", again)
 	}
 }
 

@@ -10,8 +10,29 @@ import (
 // and written with one write. at is when the feed published it: a
 // spectator's lag is measured from it.
 type frame struct {
-	data []byte
-	at   time.Time
+	data   []byte
+	at     time.Time
+	events int // SSE events in data
+
+	// The frame's state event, its last, starts at data[stateAt] (if
+	// hasState): a spectator who asked for a slower rate (?rate=N) gets
+	// the frame without it, lite, when the state is not due for it.
+	stateAt   int
+	stateTick uint32
+	hasState  bool
+	lite      *frame // data[:stateAt], made on first use (under feed.mu)
+}
+
+// without returns fr without its state, shared by every spectator that
+// skips it; nil if nothing else is in the frame. feed.mu held.
+func (fr *frame) without() *frame {
+	if fr.stateAt == 0 {
+		return nil
+	}
+	if fr.lite == nil {
+		fr.lite = &frame{data: fr.data[:fr.stateAt], at: fr.at, events: fr.events - 1}
+	}
+	return fr.lite
 }
 
 // subscriber is one spectator's bounded queue of frames. The feed goroutine
@@ -38,6 +59,33 @@ type subscriber struct {
 	// Guarded by feed.mu.
 	idx     int  // position in feed.subs, -1 when not there
 	waiting bool // in feed.waiting
+	rate    int  // states per second this spectator asked for; 0: the feed's
+	bucket  uint64
+	bucketd bool // bucket holds the last state sent: ⌊tick·rate/tickRate⌋
+}
+
+// pick is the frame sub gets of fr: fr itself, or without its state when
+// the spectator's own rate has had its state for this part of the second
+// (match.TickDue's rule, applied to the states the feed publishes, so it
+// sends at most rate a second). nil: nothing to send. feed.mu held.
+func (s *subscriber) pick(fr *frame, tickRate int) *frame {
+	if s.rate == 0 || !fr.hasState {
+		return fr
+	}
+	b := uint64(fr.stateTick) * uint64(s.rate) / uint64(max(tickRate, 1))
+	if !s.bucketd || b > s.bucket {
+		s.bucket, s.bucketd = b, true
+		return fr
+	}
+	return fr.without()
+}
+
+// saw says the spectator's picture is the state of tick (its snapshot): the
+// next state it gets follows its rate from there. feed.mu held.
+func (s *subscriber) saw(tick uint32, tickRate int) {
+	if s.rate > 0 {
+		s.bucket, s.bucketd = uint64(tick)*uint64(s.rate)/uint64(max(tickRate, 1)), true
+	}
 }
 
 func newSubscriber(queueSize int) *subscriber {

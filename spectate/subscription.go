@@ -35,7 +35,12 @@ func (f *feed) noteLeftLocked() {
 func (f *feed) offerLocked(fr *frame, now time.Time) {
 	for i := 0; i < len(f.subs); {
 		sub := f.subs[i]
-		if !sub.offer(fr, now, f.opt.maxLag) {
+		mine := sub.pick(fr, f.opt.tickRate)
+		if mine == nil {
+			i++
+			continue
+		}
+		if !sub.offer(mine, now, f.opt.maxLag) {
 			f.dropLocked(sub)
 			continue // dropLocked moved the last subscriber into slot i: look at it next
 		}
@@ -112,9 +117,10 @@ func (f *feed) promoteLocked(ending bool, now time.Time) {
 	if len(f.waiting) == 0 || (!f.hasState && !ending) {
 		return
 	}
-	fr := &frame{data: f.snapshotLocked(f.lastID), at: now}
+	fr := &frame{data: f.snapshotLocked(f.lastID), at: now, events: 1}
 	for _, sub := range f.waiting {
 		sub.waiting = false
+		sub.saw(f.latest.Tick, f.opt.tickRate)
 		sub.push(fr) // the queue is empty and has room for at least one
 		f.addLocked(sub)
 	}
@@ -136,12 +142,19 @@ type subscription struct {
 // without a gap. It runs under mu, so nothing is published between the
 // backlog and the first queued event.
 func (f *feed) subscribe(last uint64, resume bool) subscription {
+	return f.subscribeAt(last, resume, 0)
+}
+
+// subscribeAt is subscribe for a spectator who asked for rate states a
+// second (0: the feed's rate).
+func (f *feed) subscribeAt(last uint64, resume bool, rate int) subscription {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.released {
 		return subscription{released: true}
 	}
 	sub := newSubscriber(f.opt.queueSize)
+	sub.rate = rate
 	if f.opt.seq != nil {
 		sub.seq = f.opt.seq.Add(1)
 	}
@@ -176,6 +189,7 @@ func (f *feed) subscribe(last uint64, resume bool) subscription {
 		return subscription{sub: sub}
 	default:
 		backlog = [][]byte{f.snapshotLocked(f.lastID)}
+		sub.saw(f.latest.Tick, f.opt.tickRate)
 	}
 	if f.finished {
 		sub.close()

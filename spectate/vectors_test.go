@@ -190,6 +190,8 @@ func feedCases() []feedCase {
 			&wireKill{Tick: 121, Killer: 0, Victim: 65535}},
 		{"respawn", "respawn", 63, event(game.Event{Tick: 180, Kind: game.EventRespawn, Player: 6}, 0, 30),
 			&wireID{Tick: 180, ID: 6}},
+		{"desync", "desync", 68, event(game.Event{Tick: 210, Kind: eventDesync, Value: 2}, 0, 30),
+			&wireDesync{Tick: 210, Desyncs: 2}},
 		{"disconnect", "disconnect", 69, event(game.Event{Tick: 181, Kind: game.EventDisconnect, Player: 4}, 0, 30),
 			&wireID{Tick: 181, ID: 4}},
 		{"state/held", "state", 70, state(held, 30), &wireState{
@@ -220,6 +222,8 @@ func feedCases() []feedCase {
 			&wireEnd{Tick: 300, Reason: "shutdown", Winner: 0, Scoreboard: []wireScoreLine{{1, "ada", 0, 0}}}},
 		{"end/abandoned", "end", 103, end(1800, game.EndAbandoned, 0, &game.Snapshot{Tick: 1800}),
 			&wireEnd{Tick: 1800, Reason: "abandoned", Winner: 0, Scoreboard: []wireScoreLine{}}},
+		{"end/admin", "end", 104, end(900, game.EndAdmin, 0, &game.Snapshot{Tick: 900, Players: []game.PlayerState{{ID: 2, Name: "bo", Kills: 1}}}),
+			&wireEnd{Tick: 900, Reason: "admin", Winner: 0, Scoreboard: []wireScoreLine{{2, "bo", 1, 0}}}},
 	}
 }
 

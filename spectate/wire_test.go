@@ -162,6 +162,10 @@ type (
 		Kills  int    `json:"kills"`
 		Deaths int    `json:"deaths"`
 	}
+	wireDesync struct {
+		Tick    uint32 `json:"tick"`
+		Desyncs int    `json:"desyncs"`
+	}
 	wireEnd struct {
 		Tick       uint32          `json:"tick"`
 		Reason     string          `json:"reason"`
@@ -183,6 +187,7 @@ var wireTypes = map[string]func() any{
 	"phase":      func() any { return new(wirePhase) },
 	"score":      func() any { return new(wireScore) },
 	"end":        func() any { return new(wireEnd) },
+	"desync":     func() any { return new(wireDesync) },
 }
 
 // decodeStrict decodes data into v, rejecting unknown fields, trailing data

@@ -73,6 +73,8 @@ export interface DebugView {
    */
   predicted: { x: number; y: number } | null;
   snapshots: number; // snapshot messages / feed state events received
+  /** Of the snapshots this connection received: complete ones, deltas applied, deltas dropped (PROTOCOL.md §1.10). */
+  snapshotKinds: { complete: number; deltas: number; dropped: number };
   events: number; // discrete events received
   closeCode: number;
   closeReason: string;
@@ -116,7 +118,8 @@ export const debugHooks: {
 
 function fresh(mode: Mode): DebugView {
   return {
-    mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0, events: 0, closeCode: 0, closeReason: "",
+    mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0,
+    snapshotKinds: { complete: 0, deltas: 0, dropped: 0 }, events: 0, closeCode: 0, closeReason: "",
     net: null, netOverlay: false, reconnects: 0, resumeMs: null, camera: null, drawn: [], reconciled: [],
   };
 }
@@ -152,6 +155,7 @@ export function installDebug(w: Window): void {
         ...rest,
         players: debug.players.map((p) => Object.freeze({ ...p })),
         predicted: debug.predicted && Object.freeze({ ...debug.predicted }),
+        snapshotKinds: Object.freeze({ ...debug.snapshotKinds }),
         net: debug.net && Object.freeze({ ...debug.net }),
         camera: debug.camera && Object.freeze({ ...debug.camera, view: Object.freeze({ ...debug.camera.view }) }),
         framesSince: (t: number): DebugFrame[] =>

@@ -17,6 +17,7 @@ import (
 	"github.com/skirmish-game/skirmish/game/match"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 func TestParseServeConfig(t *testing.T) {
@@ -89,6 +90,20 @@ func TestParseServeConfig(t *testing.T) {
 		{name: "origin host", args: []string{"--origins", "example.com:8443,*"}},
 		{name: "bad addr", args: []string{"--addr", "8080"}, wantErr: "--addr"},
 		{name: "bad env value", env: map[string]string{"SKIRMISH_TICK_RATE": "fast"}, wantErr: "SKIRMISH_TICK_RATE"},
+		{
+			name: "match history",
+			args: []string{"--replay-retention", "168h/500MiB"},
+			env:  map[string]string{"SKIRMISH_DATABASE_URL": "postgres://u:p@db/skirmish", "SKIRMISH_DATA_DIR": "/var/lib/skirmish"},
+			check: func(t *testing.T, c serveConfig) {
+				if c.DatabaseURL != "postgres://u:p@db/skirmish" || c.DataDir != "/var/lib/skirmish" ||
+					c.ReplayRetention != (store.Retention{MaxAge: 168 * time.Hour, MaxBytes: 500 << 20}) {
+					t.Errorf("got %+v", c)
+				}
+			},
+		},
+		{name: "database url not postgres", args: []string{"--database-url", "mysql://db/x"}, wantErr: "--database-url"},
+		{name: "no data dir", args: []string{"--data-dir", ""}, wantErr: "--data-dir"},
+		{name: "bad replay retention", args: []string{"--replay-retention", "forever"}, wantErr: "replay-retention"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "unexpected argument"},
 		{name: "unknown flag", args: []string{"--colour", "red"}, wantErr: "flag provided but not defined"},
 	}

@@ -36,11 +36,16 @@ func chromiumPath(t *testing.T) string {
 
 // debugView mirrors the client's window.skirmish test hook.
 type debugView struct {
-	Mode       string   `json:"mode"`
-	MatchID    string   `json:"matchId"`
-	You        int      `json:"you"`
-	Tick       int      `json:"tick"`
-	Snapshots  int      `json:"snapshots"`
+	Mode      string `json:"mode"`
+	MatchID   string `json:"matchId"`
+	You       int    `json:"you"`
+	Tick      int    `json:"tick"`
+	Snapshots int    `json:"snapshots"`
+	Kinds     struct {
+		Complete int `json:"complete"`
+		Deltas   int `json:"deltas"`
+		Dropped  int `json:"dropped"`
+	} `json:"snapshotKinds"`
 	Events     int      `json:"events"`
 	Net        *netView `json:"net"`
 	NetOverlay bool     `json:"netOverlay"`
@@ -271,6 +276,11 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	t.Logf("key %s moved the player %.1f units to (%.1f, %.1f)", k.key, math.Hypot(x1-x0, y1-y0), x1, y1)
 	x1, y1 = atRest(t, ctx, you)
 
+	// The page acknowledges what it applies (PROTOCOL.md §1.10): after its
+	// first complete snapshot it gets deltas, and applies every one.
+	waitView(t, ctx, "deltas", `(v) => v.snapshotKinds.complete + v.snapshotKinds.deltas >= 40 &&
+	  v.snapshotKinds.deltas >= 10 * v.snapshotKinds.complete && v.snapshotKinds.dropped === 0`)
+
 	// N shows the network overlay; its figures are live.
 	if err := key(ctx, input.DispatchKeyEventTypeKeyDown, "n", "KeyN", 78); err != nil {
 		t.Fatalf("key n: %v", err)
@@ -326,6 +336,20 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	px, py := atRest(t, ctx, you)
 	waitView(t, watch, "spectator follows the player", `(v, id, x, y) => v.players.some((p) =>
 	  p.id === id && Math.hypot(p.x - x, p.y - y) < 5)`, you, px, py)
+
+	// The timeline: seeking back reopens the feed as a timeshift from that
+	// tick (the server re-simulates it), and Live goes back to the match.
+	liveTick := waitView(t, watch, "a tick past 60", `(v) => v.tick > 60`).Tick
+	if _, err := chromedp.Run(watch, chromedp.Evaluate[bool](`(() => {
+	  const s = document.querySelector(".timeline input[type=range]");
+	  s.value = "20"; s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+		t.Fatalf("seek: %v", err)
+	}
+	waitView(t, watch, "seeked to tick 20", `(v, live) => v.mode === "watching" && v.tick >= 20 && v.tick < live`, liveTick)
+	if err := chromedp.Do(watch, chromedp.Click(chromedp.CSS(".timeline button:last-child"))); err != nil {
+		t.Fatalf("Live: %v", err)
+	}
+	waitView(t, watch, "back to live", `(v, live) => v.tick >= live`, liveTick)
 
 	sockets, err := chromedp.Run(watch, chromedp.Evaluate[int](`window.__sockets`))
 	if err != nil {

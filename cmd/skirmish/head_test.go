@@ -35,6 +35,7 @@ func TestServeHeadThenGet(t *testing.T) {
 		contentType string
 	}{
 		{"/healthz", http.StatusOK, "application/json"},
+		{"/readyz", http.StatusOK, "application/json"},
 		{"/api/matches", http.StatusOK, "application/json"},
 		{events, http.StatusOK, "text/event-stream"},
 		{"/api/matches/no-such-match/events", http.StatusNotFound, "application/json"},

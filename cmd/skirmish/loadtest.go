@@ -91,18 +91,30 @@ func parseLoadConfig(args []string, usage io.Writer) (loadConfig, error) {
 
 // loadSummary is the result of a run; its JSON form is the --json output.
 type loadSummary struct {
-	URL                  string  `json:"url"`
-	Players              int     `json:"players"`
-	Connected            int     `json:"connected"`
-	Failed               int     `json:"failed"`
-	Dropped              int     `json:"dropped"`
-	Resumed              int     `json:"resumed"` // seats taken back after a dropped connection (not drops)
-	Matches              int     `json:"matches"`
-	Rejoins              int     `json:"rejoins"` // sessions begun after the bot's match ended (close 4005)
-	DurationSeconds      float64 `json:"duration_seconds"`
-	SnapshotsPerSecond   float64 `json:"snapshots_per_second_per_player"`
-	InputsPerSecond      float64 `json:"inputs_per_second_per_player"`
-	BytesPerSecond       float64 `json:"bytes_per_second_per_player"`
+	URL                string  `json:"url"`
+	Players            int     `json:"players"`
+	Connected          int     `json:"connected"`
+	Failed             int     `json:"failed"`
+	Dropped            int     `json:"dropped"`
+	Resumed            int     `json:"resumed"` // seats taken back after a dropped connection (not drops)
+	Matches            int     `json:"matches"`
+	Rejoins            int     `json:"rejoins"` // sessions begun after the bot's match ended (close 4005)
+	DurationSeconds    float64 `json:"duration_seconds"`
+	SnapshotsPerSecond float64 `json:"snapshots_per_second_per_player"`
+	InputsPerSecond    float64 `json:"inputs_per_second_per_player"`
+	BytesPerSecond     float64 `json:"bytes_per_second_per_player"`
+	// Snapshot frames by kind (PROTOCOL.md §1.10): complete snapshots and
+	// deltas received by all players, and the average bytes of each (the
+	// WebSocket frame, header included). DeltasDropped counts deltas a bot
+	// could not apply (never expected of this server).
+	CompleteFrames     int64   `json:"complete_frames"`
+	DeltaFrames        int64   `json:"delta_frames"`
+	CompleteFrameBytes float64 `json:"complete_frame_bytes_avg"`
+	DeltaFrameBytes    float64 `json:"delta_frame_bytes_avg"`
+	// DeltaFullBytes is the average bytes a complete snapshot of the same
+	// picture would have taken in place of each delta: what deltas save.
+	DeltaFullBytes       float64 `json:"delta_as_complete_bytes_avg"`
+	DeltasDropped        int64   `json:"deltas_dropped"`
 	RTTp50Millis         float64 `json:"rtt_p50_ms"`
 	RTTp99Millis         float64 `json:"rtt_p99_ms"`
 	RTTSamples           int     `json:"rtt_samples"`
@@ -118,12 +130,18 @@ type loadPlayer struct {
 	snapshots atomic.Int64
 	inputs    atomic.Int64
 	bytes     atomic.Int64
-	resumes   int // owned by play's goroutine until it returns
-	connected time.Time
-	ended     time.Time
-	rtts      []float64 // ms; owned by the reader goroutine until it returns
-	matches   []string  // every match played in, in order
-	err       error
+	// Snapshot frames by kind and their bytes; reader goroutine only until
+	// play returns.
+	completeFrames, completeBytes int64
+	deltaFrames, deltaBytes       int64
+	deltaFullBytes                int64
+	deltasDropped                 int64
+	resumes                       int // owned by play's goroutine until it returns
+	connected                     time.Time
+	ended                         time.Time
+	rtts                          []float64 // ms; owned by the reader goroutine until it returns
+	matches                       []string  // every match played in, in order
+	err                           error
 }
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -416,17 +434,33 @@ loop:
 }
 
 // read counts snapshots and bytes (on top of base, the bytes of earlier
-// sessions) and turns pongs into RTT samples.
+// sessions), complete snapshots and deltas with their sizes, and turns pongs
+// into RTT samples. A snapshot's size is the bytes read since the message
+// before it: its frame, and any control frame or dropped delta between.
 func (p *loadPlayer) read(c *netcode.Client, base int64) error {
+	defer func() { p.deltasDropped += int64(c.DeltasDropped()) }()
+	var before uint64
+	enc := netcode.NewEncoder()
 	for {
 		msg, err := c.Next()
 		if err != nil {
 			return err
 		}
-		p.bytes.Store(base + int64(c.BytesRead()))
+		read := c.BytesRead()
+		size := int64(read - before)
+		before = read
+		p.bytes.Store(base + int64(read))
 		switch m := msg.(type) {
 		case *netcode.Snapshot:
 			p.snapshots.Add(1)
+			if m.BaseTick == 0 {
+				p.completeFrames++
+				p.completeBytes += size
+			} else {
+				p.deltaFrames++
+				p.deltaBytes += size
+				p.deltaFullBytes += int64(frameSize(len(enc.EncodeSnapshot(&m.Snapshot))))
+			}
 		case *netcode.Pong:
 			p.rtts = append(p.rtts, float64(time.Now().UnixNano())/1e6-m.T)
 		}
@@ -455,6 +489,7 @@ func summarize(cfg loadConfig, players []*loadPlayer, elapsed time.Duration) loa
 	s := loadSummary{URL: cfg.URL, Players: len(players), DurationSeconds: math.Round(elapsed.Seconds()*10) / 10}
 	var rtts []float64
 	var snapRate, inputRate, byteRate float64
+	var completeBytes, deltaBytes, deltaFullBytes int64
 	matches := map[string]bool{}
 	for _, p := range players {
 		if p.connected.IsZero() {
@@ -484,6 +519,19 @@ func summarize(cfg loadConfig, players []*loadPlayer, elapsed time.Duration) loa
 		inputRate += float64(p.inputs.Load()) / secs
 		byteRate += float64(p.bytes.Load()) / secs
 		rtts = append(rtts, p.rtts...)
+		s.CompleteFrames += p.completeFrames
+		s.DeltaFrames += p.deltaFrames
+		completeBytes += p.completeBytes
+		deltaBytes += p.deltaBytes
+		deltaFullBytes += p.deltaFullBytes
+		s.DeltasDropped += p.deltasDropped
+	}
+	if s.CompleteFrames > 0 {
+		s.CompleteFrameBytes = math.Round(float64(completeBytes) / float64(s.CompleteFrames))
+	}
+	if s.DeltaFrames > 0 {
+		s.DeltaFrameBytes = math.Round(float64(deltaBytes) / float64(s.DeltaFrames))
+		s.DeltaFullBytes = math.Round(float64(deltaFullBytes) / float64(s.DeltaFrames))
 	}
 	s.Matches = len(matches)
 	if s.Connected > 0 {
@@ -508,6 +556,15 @@ func percentile(sorted []float64, q float64) float64 {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
+// frameSize is the bytes of a server WebSocket frame of a payload of n
+// bytes (RFC 6455 §5.2: a 2-byte header up to 125, 4 up to 65535).
+func frameSize(n int) int {
+	if n <= 125 {
+		return n + 2
+	}
+	return n + 4
+}
+
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func printSummary(w io.Writer, s loadSummary) {
@@ -515,6 +572,8 @@ func printSummary(w io.Writer, s loadSummary) {
 		s.Connected, s.Failed, s.Dropped, s.Resumed, s.Matches, s.Rejoins, s.DurationSeconds)
 	fmt.Fprintf(w, "per player %.2f snapshots/s, %.2f inputs/s, %.0f bytes/s received\n",
 		s.SnapshotsPerSecond, s.InputsPerSecond, s.BytesPerSecond)
+	fmt.Fprintf(w, "snapshots  %d complete (%.0f bytes on average), %d deltas (%.0f bytes on average, %.0f complete), %d deltas dropped\n",
+		s.CompleteFrames, s.CompleteFrameBytes, s.DeltaFrames, s.DeltaFrameBytes, s.DeltaFullBytes, s.DeltasDropped)
 	fmt.Fprintf(w, "rtt        p50 %.2f ms, p99 %.2f ms (%d samples)\n", s.RTTp50Millis, s.RTTp99Millis, s.RTTSamples)
 	if s.FirstConnectError != "" {
 		fmt.Fprintf(w, "first connect error: %s\n", s.FirstConnectError)

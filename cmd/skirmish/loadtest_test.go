@@ -63,6 +63,12 @@ func TestLoadtestAgainstServer(t *testing.T) {
 	if s.BytesPerSecond <= 0 {
 		t.Errorf("bytes/s per player = %.0f, want some", s.BytesPerSecond)
 	}
+	// The bots acknowledge: after each one's first snapshot, deltas.
+	if s.CompleteFrames < 10 || s.DeltaFrames < 5*s.CompleteFrames || s.DeltasDropped != 0 ||
+		s.DeltaFrameBytes <= 0 || s.DeltaFrameBytes >= s.DeltaFullBytes {
+		t.Errorf("%d complete frames of %.0f B, %d deltas of %.0f B, %d dropped: want a complete one per session, then smaller deltas, none dropped",
+			s.CompleteFrames, s.CompleteFrameBytes, s.DeltaFrames, s.DeltaFrameBytes, s.DeltasDropped)
+	}
 	if !strings.Contains(stderr.String(), "connected 10/10") {
 		t.Errorf("no progress line on stderr: %q", stderr.String())
 	}
@@ -201,6 +207,9 @@ func TestSummarize(t *testing.T) {
 		p.snapshots.Store(snaps)
 		p.inputs.Store(inputs)
 		p.bytes.Store(bytes)
+		p.completeFrames, p.completeBytes = snaps/4, snaps/4*1000
+		p.deltaFrames, p.deltaBytes = snaps-snaps/4, (snaps-snaps/4)*150
+		p.deltaFullBytes = (snaps - snaps/4) * 500
 		return p
 	}
 	var rtts []float64
@@ -220,6 +229,7 @@ func TestSummarize(t *testing.T) {
 		URL: "ws://x/ws", Players: 3, Connected: 2, Failed: 1, Dropped: 1, Matches: 2, Rejoins: 1,
 		DurationSeconds: 6, SnapshotsPerSecond: 15, InputsPerSecond: 22.5, BytesPerSecond: 3000,
 		RTTp50Millis: 50, RTTp99Millis: 99, RTTSamples: 100,
+		CompleteFrames: 20, DeltaFrames: 60, CompleteFrameBytes: 1000, DeltaFrameBytes: 150, DeltaFullBytes: 500,
 		FirstConnectError: "dial: refused", FirstDisconnectError: "disconnected: reset",
 	}
 	if got != want {
@@ -230,6 +240,7 @@ func TestSummarize(t *testing.T) {
 	for _, line := range []string{
 		"players    2 connected, 1 failed, 1 dropped, 0 resumed after a drop, over 2 matches, 1 rejoins after a match ended (6.0s)",
 		"per player 15.00 snapshots/s, 22.50 inputs/s, 3000 bytes/s received",
+		"snapshots  20 complete (1000 bytes on average), 60 deltas (150 bytes on average, 500 complete), 0 deltas dropped",
 		"rtt        p50 50.00 ms, p99 99.00 ms (100 samples)",
 		"first connect error: dial: refused",
 		"first disconnect error: disconnected: reset",

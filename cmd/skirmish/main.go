@@ -96,7 +96,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		_ = srv.closeHistory(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.AdminAddr != "" {
+		if srv.adminLn, err = net.Listen("tcp", cfg.AdminAddr); err != nil {
+			_ = ln.Close()
+			_ = srv.closeHistory(context.Background())
+			return fmt.Errorf("listen on --admin-addr %s: %w", cfg.AdminAddr, err)
+		}
 	}
 	return srv.serve(ctx, ln)
 }

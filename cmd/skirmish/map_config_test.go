@@ -5,11 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/skirmish-game/skirmish/assets"
+	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/netcode"
 )
 
@@ -51,8 +53,14 @@ func TestMapFlag(t *testing.T) {
 		if err != nil {
 			t.Fatalf("--map %s: %v", id, err)
 		}
-		if _, err := newServer(c, slog.New(slog.DiscardHandler)); err != nil {
+		c.DataDir = t.TempDir()
+		srv, err := newServer(c, slog.New(slog.DiscardHandler))
+		if err != nil {
 			t.Errorf("--map %s: newServer: %v", id, err)
+			continue
+		}
+		if err := srv.closeHistory(context.Background()); err != nil {
+			t.Error(err)
 		}
 	}
 	var help strings.Builder
@@ -100,15 +108,17 @@ func TestServeLargeMapSixteen(t *testing.T) {
 	}
 
 	// Spreading the 16 over the spawns is the World's (game's
-	// TestBotsOnLargeMap); here all 16 are in the match's snapshots.
+	// TestBotsOnLargeMap); all 16 are seated (/api/matches above), and a
+	// snapshot holds the player and those near it (interest management,
+	// PROTOCOL.md §1.10: netcode's TestInterest).
 	for {
 		msg, err := c.Next()
 		if err != nil {
 			t.Fatalf("no snapshot: %v", err)
 		}
 		if s, ok := msg.(*netcode.Snapshot); ok {
-			if len(s.Players) != 16 {
-				t.Fatalf("snapshot with %d players, want 16", len(s.Players))
+			if !slices.ContainsFunc(s.Players, func(p game.PlayerState) bool { return p.ID == welcome.You }) || len(s.Players) > 16 {
+				t.Fatalf("snapshot with %d players, want the player %d among at most 16", len(s.Players), welcome.You)
 			}
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,22 +20,48 @@ import (
 	"github.com/skirmish-game/skirmish/game"
 	"github.com/skirmish-game/skirmish/game/clock"
 	"github.com/skirmish-game/skirmish/game/match"
+	"github.com/skirmish-game/skirmish/internal/admin"
 	"github.com/skirmish-game/skirmish/internal/httpapi"
 	"github.com/skirmish-game/skirmish/netcode"
 	"github.com/skirmish-game/skirmish/spectate"
+	"github.com/skirmish-game/skirmish/spectate/store"
 )
 
 // server is one running Skirmish: the match registry, the players' and the
 // spectators' front doors, and the HTTP server in front of them.
 type server struct {
-	cfg        serveConfig
-	log        *slog.Logger
-	registry   *match.Registry
-	players    *netcode.Server
-	spectators *spectate.Server
-	http       *http.Server
-	draining   atomic.Bool
+	cfg           serveConfig
+	log           *slog.Logger
+	registry      *match.Registry
+	players       *netcode.Server
+	spectators    *spectate.Server
+	history       *store.Store    // ended matches
+	recorder      *store.Recorder // saves each match that ends into history, off the tick
+	historyClosed sync.Once
+	historyErr    error // closeHistory's
+	http          *http.Server
+	drainer       *drainer // the admin API's drain (admin.go)
+
+	// The admin listener (admin.go); nil without --admin-addr.
+	admin   *http.Server
+	sampler *admin.Sampler
+	adminLn net.Listener // set before serve
+	// adminTokenGenerated: no token was configured (loopback), so the
+	// server made one and logs it once the listener is up.
+	adminTokenGenerated bool
+	metrics             *metrics
+	// clock drives the server's own timers (the Agones calls, the
+	// --exit-after-match watch); the matches have theirs. Tests replace
+	// it before serve.
+	clock match.Clock
+	// maxConnections is the effective --max-connections (descriptors.go).
+	maxConnections int
+	started        atomic.Bool // serve has begun: listening, matches running (/readyz)
+	draining       atomic.Bool // SIGTERM (or the last match) came: /readyz says draining
 }
+
+// openTimeout bounds connecting to the history's database at start.
+const openTimeout = 30 * time.Second
 
 // newServer wires the parts together; nothing runs until serve.
 func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
@@ -49,10 +76,49 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if m.ID != cfg.Map { // clients fetch /assets/maps/{id}.json: the file must be named by its id
 		return nil, fmt.Errorf("map file %s.json has id %q", cfg.Map, m.ID)
 	}
+	octx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	history, err := store.Open(octx, store.Config{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Retention: cfg.ReplayRetention})
+	if err != nil {
+		return nil, fmt.Errorf("match history: %w", err)
+	}
+	if _, err := history.Prune(octx); err != nil { // an age bound passes while the server is down
+		log.Warn("match history: applying --replay-retention failed", "err", err)
+	}
+	recorder, err := store.NewRecorder(store.RecorderConfig{Store: history, Journal: matchJournal, Logger: log.With("part", "store")})
+	if err != nil {
+		history.Close()
+		return nil, err
+	}
+	s, err := wire(cfg, log, m, history, recorder)
+	if err != nil {
+		_ = recorder.Close(context.Background())
+		history.Close()
+		return nil, err
+	}
+	log.Info("match history", "backend", history.Backend(), "replay_retention", cfg.ReplayRetention.String())
+	return s, nil
+}
+
+// matchJournal is what the history stores as a stopped match's replay: its
+// journal (game/journal), final once the match has stopped. The file is
+// made (its tail compressed) on the Recorder's goroutine, off the match.
+func matchJournal(m *match.Match) func() ([]byte, error) {
+	w := m.Journal()
+	return func() ([]byte, error) { return w.Bytes(), nil }
+}
+
+// wire builds the registry and the front doors around an open history.
+func wire(cfg serveConfig, log *slog.Logger, m *game.Map, history *store.Store, recorder *store.Recorder) (*server, error) {
 	botFill := 0
 	if cfg.Bots {
 		botFill = cfg.BotFill
 	}
+	var ticks *admin.TickTimes // measured for the admin dashboard only
+	if cfg.AdminAddr != "" {
+		ticks = new(admin.TickTimes)
+	}
+	met := newMetrics()
 	registry, err := match.NewRegistry(match.RegistryConfig{
 		Match: match.Config{
 			World: game.WorldConfig{
@@ -66,9 +132,11 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 			},
 			Clock:  clock.System{},
 			Logger: log,
+			Ticks:  tickObservers(met, ticks),
 		},
 		NewID:      uuid.NewString,
 		MaxMatches: cfg.MaxMatches,
+		Observe:    recorder.Observe,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
@@ -89,6 +157,8 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		AllowedOrigins:  cfg.Origins,
 		MaxConnections:  fds.Players,
 		ReconnectWindow: netcodeReconnectWindow(cfg.ReconnectWindow),
+		RTT:             met,
+		MaxSendRate:     netcodeSendRate(cfg.MaxSendRate),
 		Logger:          log.With("part", "netcode"),
 	})
 	if err != nil {
@@ -96,8 +166,12 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	}
 	spectators, err := spectate.NewServer(spectate.Config{
 		Registry:      registry,
+		Archive:       history,
+		Journals:      history,
 		Rate:          cfg.SpectatorRate,
+		Delay:         cfg.SpectatorDelay,
 		MaxSpectators: maxSpectators,
+		LoadInterval:  cfg.spectatorLoadInterval,
 		// A spectator stuck mid-write holds its stream until this deadline,
 		// also on SIGTERM: keep it well inside the shutdown timeout.
 		WriteTimeout: min(spectate.DefaultWriteTimeout, cfg.ShutdownTimeout/2),
@@ -106,7 +180,16 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spectate: %w", err)
 	}
-	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators}
+	s := &server{cfg: cfg, log: log, registry: registry, players: players, spectators: spectators,
+		drainer: newDrainer(), metrics: met, clock: clock.System{}, maxConnections: fds.Players,
+		history: history, recorder: recorder}
+	if err := met.watch(metricSources{registry: registry, players: players, spectators: spectators, ready: s.ready,
+		storageErrors: func() uint64 {
+			rs := recorder.Stats()
+			return rs.Failed + rs.Dropped + spectators.Stats().ArchiveErrors
+		}}); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -116,6 +199,18 @@ func newServer(cfg serveConfig, log *slog.Logger) (*server, error) {
 		// kept forever; streams and WebSockets are not idle, so unaffected.
 		IdleTimeout: 2 * time.Minute,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.AdminAddr != "" {
+		if s.cfg.AdminToken == "" { // loopback without one (checkAdmin refuses the rest)
+			if s.cfg.AdminToken, err = generatedAdminToken(); err != nil {
+				return nil, fmt.Errorf("admin: %w", err)
+			}
+			s.adminTokenGenerated = true
+		}
+		s.sampler = s.newSampler(ticks)
+		if s.admin, err = s.newAdmin(s.sampler); err != nil {
+			return nil, fmt.Errorf("admin: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -128,6 +223,15 @@ func netcodeReconnectWindow(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// netcodeSendRate is --max-send-rate as netcode.Config means it: the flag's
+// 0 (no budget) is netcode's negative, since netcode's 0 is its default.
+func netcodeSendRate(r byteRate) int {
+	if r == 0 {
+		return -1
+	}
+	return int(r)
 }
 
 // logBudget says what the descriptor limit allows, loudly when it is less
@@ -155,21 +259,28 @@ type route struct {
 	handler http.Handler
 }
 
-// routes is the whole HTTP surface; docs/PROTOCOL.md describes each route.
+// routes is the whole HTTP surface of the main listener; docs/PROTOCOL.md
+// describes each route (/metrics, with --metrics-on-main: docs/ADMIN.md).
 // Every route declares its methods: any other method gets a JSON 405 with
 // an Allow header, except /ws, where netcode answers anything but a GET
 // upgrade with 400 bad_upgrade (PROTOCOL.md §1.1).
 func (s *server) routes() http.Handler {
 	get := []string{http.MethodGet}
 	mux := http.NewServeMux()
+	if s.cfg.MetricsOnMain {
+		mux.Handle("/metrics", onlyMethods(get, metricsHandler(s.metrics.reg)))
+	}
 	for _, rt := range []route{
 		{"/ws", nil, s.players},
 		{"/api/matches", get, http.HandlerFunc(s.spectators.ServeList)},
+		{"/api/matches/{id}", get, http.HandlerFunc(s.spectators.ServeMatch)},
 		{"/api/matches/{id}/events", get, http.HandlerFunc(s.spectators.ServeEvents)},
+		{"/api/matches/{id}/replay", get, http.HandlerFunc(s.spectators.ServeReplay)},
 		{"/api/", get, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 		})},
 		{"/healthz", get, http.HandlerFunc(s.healthz)},
+		{"/readyz", get, http.HandlerFunc(s.readyz)},
 		{"/assets/", get, noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS())))},
 		{"/", get, noCache(clientHandler())},
 	} {
@@ -223,54 +334,108 @@ func noCache(h http.Handler) http.Handler {
 	})
 }
 
+// closeHistory saves the matches still queued for the history, until ctx is
+// done, and closes it. A server that never served calls it too; calls after
+// the first return the first's error.
+func (s *server) closeHistory(ctx context.Context) error {
+	s.historyClosed.Do(func() {
+		var errs []error
+		if err := s.recorder.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("match history: %w", err))
+		}
+		if err := s.history.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("match history: %w", err))
+		}
+		s.historyErr = errors.Join(errs...)
+	})
+	return s.historyErr
+}
+
+// healthz is liveness: 200 for as long as the process serves HTTP, during
+// a drain too (readiness is /readyz, readyz.go).
 func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
-	if s.draining.Load() {
-		httpapi.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
-		return
-	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// serve runs until ctx is cancelled (SIGINT/SIGTERM), then drains within the
+// serve runs until ctx is cancelled (SIGINT/SIGTERM), or with
+// --exit-after-match until the last match has ended, or — after the admin
+// API asked for a drain (readiness off, no new match) — until every match
+// has ended or the drain's deadline has passed; then it drains within the
 // shutdown timeout:
 //
-//  1. /healthz turns 503 and the listener closes (stop accepting);
+//  1. /readyz turns 503 draining, before anything else; the listener stays
+//     open, so /readyz (503) and /healthz (200) answer until the drain is
+//     over, and new players get 503 shutting_down;
 //  2. every match ends with reason "shutdown": its players get the `end`
 //     event and then close 1001, its spectators get the final `end` event;
 //  3. the two front doors close whatever is left (players still saying
 //     hello, spectators of matches that already ended);
-//  4. in-flight HTTP requests finish.
+//  4. the matches that ended — those the drain ended too — are saved to
+//     the history, which is then closed;
+//  5. with --agones, Shutdown goes to the SDK server (agones.go);
+//  6. the listener closes and in-flight HTTP requests finish.
 //
 // It returns nil when all of that finished in time.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	ctx, exit := context.WithCancel(ctx)
+	defer exit()
 	regCtx, stopMatches := context.WithCancel(context.Background())
 	defer stopMatches()
 	regErr := make(chan error, 1)
 	go func() { regErr <- s.registry.Run(regCtx) }()
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- s.http.Serve(ln) }()
+	// The admin listener outlives the game's: it answers (/metrics, the
+	// dashboard) until the shutdown below has finished.
+	adminCtx, stopAdmin := context.WithCancel(context.Background())
+	defer stopAdmin()
+	adminErr := make(chan error, 1)
+	if s.admin != nil && s.adminLn != nil {
+		go func() { adminErr <- s.runAdmin(adminCtx, s.adminLn) }()
+	} else {
+		adminErr <- nil
+	}
+	s.started.Store(true)
+
+	// The Agones calls and the --exit-after-match watch run on goroutines
+	// of serve's, each stopped and waited for before serve returns.
+	var ag *agones
+	agCtx, stopAgones := context.WithCancel(context.Background())
+	agDone := make(chan struct{})
+	if s.cfg.Agones {
+		ag = newAgones(s.cfg.AgonesSDK, s.registry, s.registry.Clock().Now, s.clock, s.log)
+		go func() { defer close(agDone); ag.run(agCtx) }()
+	} else {
+		close(agDone)
+	}
+	defer func() { stopAgones(); <-agDone }()
+	watchDone := make(chan struct{})
+	if s.cfg.ExitAfterMatch {
+		go func() { defer close(watchDone); s.watchLastMatch(ctx, exit) }()
+	} else {
+		close(watchDone)
+	}
+	defer func() { exit(); <-watchDone }()
+
 	s.log.Info("serving", "addr", ln.Addr().String(), "map", s.cfg.Map, "tick_rate", s.cfg.TickRate,
 		"snapshot_rate", s.cfg.SnapshotRate, "spectator_rate", s.cfg.SpectatorRate,
-		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots)
+		"max_players", s.cfg.MaxPlayers, "bots", s.cfg.Bots, "agones", s.cfg.Agones)
 
-	select {
-	case <-ctx.Done():
-	case err := <-httpErr:
+	if err := s.waitForStop(ctx, httpErr); err != nil {
 		stopMatches()
 		<-regErr
+		stopAdmin()
+		<-adminErr
+		_ = s.closeHistory(context.Background()) // the http error is the one to report
 		return fmt.Errorf("http server: %w", err)
 	}
 
-	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
 	s.draining.Store(true)
+	s.players.Drain()
+	s.log.Info("draining", "timeout", s.cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 
-	// http.Server.Shutdown closes the listener at once and then waits for
-	// in-flight requests, which include the SSE streams: so it runs beside
-	// the steps that end those streams.
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- s.http.Shutdown(sctx) }()
 	var errs []error
 	stopMatches()
 	select {
@@ -287,15 +452,104 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	if err := s.spectators.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("spectators: %w", err))
 	}
-	if err := <-httpDone; err != nil {
+	if ag != nil {
+		// Health goes on until here: a drain is no reason for Agones to
+		// think the server unhealthy.
+		stopAgones()
+		<-agDone
+		if err := ag.shutdown(); err != nil {
+			s.log.Error("agones: Shutdown not delivered; Agones will find the server gone", "err", err)
+		}
+	}
+	// Only now does the listener close: http.Server.Shutdown closes it at
+	// once and waits for in-flight requests (the spectator streams ended
+	// above).
+	if err := s.http.Shutdown(sctx); err != nil {
 		errs = append(errs, fmt.Errorf("http: %w", err))
 	}
 	if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("http: %w", err))
+	}
+	// The matches the drain ended are saved before the process exits.
+	if err := s.closeHistory(sctx); err != nil {
+		errs = append(errs, err)
+	}
+	stopAdmin()
+	if err := <-adminErr; err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
 	s.log.Info("stopped cleanly")
 	return nil
+}
+
+// waitForStop returns nil when the server should shut down: ctx is done
+// (a signal), or a drain the admin API asked for has finished — every match
+// ended, or its deadline passed. A drain turns /readyz to 503 and stops new
+// matches at once; the rest is the shutdown every stop goes through. It
+// returns the HTTP server's error if that fails first.
+func (s *server) waitForStop(ctx context.Context, httpErr <-chan error) error {
+	var (
+		drained  <-chan struct{}
+		deadline <-chan time.Time
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-httpErr:
+			return err
+		case timeout := <-s.drainer.req:
+			s.log.Info("draining: no new matches; the server stops when the matches have ended", "timeout", timeout)
+			s.draining.Store(true)
+			drained = s.registry.Drain()
+			t := time.NewTimer(timeout)
+			defer t.Stop()
+			deadline = t.C
+		case <-drained:
+			s.log.Info("drained: every match has ended")
+			return nil
+		case <-deadline:
+			s.log.Warn("the drain's deadline has passed: ending the matches left", "matches", len(s.registry.List()))
+			return nil
+		}
+	}
+}
+
+// lastMatchPoll is how often --exit-after-match looks at the registry.
+const lastMatchPoll = time.Second
+
+// watchLastMatch calls exit once a match has run and none is left (ended
+// and lingered out, or reaped empty): the single-match-per-server pattern.
+// From the moment a match has ended the server takes no new players
+// (readiness off, netcode refuses them), so nobody starts a match on a
+// server about to go; the players of the ended match keep its scoreboard
+// until it lingers out. It returns when it has called exit, or when ctx
+// ends.
+func (s *server) watchLastMatch(ctx context.Context, exit func()) {
+	seen, closing := false, false
+	for {
+		list := s.registry.List()
+		if len(list) > 0 {
+			seen = true
+		}
+		if !closing && slices.ContainsFunc(list, func(m match.Info) bool { return m.Phase == game.PhaseEnded }) {
+			closing = true
+			s.draining.Store(true)
+			s.players.Drain()
+			s.log.Info("a match has ended: no new players (--exit-after-match)")
+		}
+		if seen && len(list) == 0 {
+			s.log.Info("the last match has ended; draining (--exit-after-match)")
+			exit()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.clock.After(lastMatchPoll):
+		}
+	}
 }

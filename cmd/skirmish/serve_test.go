@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,18 +24,45 @@ func testServeConfig(t *testing.T) serveConfig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.spectatorLoadInterval = -1 // the machine's load is not the test's
+	cfg.DataDir = t.TempDir()      // each test its own history
 	return cfg
 }
 
 type runningServer struct {
+	srv    *server
 	base   string
 	stop   context.CancelFunc
 	result chan error
 }
 
+// checkTestDataDir fails a test whose server would keep its match history
+// in the source tree (the default ./data): testServeConfig gives each test
+// a temporary one.
+func checkTestDataDir(t *testing.T, cfg serveConfig) {
+	t.Helper()
+	if cfg.DatabaseURL == "" && !filepath.IsAbs(cfg.DataDir) {
+		t.Fatalf("the test server would write its history to %q in the source tree: set cfg.DataDir = t.TempDir() (testServeConfig does)", cfg.DataDir)
+	}
+}
+
+// newTestServer is newServer for a test: the server's match history is
+// closed when the test ends, whether or not it served.
+func newTestServer(t *testing.T, cfg serveConfig, log *slog.Logger) *server {
+	t.Helper()
+	checkTestDataDir(t, cfg)
+	srv, err := newServer(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.closeHistory(context.Background()) })
+	return srv
+}
+
 // startServerFull runs a whole server on loopback until the test ends.
 func startServerFull(t *testing.T, cfg serveConfig) *runningServer {
 	t.Helper()
+	checkTestDataDir(t, cfg)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -48,7 +76,7 @@ func startServerFull(t *testing.T, cfg serveConfig) *runningServer {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	rs := &runningServer{base: "http://" + ln.Addr().String(), stop: stop, result: make(chan error, 1)}
+	rs := &runningServer{srv: srv, base: "http://" + ln.Addr().String(), stop: stop, result: make(chan error, 1)}
 	go func() { rs.result <- srv.serve(ctx, ln) }()
 	t.Cleanup(func() {
 		stop()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/journal"
 )
 
 // Errors returned by Match and Registry. A Join can also fail with
@@ -29,6 +30,9 @@ var (
 	// removes for having had no human for EmptyTimeout; the match then ends
 	// with game.EndAbandoned rather than game.EndShutdown.
 	ErrAbandoned = errors.New("match: abandoned")
+	// ErrEndedByAdmin is the cancellation cause Registry.End gives a match;
+	// the match then ends with game.EndAdmin.
+	ErrEndedByAdmin = errors.New("match: ended by the host")
 )
 
 // Defaults for Config's zero values.
@@ -48,7 +52,19 @@ type Config struct {
 	InboxSize   int              // most pending inputs; 0 means DefaultInboxSize
 	InputBuffer int              // most queued inputs per player; 0 means DefaultInputBuffer
 	EndedLinger time.Duration    // how long an ended match keeps running (scoreboard); 0 means DefaultEndedLinger, negative means none
-	Logger      *slog.Logger     // nil means slog.Default()
+	// JournalBytes bounds the compressed journal the match records (see
+	// Journal); past it the recording stops and the journal is truncated.
+	// 0 means journal.DefaultMaxBytes.
+	JournalBytes int
+	Logger       *slog.Logger // nil means slog.Default()
+	// Ticks is told how long each tick took and how many ticks were
+	// dropped (cmd/skirmish feeds its metrics and its dashboard); nil means
+	// nobody is told. Every match of a
+	// Registry shares the template's.
+	Ticks TickObserver
+	// Private marks a match that players join by its id only: quick play
+	// never offers it (Registry.CreatePrivate).
+	Private bool
 }
 
 // JoinResult is what a successful Join returns.
@@ -70,6 +86,12 @@ type Info struct {
 	Overruns   uint64        // ticks dropped because the match fell too far behind
 	Dropped    uint64        // inputs refused because the inbox was full
 	Tick       uint32        // the last tick stepped
+	Private    bool          // Config.Private
+	Held       int           // seats held for a player whose connection dropped (counted in Humans)
+	// TickedAt is when the last tick was stepped, on the match clock (the
+	// match's creation before its first tick): a match whose TickedAt
+	// stops moving is wedged.
+	TickedAt time.Time
 }
 
 // Match runs one World on its own goroutine. All methods are safe for
@@ -84,6 +106,7 @@ type Match struct {
 	log   *slog.Logger
 	dt    time.Duration
 	world *game.World // owned by Run's goroutine once it starts
+	jw    *journal.Writer
 
 	epoch time.Time    // the match clock's zero: inputs' arrival and ticks' due times count from it
 	jp    jitterParams // the jitter buffers' parameters
@@ -120,6 +143,7 @@ type Match struct {
 
 	infoMu   sync.Mutex
 	info     Info
+	roster   []game.PlayerState // the players of the last tick published (Players)
 	overruns atomic.Uint64
 
 	started atomic.Bool
@@ -170,11 +194,19 @@ func New(cfg Config) (*Match, error) {
 		return nil, fmt.Errorf("match %s: %w", cfg.ID, err)
 	}
 	cfg.World = w.Config()
+	epoch := cfg.Clock.Now()
+	jw, err := journal.NewWriter(journal.Header{
+		Match: cfg.ID, Start: epoch.UTC().Format(time.RFC3339Nano), World: cfg.World,
+	}, cfg.JournalBytes)
+	if err != nil {
+		return nil, fmt.Errorf("match %s: %w", cfg.ID, err)
+	}
 	m := &Match{
 		cfg:         cfg,
 		log:         cfg.Logger.With("match", cfg.ID),
 		dt:          time.Second / time.Duration(rate),
-		epoch:       cfg.Clock.Now(),
+		epoch:       epoch,
+		jw:          jw,
 		jp:          newJitterParams(rate),
 		world:       w,
 		inputs:      make([]inboxInput, 0, cfg.InboxSize),
@@ -190,6 +222,15 @@ func New(cfg Config) (*Match, error) {
 
 // ID returns the match id.
 func (m *Match) ID() string { return m.cfg.ID }
+
+// Map returns the match's map. It is shared and read-only (game.Map), so
+// safe for concurrent use.
+func (m *Match) Map() *game.Map { return m.cfg.World.Map }
+
+// Journal returns the match's journal (package journal): every tick's input
+// as the match steps it, then its end. It is safe for concurrent use: take
+// Bytes for a copy of the file, or Follow to read it as it grows.
+func (m *Match) Journal() *journal.Writer { return m.jw }
 
 // Done is closed when Run has returned.
 func (m *Match) Done() <-chan struct{} { return m.done }

@@ -47,3 +47,17 @@ func TickDue(tick uint32, rate, tickRate int) bool {
 	t, r, n := uint64(tick), uint64(rate), uint64(tickRate)
 	return t*r/n != (t-1)*r/n
 }
+
+// TickObserver is told what a match's ticks cost, for metrics: cmd/skirmish
+// feeds a Prometheus histogram and counter with it, so this package needs
+// no metrics library. Its methods are called on the match goroutine, from
+// every match of a Registry at once: they must be safe for concurrent use,
+// must not block, and must not call into the Match.
+type TickObserver interface {
+	// ObserveTick is told how long one tick took on the match clock, from
+	// draining the inbox to the last observer's OnTick.
+	ObserveTick(d time.Duration)
+	// TicksDropped is told that n ticks were dropped because the match fell
+	// more than MaxCatchUp ticks behind (Info.Overruns counts them too).
+	TicksDropped(n uint64)
+}

@@ -10,18 +10,24 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/skirmish-game/skirmish/game/journal"
 )
 
 // Errors returned by Registry.
 var (
 	ErrTooManyMatches  = errors.New("match: too many matches")
 	ErrRegistryStopped = errors.New("match: registry stopped")
+	// ErrDraining is Create's and QuickPlay's error once Drain was called:
+	// the registry starts no new match.
+	ErrDraining = errors.New("match: draining, no new matches")
 )
 
 // Defaults for RegistryConfig's zero values.
 const (
 	DefaultMaxMatches   = 256
 	DefaultEmptyTimeout = 60 * time.Second
+	DefaultKeepJournals = 64 << 20
 )
 
 // RegistryConfig configures a Registry. Zero values take the documented
@@ -35,6 +41,17 @@ type RegistryConfig struct {
 	MaxMatches   int           // 0 means DefaultMaxMatches
 	EmptyTimeout time.Duration // a match with no humans for this long is removed; 0 means DefaultEmptyTimeout
 	Logger       *slog.Logger  // nil means Match.Logger, then slog.Default()
+	// KeepJournals bounds the compressed bytes of stopped matches' journals
+	// the registry keeps for Journal (newest first, the oldest dropped), so
+	// a match can be replayed right after it ends whether or not a store
+	// has it yet. 0 means DefaultKeepJournals; negative keeps none.
+	KeepJournals int
+	// Observe, when not nil, is asked for an observer of every match the
+	// registry creates, subscribed before the match runs so that it sees
+	// every tick and the stop (the match history's recorder). It is called
+	// with the registry locked: it must not call the Registry. A nil
+	// Observer subscribes nothing.
+	Observe func(m *Match) Observer
 }
 
 // Registry creates, finds and reaps matches. Safe for concurrent use.
@@ -50,6 +67,19 @@ type Registry struct {
 	ctx     context.Context // Run's context; nil before Run
 	stopped bool
 	wg      sync.WaitGroup
+
+	draining bool          // Drain was called: no new matches (admin.go)
+	drained  chan struct{} // closed once draining and the last match is gone; nil before Drain
+	ended    []keptJournal // stopped matches' journals, oldest first
+	endedSz  int           // their compressed bytes
+}
+
+// keptJournal is a stopped match's journal (not the match: its World is
+// let go).
+type keptJournal struct {
+	id string
+	w  *journal.Writer
+	at time.Time // when the match stopped, on the registry's clock
 }
 
 type regEntry struct {
@@ -78,6 +108,9 @@ func NewRegistry(cfg RegistryConfig) (*Registry, error) {
 	}
 	if cfg.EmptyTimeout == 0 {
 		cfg.EmptyTimeout = DefaultEmptyTimeout
+	}
+	if cfg.KeepJournals == 0 {
+		cfg.KeepJournals = DefaultKeepJournals
 	}
 	if cfg.EmptyTimeout < 0 {
 		return nil, fmt.Errorf("match: EmptyTimeout %v is negative", cfg.EmptyTimeout)
@@ -160,6 +193,7 @@ func (r *Registry) reap(now time.Time) {
 			e.removed = true
 			delete(r.matches, e.m.ID())
 			e.cancel(ErrAbandoned)
+			r.checkDrainedLocked()
 		}
 	}
 }
@@ -183,6 +217,8 @@ func (r *Registry) startLocked(e *regEntry) {
 			delete(r.matches, e.m.ID())
 		}
 		e.removed = true
+		r.keepLocked(e.m)
+		r.checkDrainedLocked()
 		r.mu.Unlock()
 	}()
 }
@@ -193,12 +229,15 @@ func (r *Registry) startLocked(e *regEntry) {
 func (r *Registry) Create() (*Match, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.createLocked()
+	return r.createLocked(false)
 }
 
-func (r *Registry) createLocked() (*Match, error) {
+func (r *Registry) createLocked(private bool) (*Match, error) {
 	if r.stopped {
 		return nil, ErrRegistryStopped
+	}
+	if r.draining {
+		return nil, ErrDraining
 	}
 	if len(r.matches) >= r.cfg.MaxMatches {
 		return nil, fmt.Errorf("%w (%d)", ErrTooManyMatches, r.cfg.MaxMatches)
@@ -208,7 +247,7 @@ func (r *Registry) createLocked() (*Match, error) {
 		return nil, fmt.Errorf("match: NewID returned %q, which is empty or already in use", id)
 	}
 	cfg := r.cfg.Match
-	cfg.ID = id
+	cfg.ID, cfg.Private = id, private
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	cfg.World.Seed ^= int64(h.Sum64())
@@ -216,12 +255,17 @@ func (r *Registry) createLocked() (*Match, error) {
 	if err != nil {
 		return nil, fmt.Errorf("match: create match: %w", err)
 	}
+	if r.cfg.Observe != nil {
+		if o := r.cfg.Observe(m); o != nil {
+			m.Subscribe(o) // for the match's whole life: it unsubscribes itself on stop
+		}
+	}
 	e := &regEntry{m: m}
 	r.matches[id] = e
 	if r.ctx != nil {
 		r.startLocked(e)
 	}
-	r.log.Info("match created", "match", id)
+	r.log.Info("match created", "match", id, "private", private)
 	return m, nil
 }
 
@@ -236,8 +280,43 @@ func (r *Registry) Find(id string) (*Match, bool) {
 	return e.m, true
 }
 
+// Journal returns the journal of match id, running or stopped recently
+// enough to be among those kept (KeepJournals), and when it stopped (zero
+// while it runs). It is safe for concurrent use.
+func (r *Registry) Journal(id string) (w *journal.Writer, stopped time.Time, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.matches[id]; ok {
+		return e.m.Journal(), time.Time{}, true
+	}
+	for i := len(r.ended) - 1; i >= 0; i-- {
+		if r.ended[i].id == id {
+			return r.ended[i].w, r.ended[i].at, true
+		}
+	}
+	return nil, time.Time{}, false
+}
+
+// keepLocked keeps the journal of m, which has stopped, dropping the
+// oldest kept ones past KeepJournals; r.mu held.
+func (r *Registry) keepLocked(m *Match) {
+	if r.cfg.KeepJournals < 0 {
+		return
+	}
+	packed, tail := m.Journal().Size()
+	r.ended = append(r.ended, keptJournal{id: m.ID(), w: m.Journal(), at: r.cfg.Match.Clock.Now()})
+	r.endedSz += packed + tail
+	for len(r.ended) > 0 && r.endedSz > r.cfg.KeepJournals {
+		p, t := r.ended[0].w.Size()
+		r.endedSz -= p + t
+		r.ended[0] = keptJournal{}
+		r.ended = r.ended[1:]
+	}
+}
+
 // QuickPlay returns the fullest match that still has a seat for a human and
-// has not ended, creating one if there is none. Ties go to the lowest id.
+// has not ended, creating one if there is none (ErrDraining after Drain);
+// private matches are never offered. Ties go to the lowest id.
 // Seats count joins still in flight, but another player can still take the
 // last seat between QuickPlay and Join: a caller whose Join fails with
 // game.ErrMatchFull or game.ErrMatchEnded should call QuickPlay again. The match
@@ -249,7 +328,7 @@ func (r *Registry) QuickPlay() (*Match, error) {
 	var best *regEntry
 	bestHumans := -1
 	for _, e := range r.sortedLocked() {
-		if e.removed {
+		if e.removed || e.m.cfg.Private {
 			continue
 		}
 		humans, open := e.m.openSeats()
@@ -261,10 +340,31 @@ func (r *Registry) QuickPlay() (*Match, error) {
 		best.emptySince = time.Time{}
 		return best.m, nil
 	}
-	return r.createLocked()
+	return r.createLocked(false)
 }
 
-// List returns a summary of every running match, ordered by id.
+// Len returns how many matches are running or queued to run: the ones List
+// lists, without summarising them.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.matches {
+		if !e.removed {
+			n++
+		}
+	}
+	return n
+}
+
+// Clock returns the clock of the registry and its matches.
+func (r *Registry) Clock() Clock { return r.cfg.Match.Clock }
+
+// MaxMatches returns the most matches the registry runs at once.
+func (r *Registry) MaxMatches() int { return r.cfg.MaxMatches }
+
+// List returns a summary of every running match, private ones included
+// (Info.Private), ordered by id.
 func (r *Registry) List() []Info {
 	r.mu.Lock()
 	var ms []*Match

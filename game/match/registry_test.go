@@ -237,6 +237,9 @@ func TestRegistryMaxMatches(t *testing.T) {
 		if _, err := h.r.Create(); !errors.Is(err, ErrTooManyMatches) {
 			t.Fatalf("third Create: %v, want ErrTooManyMatches", err)
 		}
+		if h.r.Len() != 2 || h.r.MaxMatches() != 2 {
+			t.Fatalf("Len %d MaxMatches %d, want 2 and 2", h.r.Len(), h.r.MaxMatches())
+		}
 	})
 }
 
@@ -254,8 +257,8 @@ func TestRegistryReapsEnded(t *testing.T) {
 		if got := rec.stopReasons(); len(got) != 1 || got[0] != game.EndTimeLimit {
 			t.Fatalf("OnStop %v, want time_limit", got)
 		}
-		if len(h.r.List()) != 0 {
-			t.Fatalf("List still shows the ended match")
+		if len(h.r.List()) != 0 || h.r.Len() != 0 {
+			t.Fatalf("List (or Len) still shows the ended match")
 		}
 	})
 }
@@ -442,4 +445,46 @@ func TestRegistryConcurrentUse(t *testing.T) {
 	if n := len(h.r.List()); n < players/4 {
 		t.Errorf("%d matches for %d players of 4 seats", n, players)
 	}
+}
+
+// TestRegistryObserve: RegistryConfig.Observe's observer is on every match
+// from its first tick to its stop, whether the match ends or is shut down.
+func TestRegistryObserve(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		recs := map[string]*recorder{}
+		h := startRegistry(t, RegistryConfig{
+			Match: Config{World: game.WorldConfig{BotFill: 2, TimeLimit: 1}, EndedLinger: -1},
+			Observe: func(m *Match) Observer {
+				mu.Lock()
+				defer mu.Unlock()
+				recs[m.ID()] = newRecorder()
+				return recs[m.ID()]
+			},
+		}, false)
+		ended, _ := h.r.Create() // before Run: observed all the same
+		h.run(h.pendingCtx)
+		h.pump("the first match to end", func() bool { _, ok := h.r.Find(ended.ID()); return !ok })
+		running, _ := h.r.QuickPlay()
+		h.pump("the second match to tick", func() bool { return recs[running.ID()].ticks() > 0 })
+		h.cancel()
+		h.wait()
+		mu.Lock()
+		defer mu.Unlock()
+		for id, want := range map[string]game.EndReason{ended.ID(): game.EndTimeLimit, running.ID(): game.EndShutdown} {
+			rec := recs[id]
+			if rec == nil {
+				t.Fatalf("match %s was not observed", id)
+			}
+			if got := rec.stopReasons(); len(got) != 1 || got[0] != want {
+				t.Errorf("match %s: OnStop %v, want %v", id, got, want)
+			}
+			rec.mu.Lock()
+			first := rec.snaps[0].Tick
+			rec.mu.Unlock()
+			if first != 1 {
+				t.Errorf("match %s: first tick observed %d, want 1", id, first)
+			}
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skirmish-game/skirmish/game"
+	"github.com/skirmish-game/skirmish/game/journal"
 )
 
 // Run steps the match until ctx is cancelled or the match ends and lingers
@@ -50,7 +51,14 @@ func (m *Match) Run(ctx context.Context) error {
 			acc -= dt
 			// The tick's due time on the schedule, however late the wake-up:
 			// inputs are measured against it (jitter.go).
-			if m.tick(now.Sub(m.epoch) - acc) {
+			start := clk.Now()
+			over := m.tick(now.Sub(m.epoch) - acc)
+			if m.cfg.Ticks != nil {
+				// The tick's whole cost, observers' encoding included: what
+				// must fit in dt for the match to keep its rate.
+				m.cfg.Ticks.ObserveTick(clk.Now().Sub(start))
+			}
+			if over {
 				m.stop(m.world.EndReason())
 				return nil
 			}
@@ -62,6 +70,9 @@ func (m *Match) Run(ctx context.Context) error {
 // match time, so a host under sustained overload gets a signal, not a flood.
 func (m *Match) overrun(n uint64) {
 	m.overruns.Add(n)
+	if m.cfg.Ticks != nil {
+		m.cfg.Ticks.TicksDropped(n)
+	}
 	if t := m.world.Tick(); m.lastOverrunLog == 0 || t-m.lastOverrunLog >= uint32(m.cfg.World.TickRate) {
 		m.lastOverrunLog = t
 		m.log.Warn("match fell behind; ticks dropped", "dropped", n, "total", m.overruns.Load())
@@ -94,6 +105,7 @@ func (m *Match) tick(due time.Duration) bool {
 		}
 	}
 	m.world.Step(*in)
+	m.record(in)
 	for k, done := range m.world.RedoOutcomes() {
 		m.queues[m.redoers[k]].redone(done)
 	}
@@ -105,6 +117,15 @@ func (m *Match) tick(due time.Duration) bool {
 	clear(in.Commands) // drop names for the collector
 	in.Commands = in.Commands[:0]
 	return m.world.Phase() == game.PhaseEnded && m.world.PhaseTicksLeft() == 0
+}
+
+// record writes the tick just stepped to the journal, with the World's hash
+// every journal.HashEvery ticks so that a replay can tell it desynced.
+func (m *Match) record(in *game.TickInput) {
+	m.jw.Tick(in)
+	if t := m.world.Tick(); t%journal.HashEvery == 0 {
+		m.jw.Hash(t, m.world.Hash())
+	}
 }
 
 // publish refreshes Info and hands the tick to observers. Info (and the
@@ -121,6 +142,9 @@ func (m *Match) publish() {
 			}
 		}
 	}
+	m.infoMu.Lock()
+	m.roster = append(m.roster[:0], m.snap.Players...) // no allocation once grown
+	m.infoMu.Unlock()
 	events := m.world.Events()
 	m.obsMu.Lock()
 	obs := m.observers
@@ -230,16 +254,21 @@ func (m *Match) replyJoiners() {
 }
 
 // shutdown ends the world when Run's context is cancelled — a server
-// shutdown, or the registry removing an abandoned match (the context's cause
-// is ErrAbandoned) — and delivers the final tick (with the phase and end
+// shutdown, the registry removing an abandoned match (the context's cause
+// is ErrAbandoned) or the host ending it (ErrEndedByAdmin) — and delivers the final tick (with the phase and end
 // events) before stopping. Joins and inputs still in the inbox are not
 // applied: stop fails the joins.
 func (m *Match) shutdown(ctx context.Context) {
 	reason := game.EndShutdown
-	if errors.Is(context.Cause(ctx), ErrAbandoned) {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, ErrAbandoned):
 		reason = game.EndAbandoned
+	case errors.Is(cause, ErrEndedByAdmin):
+		reason = game.EndAdmin
 	}
-	m.world.Step(game.TickInput{Commands: []game.Command{{Kind: game.CommandEnd, Reason: reason}}})
+	end := game.TickInput{Commands: []game.Command{{Kind: game.CommandEnd, Reason: reason}}}
+	m.world.Step(end)
+	m.record(&end)
 	m.publish()
 	m.stop(reason)
 }
@@ -265,6 +294,8 @@ func (m *Match) stop(reason game.EndReason) {
 	}
 	m.holds = nil
 	m.callReleased()
+
+	m.jw.End(m.world.Tick(), reason)
 
 	m.obsMu.Lock()
 	m.obsStopped, m.stopReason = true, reason
@@ -295,6 +326,9 @@ func (m *Match) updateInfo() {
 		TickRate:   cfg.TickRate,
 		TimeLeft:   time.Duration(w.PhaseTicksLeft()) * m.dt,
 		Tick:       w.Tick(),
+		Private:    m.cfg.Private,
+		Held:       len(m.holds),
+		TickedAt:   m.cfg.Clock.Now(),
 	}
 	m.infoMu.Lock()
 	m.info = info

@@ -1,17 +1,24 @@
-// The lobby: your name (remembered), Quick play, and the running matches
-// (GET /api/matches every 2 s) each with Play and Watch.
+// The lobby: your name (remembered), Quick play, the running matches
+// (GET /api/matches every 2 s) each with Play and Watch, and the recent
+// results from the server's history (every 10 s) each with Replay.
 import { byId, el, setStatus } from "../dom";
 import { describeListError, fetchMatches, formatClock, shortMatchId, type MatchSummary } from "./api";
 import { cleanName, clipName, MAX_NAME } from "./name";
+import { describeResult, fetchResults, formatAgo, type EndedMatch } from "./results";
 
 const NAME_KEY = "skirmish.name";
 const REFRESH_MS = 2000;
+// Results change only when a match ends: a slower refresh is plenty.
+const RESULTS_MS = 10000;
+const RESULTS_SHOWN = 10;
 
 /** Where the lobby can send the page. */
 export interface Navigator {
   quickPlay(): void;
   play(matchId: string): void;
   watch(matchId: string): void;
+  /** An ended match's replay (#/replay/{id}). */
+  replay(matchId: string): void;
 }
 
 /** The lobby section. One per page; start() and stop() as the route changes. */
@@ -22,6 +29,9 @@ export class Lobby {
   private readonly rows = new Map<string, HTMLElement>();
   private timer: number | undefined;
   private inflight: AbortController | null = null;
+  private readonly results = byId("results", HTMLElement);
+  private resultsTimer: number | undefined;
+  private resultsInflight: AbortController | null = null;
 
   constructor(private readonly nav: Navigator) {
     // maxlength counts UTF-16 units, the server counts characters: allow two
@@ -54,6 +64,13 @@ export class Lobby {
       if (btn.classList.contains("play")) nav.play(id);
       else if (btn.classList.contains("watch")) nav.watch(id);
     });
+    // Replay opens the spectator view on the ended match, which plays it
+    // back from its start (the server re-simulates its journal).
+    this.results.addEventListener("click", (e) => {
+      const btn = e.target instanceof Element ? e.target.closest("button.replay") : null;
+      const id = btn?.closest<HTMLElement>("[data-match-id]")?.dataset["matchId"];
+      if (btn && id !== undefined) nav.replay(id);
+    });
   }
 
   /**
@@ -71,6 +88,8 @@ export class Lobby {
     setStatus("Pick a match or press Quick play");
     void this.refresh();
     this.timer = window.setInterval(() => void this.refresh(), REFRESH_MS);
+    void this.refreshResults();
+    this.resultsTimer = window.setInterval(() => void this.refreshResults(), RESULTS_MS);
     if (!this.nameInput.value) this.nameInput.focus();
   }
 
@@ -81,6 +100,25 @@ export class Lobby {
     this.timer = undefined;
     this.inflight?.abort();
     this.inflight = null;
+    window.clearInterval(this.resultsTimer);
+    this.resultsTimer = undefined;
+    this.resultsInflight?.abort();
+    this.resultsInflight = null;
+  }
+
+  private async refreshResults(): Promise<void> {
+    if (this.resultsInflight) return;
+    const ac = new AbortController();
+    this.resultsInflight = ac;
+    try {
+      renderResults(this.results, await fetchResults(RESULTS_SHOWN, ac.signal), Date.now());
+    } catch {
+      if (ac.signal.aborted) return;
+      // The history is an extra: say so in its own card, leave the status bar to the matches.
+      if (!this.results.querySelector(".match")) showEmpty(this.results, "The match history is not available right now.");
+    } finally {
+      if (this.resultsInflight === ac) this.resultsInflight = null;
+    }
   }
 
   private async refresh(): Promise<void> {
@@ -143,6 +181,45 @@ export class Lobby {
     }
     empty.textContent = text;
   }
+}
+
+/**
+ * Shows the results, newest first. An ended match never changes, so the rows
+ * are rebuilt only when the list of matches does (a Replay button is never
+ * swapped out under a click); otherwise only the "ago" times move on.
+ */
+function renderResults(list: HTMLElement, results: EndedMatch[], now: number): void {
+  const ids = results.map((m) => m.id).join(" ");
+  if (list.dataset["ids"] === ids && results.length > 0) {
+    list.querySelectorAll<HTMLElement>(".match-time").forEach((t, i) => {
+      const m = results[i];
+      if (m) t.textContent = formatAgo(m.endedAt, now);
+    });
+    return;
+  }
+  if (results.length === 0) {
+    showEmpty(list, "No match has ended here yet.");
+    return;
+  }
+  list.dataset["ids"] = ids;
+  list.replaceChildren(
+    ...results.map((m) => {
+      const row = el("div", "match");
+      row.dataset["matchId"] = m.id;
+      row.title = `Match ${m.id}`;
+      const map = el("span", "match-map");
+      map.append(m.map, el("span", "match-id", shortMatchId(m.id)));
+      row.append(map, el("span", "match-result", describeResult(m)), el("span", "match-time", formatAgo(m.endedAt, now)),
+        el("button", "replay", "Replay"));
+      return row;
+    }),
+  );
+}
+
+/** Puts text in place of a card's list. */
+function showEmpty(list: HTMLElement, text: string): void {
+  delete list.dataset["ids"];
+  list.replaceChildren(el("p", "empty", text));
 }
 
 function newRow(id: string): HTMLElement {

@@ -14,10 +14,10 @@ export function isPhase(s: string): s is Phase {
 }
 
 /** Why a match ended (the `end` event). "unknown" keeps newer servers' reasons displayable. */
-export type EndReason = "time_limit" | "score_limit" | "shutdown" | "abandoned" | "unknown";
+export type EndReason = "time_limit" | "score_limit" | "shutdown" | "abandoned" | "admin" | "unknown";
 
-/** End reasons indexed by their wire number (1..4). */
-export const END_REASONS: readonly EndReason[] = ["unknown", "time_limit", "score_limit", "shutdown", "abandoned"];
+/** End reasons indexed by their wire number (1..5). */
+export const END_REASONS: readonly EndReason[] = ["unknown", "time_limit", "score_limit", "shutdown", "abandoned", "admin"];
 
 /** A final scoreboard row, as the feed's `end` event carries it. */
 export interface ScoreRow {

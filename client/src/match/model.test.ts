@@ -100,6 +100,26 @@ describe("MatchModel", () => {
     assert.deepEqual(m.ended?.scoreboard.map((r) => [r.id, r.deaths]), [[1, 0], [2, 1]]);
   });
 
+  it("keeps the scores of players a partial state leaves out (interest), from the roster and events", () => {
+    // The player wire on a large map: a state holds only the players near
+    // you (PROTOCOL.md §1.10); the scoreboard still lists everyone.
+    const m = new MatchModel();
+    m.setRoster([{ id: 1, name: "ada", bot: false }, { id: 2, name: "bo", bot: true }]);
+    m.setScores([{ id: 1, kills: 0, deaths: 0 }, { id: 2, kills: 2, deaths: 1 }]); // the welcome's roster
+    m.setScores([{ id: 1, kills: 1, deaths: 0 }], true); // bo is far away
+    m.apply({ kind: "join", player: 3, name: "cy", bot: true }, 0);
+    m.apply({ kind: "kill", killer: 3, victim: 2 }, 0);
+    m.apply({ kind: "score", player: 3, kills: 1 }, 0);
+    m.setScores([{ id: 1, kills: 1, deaths: 0 }], true);
+    const rows = () => [...m.scoreRows()].sort((a, b) => a.id - b.id).map((r) => [r.id, r.kills, r.deaths]);
+    assert.deepEqual(rows(), [[1, 1, 0], [2, 2, 2], [3, 1, 0]]);
+    m.apply({ kind: "leave", player: 2 }, 0);
+    assert.deepEqual(rows(), [[1, 1, 0], [3, 1, 0]]);
+    // A whole state (the spectators') replaces every row.
+    m.setScores([{ id: 3, kills: 1, deaths: 0 }]);
+    assert.deepEqual(rows(), [[3, 1, 0]]);
+  });
+
   it("uses the feed's scoreboard when the end event carries one", () => {
     const m = new MatchModel();
     m.apply({ kind: "end", winner: 0, reason: "shutdown", scoreboard: [

@@ -44,6 +44,8 @@ export function endReasonText(r: EndReason): string {
       return "Server shutting down";
     case "abandoned":
       return "No players left";
+    case "admin":
+      return "Ended by the server's host";
     default:
       return "Match over";
   }
@@ -87,9 +89,31 @@ export class MatchModel {
     return this.names.get(id)?.bot ?? false;
   }
 
-  /** Records the latest authoritative scores (used for the final scoreboard on the player wire). */
-  setScores(scores: readonly Score[]): void {
-    this.scores = scores.map((s) => ({ id: s.id, kills: s.kills, deaths: s.deaths }));
+  /**
+   * Records the latest authoritative scores (the scoreboard, and the final
+   * one on the player wire). A state of the whole match (the spectators')
+   * replaces every row; with partial, a state that holds only some players
+   * (the player wire holds those of your interest: PROTOCOL.md §1.10)
+   * updates theirs and keeps the others, which the roster, join, leave,
+   * kill and score events keep up to date.
+   */
+  setScores(scores: readonly Score[], partial = false): void {
+    if (!partial) {
+      this.scores = scores.map((s) => ({ id: s.id, kills: s.kills, deaths: s.deaths }));
+      return;
+    }
+    for (const s of scores) {
+      const row = this.scores.find((x) => x.id === s.id);
+      if (row) {
+        row.kills = s.kills;
+        row.deaths = s.deaths;
+      } else this.scores.push({ id: s.id, kills: s.kills, deaths: s.deaths });
+    }
+  }
+
+  /** Every seated player's latest known score, in no particular order. */
+  scoreRows(): readonly Score[] {
+    return this.scores;
   }
 
   /** Sets the phase timer: seconds left as of local time nowMs; 0 means open-ended. */
@@ -108,9 +132,11 @@ export class MatchModel {
     switch (e.kind) {
       case "join":
         this.names.set(e.player, { name: e.name, bot: e.bot });
+        if (!this.scores.some((x) => x.id === e.player)) this.scores.push({ id: e.player, kills: 0, deaths: 0 });
         break;
       case "leave":
         this.names.delete(e.player);
+        this.scores = this.scores.filter((x) => x.id !== e.player);
         break;
       case "kill": {
         this.feed.push({

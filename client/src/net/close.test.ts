@@ -7,6 +7,7 @@ describe("closeMessage", () => {
     [1001, "server shutting down", "Server shutting down"],
     [4005, "match over", "Match over"],
     [4002, "", "Match full"],
+    [4010, "kicked", "Removed from the match by the server's host"],
     [1006, "", "Connection lost"],
     [4999, "new reason", "Disconnected: new reason"],
     [4999, "", "Disconnected (code 4999)"],
@@ -17,5 +18,6 @@ describe("closeMessage", () => {
 describe("closeReason", () => {
   it("prefers the server's text", () => assert.equal(closeReason(1001, "draining"), "draining"));
   it("falls back to the documented text", () => assert.equal(closeReason(4005, ""), "match over"));
+  it("knows the kick", () => assert.equal(closeReason(4010, ""), "kicked"));
   it("is empty for an undocumented code without text", () => assert.equal(closeReason(1006, ""), ""));
 });

@@ -19,6 +19,7 @@ export const CLOSE_REASONS: Readonly<Record<number, string>> = {
   4007: "replaced",
   4008: "too slow",
   4009: "server busy",
+  4010: "kicked",
 };
 
 const HUMAN: Readonly<Record<number, string>> = {
@@ -40,6 +41,7 @@ const HUMAN: Readonly<Record<number, string>> = {
   4007: "Playing in another tab",
   4008: "Connection too slow to keep up",
   4009: "Server busy, try again",
+  4010: "Removed from the match by the server's host",
 };
 
 /** The message to show when the connection closed with code (and the server's reason text). */

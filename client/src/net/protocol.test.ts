@@ -9,6 +9,7 @@ import {
   encodeHello,
   encodeInput,
   encodePing,
+  encodeView,
   ProtocolError,
 } from "./protocol";
 
@@ -31,18 +32,22 @@ describe("encode (client → server)", () => {
   });
 
   it("input matches the PROTOCOL.md example bytes", () => {
-    // PROTOCOL.md §1.4: seq=7, moveX=1, moveY=0, aim=0.5, fire, viewTime=3.5, shotId=7.
-    // Whole floats go out in integer form (allowed: "any integer or float form where a
-    // float is expected").
-    const got = encodeInput({ seq: 7, moveX: 1, moveY: 0, aim: 0.5, buttons: 1, viewTime: 3.5, shotId: 7 });
-    assert.equal(hex(got), "98" + "03" + "07" + "01" + "00" + "cb3fe0000000000000" + "01" + "cb400c000000000000" + "07");
-    assert.deepEqual(decode(got), [3, 7, 1, 0, 0.5, 1, 3.5, 7]);
+    // PROTOCOL.md §1.4: seq=7, moveX=1, moveY=0, aim=0.5, fire, viewTime=3.5, shotId=7,
+    // ackTick=300. Whole floats go out in integer form (allowed: "any integer or float
+    // form where a float is expected").
+    const got = encodeInput({ seq: 7, moveX: 1, moveY: 0, aim: 0.5, buttons: 1, viewTime: 3.5, shotId: 7, ackTick: 300 });
+    assert.equal(hex(got), "99" + "03" + "07" + "01" + "00" + "cb3fe0000000000000" + "01" + "cb400c000000000000" + "07" + "cd012c");
+    assert.deepEqual(decode(got), [3, 7, 1, 0, 0.5, 1, 3.5, 7, 300]);
   });
 
-  it("input keeps fractional moves as floats and seq as u32; no view or shot is 0", () => {
+  it("input keeps fractional moves as floats and seq as u32; no view, shot or ack is 0", () => {
     const d = Math.SQRT1_2;
     const got = decode(encodeInput({ seq: 2 ** 32 - 1, moveX: -d, moveY: d, aim: -3, buttons: 0 }));
-    assert.deepEqual(got, [3, 4294967295, -d, d, -3, 0, 0, 0]);
+    assert.deepEqual(got, [3, 4294967295, -d, d, -3, 0, 0, 0, 0]);
+  });
+
+  it("view carries the world size shown", () => {
+    assert.deepEqual(decode(encodeView(1633.5, 1000)), [11, 1633.5, 1000]);
   });
 
   it("ping carries the client clock", () => {

@@ -3,7 +3,7 @@
 // into world units, radians and booleans. Pure: no sockets, no clocks.
 import { encode } from "@msgpack/msgpack";
 import { END_REASONS, PHASES, type MatchEvent, type Phase } from "../match/events";
-import { Tuple, ValidationError } from "../validate";
+import { arr, Tuple, uint, ValidationError } from "../validate";
 import { checkIgnorable, decodeFrame } from "./msgpack";
 
 /** The protocol version this client speaks (hello, welcome). */
@@ -18,7 +18,9 @@ export const MsgType = {
   Ping: 5,
   Events: 6,
   Pong: 7,
+  Delta: 8,
   Error: 9,
+  View: 11,
 } as const;
 
 /** Bits of `buttons` in an input. */
@@ -61,6 +63,8 @@ export interface InputCmd {
   viewTime?: number;
   /** u32: the id of the shot this input fires, echoed in its projectile (predicted shots); 0 or absent: none. */
   shotId?: number;
+  /** u32: the newest snapshot tick this client has applied, complete or delta (PROTOCOL.md §1.4); 0 or absent: none. */
+  ackTick?: number;
 }
 
 /**
@@ -81,7 +85,26 @@ export function encodeHello(name: string, match: string, resume = ""): Uint8Arra
  * integer form where a float is expected.
  */
 export function encodeInput(i: InputCmd): Uint8Array {
-  return encode([MsgType.Input, i.seq >>> 0, i.moveX, i.moveY, i.aim, i.buttons >>> 0, i.viewTime ?? 0, (i.shotId ?? 0) >>> 0]);
+  return encode([
+    MsgType.Input,
+    i.seq >>> 0,
+    i.moveX,
+    i.moveY,
+    i.aim,
+    i.buttons >>> 0,
+    i.viewTime ?? 0,
+    (i.shotId ?? 0) >>> 0,
+    (i.ackTick ?? 0) >>> 0,
+  ]);
+}
+
+/**
+ * Encodes a view message: how much of the world this client shows, in world
+ * units (PROTOCOL.md §1.4); the server sends the entities in that rectangle
+ * around your player, plus a margin.
+ */
+export function encodeView(width: number, height: number): Uint8Array {
+  return encode([MsgType.View, width, height]);
 }
 
 /** Encodes a ping carrying the client clock (ms), echoed back in the pong. */
@@ -169,6 +192,75 @@ export interface Snapshot {
   projectiles: SnapshotProjectile[];
 }
 
+/** A player as the wire carries it: the quantized integers of PROTOCOL.md §1.3 (deltas apply in them). */
+export interface WirePlayer {
+  id: number;
+  x: number; // pos: world units × 8
+  y: number;
+  vx: number; // vel: world units per second × 8
+  vy: number;
+  aim: number; // angle: 65536 per turn
+  health: number;
+  flags: number;
+  kills: number;
+  deaths: number;
+  respawnTicks: number;
+  ackSeq: number;
+  inputSlack: number;
+  inputsSkipped: number;
+  inputsAwaited: number;
+}
+
+/** A projectile as the wire carries it. */
+export interface WireProjectile {
+  id: number;
+  owner: number;
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  shotId: number;
+}
+
+/** A whole snapshot in wire integers: a client's picture of one tick (net/delta.ts). */
+export interface WireState {
+  tick: number;
+  phase: Phase;
+  phaseTicksLeft: number;
+  scoreLimit: number;
+  players: WirePlayer[]; // sorted by id
+  projectiles: WireProjectile[]; // sorted by id
+}
+
+/** One entity's changed fields in a delta: the values its mask sends, in the order of its bits (PROTOCOL.md §1.5). */
+export interface Change {
+  id: number;
+  mask: number;
+  values: number[];
+}
+
+/** A snapshot as a delta against a picture the client acknowledged (type 8, PROTOCOL.md §1.5); applied by net/delta.ts. */
+export interface Delta {
+  type: "delta";
+  tick: number;
+  baseTick: number;
+  phase: Phase;
+  phaseTicksLeft: number;
+  scoreLimit: number;
+  players: WirePlayer[]; // new to the picture, complete
+  playerChanges: Change[];
+  playersGone: number[];
+  projectiles: WireProjectile[];
+  projectileChanges: Change[];
+  projectilesGone: number[];
+}
+
+/** A complete snapshot in wire integers, as the socket keeps it. */
+export interface Complete {
+  type: "complete";
+  state: WireState;
+}
+
 /** The discrete events of one server tick. */
 export interface Events {
   type: "events";
@@ -198,7 +290,10 @@ export interface Unknown {
 }
 
 /** Anything the server sends. */
-export type ServerMessage = Welcome | Snapshot | Events | Pong | ErrorMsg | Unknown;
+export type ServerMessage = Welcome | Snapshot | Delta | Events | Pong | ErrorMsg | Unknown;
+
+/** Anything the server sends, complete snapshots in wire integers (what a socket keeps to apply deltas to). */
+export type WireMessage = Welcome | Complete | Delta | Events | Pong | ErrorMsg | Unknown;
 
 /** A frame that is not a valid server message. */
 export class ProtocolError extends Error {
@@ -212,6 +307,15 @@ export class ProtocolError extends Error {
  * server's decoder (netcode/decode.go), pinned by the shared wire vectors.
  */
 export function decodeServerMessage(frame: ArrayBuffer | Uint8Array): ServerMessage {
+  const m = decodeWireMessage(frame);
+  return m.type === "complete" ? snapshotOf(m.state) : m;
+}
+
+/**
+ * decodeServerMessage with complete snapshots left in wire integers, the
+ * form deltas apply to (net/delta.ts); same rules, same errors.
+ */
+export function decodeWireMessage(frame: ArrayBuffer | Uint8Array): WireMessage {
   let raw: unknown;
   try {
     raw = decodeFrame(frame);
@@ -226,7 +330,7 @@ export function decodeServerMessage(frame: ArrayBuffer | Uint8Array): ServerMess
   }
 }
 
-function decodeMessage(raw: unknown): ServerMessage {
+function decodeMessage(raw: unknown): WireMessage {
   const m = new Tuple(raw, "message");
   const type = m.uint(0, "type");
   switch (type) {
@@ -249,14 +353,18 @@ function decodeMessage(raw: unknown): ServerMessage {
     }
     case MsgType.Snapshot:
       return known(m, 7, {
-        type: "snapshot",
-        tick: m.uint(1, "tick"),
-        phase: decodePhase(m.uint(2, "phase")),
-        phaseTicksLeft: m.uint(3, "phaseTicksLeft"),
-        scoreLimit: m.uint(4, "scoreLimit"),
-        players: m.each(5, "players", decodePlayer),
-        projectiles: m.each(6, "projectiles", decodeProjectile),
+        type: "complete",
+        state: {
+          tick: u32(m.uint(1, "tick"), "snapshot.tick"),
+          phase: decodePhase(m.uint(2, "phase")),
+          phaseTicksLeft: u32(m.uint(3, "phaseTicksLeft"), "snapshot.phaseTicksLeft"),
+          scoreLimit: within(m.uint(4, "scoreLimit"), 0, I32_MAX, "snapshot.scoreLimit"),
+          players: m.each(5, "players", decodeWirePlayer),
+          projectiles: m.each(6, "projectiles", decodeWireProjectile),
+        },
       });
+    case MsgType.Delta:
+      return decodeDelta(m);
     case MsgType.Events: {
       const tick = m.uint(1, "tick");
       const events: MatchEvent[] = [];
@@ -308,31 +416,35 @@ function decodeRosterEntry(v: unknown, what: string): RosterEntry {
   return known(t, 5, r);
 }
 
-function decodePlayer(v: unknown, what: string): SnapshotPlayer {
+const I32_MIN = -(2 ** 31);
+const I32_MAX = 2 ** 31 - 1;
+const U32_MAX = 2 ** 32 - 1;
+
+function u32(n: number, what: string): number {
+  return within(n, 0, U32_MAX, what);
+}
+
+function decodeWirePlayer(v: unknown, what: string): WirePlayer {
   const t = new Tuple(v, what);
-  const flags = t.uint(7, "flags");
   // inputSlack, inputsSkipped and inputsAwaited came later in version 1: absent means 0.
   const timed = Math.min(t.length, 15);
-  const p: SnapshotPlayer = {
-    id: t.uint(0, "id"),
-    x: dequantize(t.int(1, "x")),
-    y: dequantize(t.int(2, "y")),
-    vx: dequantize(t.int(3, "vx")),
-    vy: dequantize(t.int(4, "vy")),
-    aim: angleFromWire(t.uint(5, "aim")),
-    hp: t.uint(6, "health"),
-    alive: (flags & Flag.Alive) !== 0,
-    protected: (flags & Flag.Protected) !== 0,
-    bot: (flags & Flag.Bot) !== 0,
-    kills: t.uint(8, "kills"),
-    deaths: t.uint(9, "deaths"),
-    respawnTicks: t.uint(10, "respawnTicks"),
-    ackSeq: t.uint(11, "ackSeq"),
-    inputSlack: timed > 12 ? within(t.int(12, "inputSlack"), -(2 ** 31), 2 ** 31 - 1, `${what}.inputSlack`) : 0,
-    inputsSkipped: timed > 13 ? within(t.uint(13, "inputsSkipped"), 0, 2 ** 32 - 1, `${what}.inputsSkipped`) : 0,
-    inputsAwaited: timed > 14 ? within(t.uint(14, "inputsAwaited"), 0, 2 ** 32 - 1, `${what}.inputsAwaited`) : 0,
+  const p: WirePlayer = {
+    id: within(t.uint(0, "id"), 0, 65535, `${what}.id`),
+    x: within(t.int(1, "x"), I32_MIN, I32_MAX, `${what}.x`),
+    y: within(t.int(2, "y"), I32_MIN, I32_MAX, `${what}.y`),
+    vx: within(t.int(3, "vx"), I32_MIN, I32_MAX, `${what}.vx`),
+    vy: within(t.int(4, "vy"), I32_MIN, I32_MAX, `${what}.vy`),
+    aim: within(t.uint(5, "aim"), 0, 65535, `${what}.aim`),
+    health: within(t.uint(6, "health"), 0, I32_MAX, `${what}.health`),
+    flags: within(t.uint(7, "flags"), 0, 255, `${what}.flags`),
+    kills: within(t.uint(8, "kills"), 0, I32_MAX, `${what}.kills`),
+    deaths: within(t.uint(9, "deaths"), 0, I32_MAX, `${what}.deaths`),
+    respawnTicks: within(t.uint(10, "respawnTicks"), 0, I32_MAX, `${what}.respawnTicks`),
+    ackSeq: u32(t.uint(11, "ackSeq"), `${what}.ackSeq`),
+    inputSlack: timed > 12 ? within(t.int(12, "inputSlack"), I32_MIN, I32_MAX, `${what}.inputSlack`) : 0,
+    inputsSkipped: timed > 13 ? u32(t.uint(13, "inputsSkipped"), `${what}.inputsSkipped`) : 0,
+    inputsAwaited: timed > 14 ? u32(t.uint(14, "inputsAwaited"), `${what}.inputsAwaited`) : 0,
   };
-  if (flags & Flag.Disconnected) p.disconnected = true;
   return known(t, Math.max(12, timed), p);
 }
 
@@ -341,18 +453,123 @@ function within(n: number, lo: number, hi: number, what: string): number {
   return n;
 }
 
-function decodeProjectile(v: unknown, what: string): SnapshotProjectile {
+function decodeWireProjectile(v: unknown, what: string): WireProjectile {
   const t = new Tuple(v, what);
   // shotId came later in version 1: absent means 0.
   const shot = t.length > 6;
   return known(t, shot ? 7 : 6, {
-    id: t.uint(0, "id"),
-    owner: t.uint(1, "owner"),
-    x: dequantize(t.int(2, "x")),
-    y: dequantize(t.int(3, "y")),
-    vx: dequantize(t.int(4, "vx")),
-    vy: dequantize(t.int(5, "vy")),
-    shotId: shot ? within(t.uint(6, "shotId"), 0, 2 ** 32 - 1, `${what}.shotId`) : 0,
+    id: u32(t.uint(0, "id"), `${what}.id`),
+    owner: within(t.uint(1, "owner"), 0, 65535, `${what}.owner`),
+    x: within(t.int(2, "x"), I32_MIN, I32_MAX, `${what}.x`),
+    y: within(t.int(3, "y"), I32_MIN, I32_MAX, `${what}.y`),
+    vx: within(t.int(4, "vx"), I32_MIN, I32_MAX, `${what}.vx`),
+    vy: within(t.int(5, "vy"), I32_MIN, I32_MAX, `${what}.vy`),
+    shotId: shot ? u32(t.uint(6, "shotId"), `${what}.shotId`) : 0,
+  });
+}
+
+/** A player in world units, radians and booleans. */
+export function playerOf(p: WirePlayer): SnapshotPlayer {
+  const s: SnapshotPlayer = {
+    id: p.id,
+    x: dequantize(p.x),
+    y: dequantize(p.y),
+    vx: dequantize(p.vx),
+    vy: dequantize(p.vy),
+    aim: angleFromWire(p.aim),
+    hp: p.health,
+    alive: (p.flags & Flag.Alive) !== 0,
+    protected: (p.flags & Flag.Protected) !== 0,
+    bot: (p.flags & Flag.Bot) !== 0,
+    kills: p.kills,
+    deaths: p.deaths,
+    respawnTicks: p.respawnTicks,
+    ackSeq: p.ackSeq,
+    inputSlack: p.inputSlack,
+    inputsSkipped: p.inputsSkipped,
+    inputsAwaited: p.inputsAwaited,
+  };
+  if (p.flags & Flag.Disconnected) s.disconnected = true;
+  return s;
+}
+
+/** A projectile in world units. */
+export function projectileOf(p: WireProjectile): SnapshotProjectile {
+  return { id: p.id, owner: p.owner, x: dequantize(p.x), y: dequantize(p.y), vx: dequantize(p.vx), vy: dequantize(p.vy), shotId: p.shotId };
+}
+
+/** A picture as the application reads it: the snapshot a complete message of the same tick decodes to. */
+export function snapshotOf(w: WireState): Snapshot {
+  return {
+    type: "snapshot",
+    tick: w.tick,
+    phase: w.phase,
+    phaseTicksLeft: w.phaseTicksLeft,
+    scoreLimit: w.scoreLimit,
+    players: w.players.map(playerOf),
+    projectiles: w.projectiles.map(projectileOf),
+  };
+}
+
+/** The most ticks a delta may span, and the bound of every change value (PROTOCOL.md §1.5). */
+export const MAX_DELTA_SPAN = 65535;
+export const MAX_CHANGE_VALUE = 2 ** 50;
+/** How many fields a player's and a projectile's change entry can name (bits of the mask). */
+export const PLAYER_FIELDS = 14;
+export const PROJECTILE_FIELDS = 6;
+
+function decodeDelta(m: Tuple): Delta {
+  const tick = u32(m.uint(1, "tick"), "delta.tick");
+  const baseTick = u32(m.uint(2, "baseTick"), "delta.baseTick");
+  if (baseTick >= tick || tick - baseTick > MAX_DELTA_SPAN) {
+    throw new ValidationError(`delta.baseTick: ${baseTick} is not 1 to ${MAX_DELTA_SPAN} ticks before ${tick}`);
+  }
+  return known(m, 12, {
+    type: "delta",
+    tick,
+    baseTick,
+    phase: decodePhase(m.uint(3, "phase")),
+    phaseTicksLeft: u32(m.uint(4, "phaseTicksLeft"), "delta.phaseTicksLeft"),
+    scoreLimit: within(m.uint(5, "scoreLimit"), 0, I32_MAX, "delta.scoreLimit"),
+    players: m.each(6, "players", decodeWirePlayer),
+    playerChanges: decodeChanges(m.at(7, "playerChanges"), "delta.playerChanges", 65535, PLAYER_FIELDS),
+    playersGone: decodeIds(m.at(8, "playersGone"), "delta.playersGone", 65535),
+    projectiles: m.each(9, "projectiles", decodeWireProjectile),
+    projectileChanges: decodeChanges(m.at(10, "projectileChanges"), "delta.projectileChanges", U32_MAX, PROJECTILE_FIELDS),
+    projectilesGone: decodeIds(m.at(11, "projectilesGone"), "delta.projectilesGone", U32_MAX),
+  });
+}
+
+/** The id a gap leads to from prev: the first entry's gap is its id, later gaps are at least 1; at most limit. */
+function nextId(gap: number, prev: number, first: boolean, limit: number, what: string): number {
+  if (!first && gap === 0) throw new ValidationError(`${what}: ids must increase`);
+  if (gap > limit - prev) throw new ValidationError(`${what}: id beyond ${limit}`);
+  return prev + gap;
+}
+
+function decodeIds(v: unknown, what: string, limit: number): number[] {
+  const ids: number[] = [];
+  let id = 0;
+  arr(v, what).forEach((el, i) => {
+    id = nextId(uint(el, `${what}[${i}]`), id, i === 0, limit, `${what}[${i}]`);
+    ids.push(id);
+  });
+  return ids;
+}
+
+function decodeChanges(v: unknown, what: string, limit: number, fields: number): Change[] {
+  let id = 0;
+  return arr(v, what).map((el, i) => {
+    const w = `${what}[${i}]`;
+    const t = new Tuple(el, w);
+    id = nextId(t.uint(0, "id"), id, i === 0, limit, `${w}.id`);
+    const mask = within(t.uint(1, "mask"), 0, 65535, `${w}.mask`);
+    if (mask >>> fields !== 0) throw new ValidationError(`${w}.mask: ${mask} names unknown fields`);
+    const values: number[] = [];
+    for (let f = 0; f < fields; f++) {
+      if (mask & (1 << f)) values.push(within(t.int(2 + values.length, "value"), -MAX_CHANGE_VALUE, MAX_CHANGE_VALUE, `${w}.value`));
+    }
+    return known(t, 2 + values.length, { id, mask, values });
   });
 }
 

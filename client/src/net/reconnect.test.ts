@@ -28,6 +28,7 @@ describe("isDrop", () => {
     [1001, false],
     [4005, false],
     [4006, false],
+    [4010, false], // kicked: the seat is gone, never resumed
     [4007, false],
     [1002, false],
   ];

@@ -257,8 +257,8 @@ describe("GameSocket", () => {
     const welcome = encode(WELCOME).byteLength;
     ws.serverSends([4, "not a tick"]); // malformed still came over the wire: 92 04 aa + 10
     assert.deepEqual(s.bytes, { in: welcome + 13, out: 6 });
-    s.sendInput({ seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 }); // 98 03 01 00 00 00 00 00 00
-    assert.deepEqual(s.bytes, { in: welcome + 13, out: 15 });
+    s.sendInput({ seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 }); // 99 03 01 00 00 00 00 00 00 00
+    assert.deepEqual(s.bytes, { in: welcome + 13, out: 16 });
   });
 
   it("sends inputs only when open and not backed up", () => {
@@ -271,8 +271,35 @@ describe("GameSocket", () => {
     s.sendInput(input);
     ws.bufferedAmount = 1 << 20;
     s.sendInput({ ...input, seq: 2 });
-    assert.deepEqual(ws.sent.slice(1), [[3, 1, 1, 0, 0.5, 1, 0, 0]]);
+    assert.deepEqual(ws.sent.slice(1), [[3, 1, 1, 0, 0.5, 1, 0, 0, 0]]);
     assert.equal(s.droppedInputs, 2);
+  });
+
+  it("applies deltas to the snapshots it acknowledged, and acknowledges the newest in every input", () => {
+    const xs: number[] = [];
+    const s = new GameSocket("ws://h/ws", { name: "a", match: "" }, { ...handlers(rec), snapshot: (m) => void xs.push(m.players[0]?.x ?? NaN) }, () => now);
+    const ws = FakeWebSocket.last;
+    assert.ok(ws);
+    ws.open();
+    const input = { seq: 1, moveX: 0, moveY: 0, aim: 0, buttons: 0 };
+    const ackOf = () => (ws.sent.at(-1) as number[])[8];
+    ws.serverSends(WELCOME); // 30 Hz
+    s.sendInput(input);
+    assert.equal(ackOf(), 0, "nothing applied yet");
+    ws.serverSends([4, 10, 2, 0, 20, [[1, 80, 0, 240, 0, 0, 100, 1, 0, 0, 0, 5]], []]); // x 10 units, vx 30 units/s
+    s.sendInput(input);
+    assert.equal(ackOf(), 10);
+    ws.serverSends([8, 12, 10, 2, 0, 20, [], [[1, 0b1000, 2]], [], [], [], []]); // moved as predicted, ackSeq +2
+    s.sendInput(input);
+    assert.equal(ackOf(), 12);
+    assert.deepEqual(xs, [10, 12], "x advanced by 30 units/s over 2 ticks of 30 Hz");
+    ws.serverSends([8, 14, 11, 2, 0, 20, [], [], [], [], [], []]); // against a tick it never had
+    s.sendInput(input);
+    assert.equal(ackOf(), 0, "a dropped delta asks for a complete snapshot");
+    assert.equal(s.droppedDeltas, 1);
+    assert.equal(xs.length, 2, "a dropped delta shows nothing");
+    s.sendView(1920, 1080);
+    assert.deepEqual(ws.sent.at(-1), [11, 1920, 1080]);
   });
 
   it("explains a refused join with the server's words", () => {

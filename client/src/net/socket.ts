@@ -12,12 +12,15 @@
 // second after the welcome, past the session's start-up: RFC 6298 seeds its
 // estimate with the first sample, so that sample must be a clean one.
 import { closeMessage, closeReason } from "./close";
+import { Pictures } from "./delta";
 import {
-  decodeServerMessage,
+  decodeWireMessage,
   encodeHello,
   encodeInput,
   encodePing,
+  encodeView,
   ProtocolError,
+  snapshotOf,
   type ErrorMsg,
   type Events,
   type InputCmd,
@@ -67,6 +70,11 @@ export class GameSocket {
   private in = 0; // message bytes received and sent
   private out = 0;
   private badFrames = 0;
+  // The pictures deltas apply to (PROTOCOL.md §1.5), from the welcome on;
+  // the newest one applied is what every input acknowledges.
+  private pictures: Pictures | null = null;
+  private completes = 0;
+  private deltas = 0;
 
   constructor(
     url: string,
@@ -105,13 +113,32 @@ export class GameSocket {
     return this.inputsDropped;
   }
 
-  /** Sends one input; drops it when the connection is not open or is backed up. */
+  /** Deltas dropped because the picture they apply to was gone or they did not fit it (a complete snapshot follows). */
+  get droppedDeltas(): number {
+    return this.pictures?.dropped ?? 0;
+  }
+
+  /** Snapshots received whole (type 4) and as deltas applied (type 8), since the welcome. */
+  get snapshotKinds(): { complete: number; deltas: number } {
+    return { complete: this.completes, deltas: this.deltas };
+  }
+
+  /**
+   * Sends one input, acknowledging the newest snapshot applied (its
+   * ackTick); drops it when the connection is not open or is backed up.
+   */
   sendInput(cmd: InputCmd): void {
     if (this.ws.readyState !== WebSocket.OPEN || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.inputsDropped++;
       return;
     }
-    this.send(encodeInput(cmd));
+    this.send(encodeInput({ ...cmd, ackTick: this.pictures?.acked ?? 0 }));
+  }
+
+  /** Tells the server how much of the world this client shows (world units, PROTOCOL.md §1.4). */
+  sendView(width: number, height: number): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.send(encodeView(width, height));
   }
 
   /** Closes the connection normally. The closed handler is not called for a close the page asked for. */
@@ -136,7 +163,7 @@ export class GameSocket {
     this.in += data.byteLength;
     let msg;
     try {
-      msg = decodeServerMessage(data);
+      msg = decodeWireMessage(data);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       // One bad frame should not end the game; the log says what was wrong.
@@ -145,12 +172,23 @@ export class GameSocket {
     }
     switch (msg.type) {
       case "welcome":
+        this.pictures = new Pictures(msg.tickRate);
         this.startPing();
         this.on.welcome(msg, t);
         break;
-      case "snapshot":
-        this.on.snapshot(msg, t);
+      case "complete":
+        // Nothing before the welcome counts (there is none: §1.1).
+        if (!this.pictures) break;
+        this.completes++;
+        this.on.snapshot(snapshotOf(this.pictures.complete(msg.state)), t);
         break;
+      case "delta": {
+        const w = this.pictures?.delta(msg);
+        if (!w) break;
+        this.deltas++;
+        this.on.snapshot(snapshotOf(w), t);
+        break;
+      }
       case "events":
         this.on.events(msg, t);
         break;

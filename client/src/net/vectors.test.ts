@@ -1,7 +1,19 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { decodeServerMessage, encodeHello, encodeInput, encodePing, PROTOCOL_VERSION, ProtocolError } from "./protocol";
+import { applyDelta } from "./delta";
+import {
+  decodeServerMessage,
+  decodeWireMessage,
+  encodeHello,
+  encodeInput,
+  encodePing,
+  encodeView,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  snapshotOf,
+  type WireState,
+} from "./protocol";
 
 // The golden vectors netcode/vectors_test.go generates with the Go encoder
 // (docs/PROTOCOL.md §1). The path is relative to this file, and equally to its
@@ -28,7 +40,13 @@ interface WireVector {
   error?: string;
 }
 
-const doc = JSON.parse(readFileSync(VECTORS, "utf8")) as { vectors: WireVector[] };
+interface DeltaChain {
+  name: string;
+  tickRate: number;
+  steps: Array<{ delta?: string; complete: string; expected: unknown }>;
+}
+
+const doc = JSON.parse(readFileSync(VECTORS, "utf8")) as { vectors: WireVector[]; deltaChains: DeltaChain[] };
 
 function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -91,9 +109,12 @@ function encodeExpected(expected: unknown): Uint8Array {
         buttons: m.buttons as number,
         viewTime: m.viewTime as number,
         shotId: m.shotId as number,
+        ackTick: m.ackTick as number,
       });
     case "ping":
       return encodePing(m.t as number);
+    case "view":
+      return encodeView(m.width as number, m.height as number);
     default:
       throw new Error(`unknown client message type ${m.type}`);
   }
@@ -108,8 +129,9 @@ describe("wire vectors (netcode/testdata/wire_vectors.json)", () => {
   it("cover every message type in both directions", () => {
     const types = (vs: WireVector[]) =>
       [...new Set(vs.filter((v) => !v.error).map((v) => (v.expected as { type: string }).type))].sort();
-    assert.deepEqual(types(toClient), ["error", "events", "pong", "snapshot", "welcome"]);
-    assert.deepEqual(types(encoded), ["hello", "input", "ping"]);
+    assert.deepEqual(types(toClient), ["delta", "error", "events", "pong", "snapshot", "welcome"]);
+    assert.deepEqual(types(encoded), ["hello", "input", "ping", "view"]);
+    assert.ok(doc.deltaChains.length >= 3, "delta chains");
     assert.equal(toClient.length + toServer.length, doc.vectors.length, "every vector has a known direction");
     assert.ok(encoded.some((v) => v.clientHex !== undefined), "some vector exercises the integer form");
     for (const v of doc.vectors) {
@@ -142,6 +164,37 @@ describe("client → server vectors are what protocol.ts sends", () => {
     it(v.name, () => {
       const want = v.clientHex ?? v.hex;
       assert.equal(hex(encodeExpected(v.expected)), want, v.clientHex ? "the client's (integer) form" : "the Go encoder's form");
+    });
+  }
+});
+
+function complete(h: string): WireState {
+  const m = decodeWireMessage(bytes(h));
+  assert.equal(m.type, "complete");
+  return (m as { state: WireState }).state;
+}
+
+describe("delta chains apply with net/delta.ts exactly as the Go server computes them", () => {
+  for (const ch of doc.deltaChains) {
+    it(`${ch.name} (${ch.steps.length} steps at ${ch.tickRate} Hz)`, () => {
+      const pictures = new Map<number, WireState>();
+      ch.steps.forEach((st, i) => {
+        let got: WireState;
+        if (st.delta === undefined) {
+          got = complete(st.complete);
+        } else {
+          const d = decodeServerMessage(bytes(st.delta));
+          assert.equal(d.type, "delta", `step ${i}`);
+          if (d.type !== "delta") return;
+          const base = pictures.get(d.baseTick);
+          assert.ok(base, `step ${i}: no picture of tick ${d.baseTick}`);
+          got = applyDelta(base, d, ch.tickRate);
+        }
+        assert.deepEqual(got, complete(st.complete), `step ${i}: the picture in wire integers`);
+        const dd = diff("snapshot", snapshotOf(got), st.expected, TOLERANCE);
+        assert.equal(dd, null, `step ${i}: ${dd}`);
+        pictures.set(got.tick, got);
+      });
     });
   }
 });

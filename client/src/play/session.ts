@@ -62,6 +62,9 @@ export class PlaySession {
   private interp: Interpolator<SnapshotPlayer, Projectile> | null = null;
   private own: OwnPlayer | null = null;
   private welcome: Welcome | null = null;
+  /** The socket welcomed last, and the view declared on it (PROTOCOL.md §1.4; "" before any): "w×h". */
+  private viewSocket: GameSocket | null = null;
+  private sentView = "";
   private latest: Snapshot | null = null;
   private latestAt = 0; // local ms the latest snapshot arrived
   private closed = false;
@@ -139,6 +142,8 @@ export class PlaySession {
 
   private onWelcome(w: Welcome, now: number): void {
     this.welcome = w;
+    this.viewSocket = this.socket; // a view before the welcome would be refused (4 unexpected)
+    this.sentView = "";
     this.closed = false;
     this.token = w.resume ?? "";
     this.reconnectMs = w.reconnectMs ?? 0;
@@ -158,6 +163,7 @@ export class PlaySession {
     Object.assign(debug, { mode: "playing", matchId: w.match, you: w.you });
     this.nav.joined(w.match);
     this.model.setRoster(w.roster);
+    this.model.setScores(w.roster);
     if (!resumed || !this.interp) this.interp = new Interpolator({ tickRate: w.tickRate, frameRate: w.snapshotRate });
     const msPerTick = 1000 / w.tickRate;
     const own = new OwnPlayer({
@@ -197,13 +203,14 @@ export class PlaySession {
     this.latestAt = now;
     this.snapshotCount++;
     debug.snapshots++;
+    debug.snapshotKinds = { ...this.socket.snapshotKinds, dropped: this.socket.droppedDeltas };
     debug.tick = Math.max(debug.tick, s.tick);
     debug.players = s.players.map((p) => ({
       id: p.id, name: this.model.name(p.id), x: p.x, y: p.y, aim: p.aim, alive: p.alive, kills: p.kills,
     }));
     this.model.phase = s.phase;
     this.model.scoreLimit = s.scoreLimit;
-    this.model.setScores(s.players);
+    this.model.setScores(s.players, true); // only the players of your interest (PROTOCOL.md §1.10)
     this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
     // debug.players stays authoritative (the browser test reads it); predicted is the guess.
     if (this.own) this.reconcile(this.own, s, w.you, now);
@@ -376,6 +383,7 @@ export class PlaySession {
     const drawnSelf = at ?? sampled?.players.find((p) => p.id === w.you) ?? null;
     const focus = drawnSelf ? { x: drawnSelf.x, y: drawnSelf.y } : null;
     this.arena.renderer.place(this.map, focus, now);
+    this.declareView();
     const self = this.selfView(w.you, at);
     if (self) players.push(self);
     else if (sampled) players.push(...sampled.players.filter((p) => p.id === w.you).map(named));
@@ -389,7 +397,7 @@ export class PlaySession {
       players,
       // Your shots are drawn at once and handed over to the server's (net/shots).
       projectiles: this.own ? this.own.shots.frame(now, sampled?.renderTime ?? 0, sampled?.projectiles ?? []) : [],
-      scores: this.latest ? this.latest.players.map(named) : [],
+      scores: this.scoreboard(named),
       you: w.you,
       phase: this.model.phase,
       timeLeft: this.model.timeLeft(now),
@@ -445,6 +453,39 @@ export class PlaySession {
   }
 
   /** Seconds until you respawn (counted down locally from the latest snapshot), or null while alive. */
+  /**
+   * Tells the server how much of the world the window shows, when the
+   * camera follows (a large map) and that changed (a resize) or this socket
+   * has not been told: the server sends what is within it, plus a margin
+   * (PROTOCOL.md §1.10). On a map shown whole there is nothing to say.
+   */
+  private declareView(): void {
+    const r = this.arena.renderer;
+    if (this.viewSocket !== this.socket || !r.follows) return;
+    const v = r.followView;
+    const key = `${v.w}×${v.h}`;
+    if (key === this.sentView) return;
+    this.sentView = key;
+    this.socket.sendView(v.w, v.h);
+  }
+
+  /**
+   * The scoreboard's rows: every seated player, as the latest snapshot
+   * has them, or, for one beyond your interest (not in it: PROTOCOL.md
+   * §1.10), with the score the roster and the events keep (drawn alive).
+   */
+  private scoreboard(named: (p: SnapshotPlayer) => ViewPlayer): ViewPlayer[] {
+    const seen = new Map((this.latest?.players ?? []).map((p) => [p.id, p]));
+    return this.model.scoreRows().map((r) => {
+      const p = seen.get(r.id);
+      if (p) return named(p);
+      return {
+        id: r.id, name: this.model.name(r.id), x: 0, y: 0, aim: 0, hp: 0, alive: true, protected: false,
+        bot: this.model.isBot(r.id), kills: r.kills, deaths: r.deaths,
+      };
+    });
+  }
+
   private respawnIn(w: Welcome, now: number): number | null {
     const me = this.latest?.players.find((p) => p.id === w.you);
     if (!me || me.alive || me.respawnTicks === 0) return null;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { aimAngle } from "../input/intent";
 import {
-  Camera, clampCentre, CUT_DISTANCE, FIT_MARGIN, FOLLOW_LAG_MS, follows, followScale, VIEW_H, VIEW_W, viewBox, visibleRect,
+  Camera, clampCentre, CUT_DISTANCE, FIT_MARGIN, FOLLOW_LAG_MS, follows, followScale, followView, VIEW_H, VIEW_W, viewBox, visibleRect,
   type MapSize, type WorldRect,
 } from "./camera";
 import { fitArena, toScreen, toWorld, type Fit } from "./layout";
@@ -72,6 +72,21 @@ describe("the follow camera", () => {
       const r = visibleRect(f, w, h, LARGE);
       assert.ok(Math.abs(r.w - sw) < 1e-9 && Math.abs(r.h - sh) < 1e-9, `${w}×${h} shows ${r.w}×${r.h}`);
       assert.ok(r.w <= VIEW_W && r.h <= VIEW_H);
+    }
+  });
+
+  it("declares the size it shows, rounded up: the server's interest covers the window", () => {
+    const cases: Array<[number, number, number, number]> = [
+      [1280, 800, 1600, 1000],
+      [1920, 1080, 1600, 900],
+      [800, 1200, 667, 1000], // 666.67 rounded up
+      [1366, 768, 1600, 900], // 899.6 rounded up
+    ];
+    for (const [w, h, vw, vh] of cases) {
+      const v = followView(w, h);
+      assert.deepEqual(v, { w: vw, h: vh }, `${w}×${h}`);
+      const r = visibleRect(new Camera().frame(LARGE, w, h, { x: 1600, y: 1000 }, 0).fit, w, h, LARGE);
+      assert.ok(r.w <= v.w && r.h <= v.h && v.w <= VIEW_W && v.h <= VIEW_H, `${w}×${h}: shows ${r.w}×${r.h}, declares ${v.w}×${v.h}`);
     }
   });
 

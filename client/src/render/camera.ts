@@ -73,6 +73,17 @@ export function followScale(cssW: number, cssH: number): number {
 }
 
 /**
+ * The world size (units) a cssW×cssH canvas shows while following, before
+ * it is cut to the map, rounded up to whole units: what the client declares
+ * with the view message (PROTOCOL.md §1.4), so that the server's interest
+ * (§1.10) covers no more of the world than the window shows, and no less.
+ */
+export function followView(cssW: number, cssH: number): { w: number; h: number } {
+  const s = followScale(cssW, cssH);
+  return { w: Math.ceil(Math.max(1, cssW) / s - 1e-9), h: Math.ceil(Math.max(1, cssH) / s - 1e-9) };
+}
+
+/**
  * Where the centre of a view span long goes on a map axis mapLen long so the
  * view stays inside it, for a wished centre c: clamped to [span/2,
  * mapLen − span/2], or the map's middle when the map is the shorter.

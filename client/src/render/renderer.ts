@@ -3,7 +3,7 @@
 // whole arena, or the part of a large map around the view's focus), then the
 // HUD on top, anchored to the screen. Everything is drawn procedurally; there
 // are no image files.
-import { Camera, visibleRect, type MapSize, type WorldPoint, type WorldRect } from "./camera";
+import { Camera, followView, visibleRect, type MapSize, type WorldPoint, type WorldRect } from "./camera";
 import { drawHud } from "./hud";
 import { playerLabel } from "./label";
 import { playerColor, toScreen, toWorld, type Fit, type Rect } from "./layout";
@@ -59,6 +59,11 @@ export class Renderer {
   /** The camera follows a focus (a large map), rather than showing the whole map. */
   get follows(): boolean {
     return this.following;
+  }
+
+  /** The world size the canvas shows while following (camera.ts followView), as of the last placed frame. */
+  get followView(): { w: number; h: number } {
+    return followView(this.cssW, this.cssH);
   }
 
   /** CSS px per world unit in the last placed frame. */

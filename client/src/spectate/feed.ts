@@ -3,6 +3,7 @@
 // the player wire produces. Pure: the EventSource lives in spectate/view.ts.
 import { isPhase, type EndReason, type MatchEvent, type Phase, type ScoreRow } from "../match/events";
 import { Fields, ValidationError } from "../validate";
+import type { TimelineInfo } from "./timeline";
 
 /** A player in a feed snapshot/state (world units, radians). */
 export interface FeedPlayer {
@@ -42,13 +43,15 @@ export interface FeedState {
 
 /** A message of the feed. */
 export type FeedMessage =
-  | ({ type: "snapshot"; match: string; map: string; tickRate: number; scoreLimit: number } & FeedState)
+  | ({ type: "snapshot"; match: string; map: string; tickRate: number; scoreLimit: number; timeline?: TimelineInfo } & FeedState)
   | ({ type: "state" } & FeedState)
-  | { type: "event"; tick: number; event: MatchEvent };
+  | { type: "event"; tick: number; event: MatchEvent }
+  /** A replay's state differed from the match's at tick (a server bug, §2); desyncs so far. */
+  | { type: "desync"; tick: number; desyncs: number };
 
 /** The SSE event names the feed sends; the view subscribes to exactly these. */
 export const FEED_EVENTS = [
-  "snapshot", "state", "join", "leave", "kill", "respawn", "phase", "score", "end", "disconnect", "reconnect",
+  "snapshot", "state", "join", "leave", "kill", "respawn", "phase", "score", "end", "disconnect", "reconnect", "desync",
 ] as const;
 
 /** One of FEED_EVENTS. */
@@ -59,6 +62,7 @@ const END_REASONS: Readonly<Record<string, EndReason>> = {
   score_limit: "score_limit",
   shutdown: "shutdown",
   abandoned: "abandoned",
+  admin: "admin",
 };
 
 function phase(f: Fields, key = "phase"): Phase {
@@ -114,8 +118,8 @@ export function parseFeedEvent(name: FeedEventName, data: string): FeedMessage {
   const tick = f.uint("tick");
   const ev = (event: MatchEvent): FeedMessage => ({ type: "event", tick, event });
   switch (name) {
-    case "snapshot":
-      return {
+    case "snapshot": {
+      const snap: FeedMessage = {
         type: "snapshot",
         match: f.str("match"),
         map: f.str("map"),
@@ -123,6 +127,12 @@ export function parseFeedEvent(name: FeedEventName, data: string): FeedMessage {
         scoreLimit: f.uint("scoreLimit"),
         ...state(f),
       };
+      const raw = (JSON.parse(data) as Record<string, unknown>)["timeline"];
+      if (raw !== undefined) snap.timeline = timeline(raw);
+      return snap;
+    }
+    case "desync":
+      return { type: "desync", tick, desyncs: f.uint("desyncs") };
     case "state":
       return { type: "state", ...state(f) };
     case "join":
@@ -149,6 +159,11 @@ export function parseFeedEvent(name: FeedEventName, data: string): FeedMessage {
         scoreboard: f.each("scoreboard", scoreRow),
       });
   }
+}
+
+function timeline(v: unknown): TimelineInfo {
+  const f = new Fields(v, "snapshot.timeline");
+  return { from: f.uint("from"), last: f.uint("last"), live: f.bool("live"), speed: f.num("speed") };
 }
 
 function positive(n: number, what: string): number {

@@ -82,6 +82,9 @@ function feedMessage(event: FeedEventName, d: Obj): FeedMessage {
     case "end":
       m = ev({ kind: "end", winner: d.winner, reason: d.reason, scoreboard: d.scoreboard });
       break;
+    case "desync":
+      m = { type: "desync", tick: d.tick, desyncs: d.desyncs };
+      break;
   }
   return m as FeedMessage;
 }
@@ -90,7 +93,7 @@ describe("feed vectors (spectate/testdata/feed_vectors.json)", () => {
   it("cover every feed event and every end reason", () => {
     assert.deepEqual([...new Set(doc.vectors.map((v) => v.event))].sort(), [...FEED_EVENTS].sort());
     const reasons = doc.vectors.filter((v) => v.event === "end").map((v) => v.expected.reason);
-    assert.deepEqual([...new Set(reasons)].sort(), ["abandoned", "score_limit", "shutdown", "time_limit"]);
+    assert.deepEqual([...new Set(reasons)].sort(), ["abandoned", "admin", "score_limit", "shutdown", "time_limit"]);
   });
 
   for (const v of doc.vectors) {

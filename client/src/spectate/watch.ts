@@ -3,9 +3,12 @@
 // interpolates snapshots. EventSource reconnects by itself and sends
 // Last-Event-ID, so a dropped feed resumes where it left off (§2). It shows
 // the whole map; on a large map a click on a player follows it (./follow).
+// A timeline bar seeks, pauses, changes speed and goes back Live: each
+// reopens the feed as a timeshift stream from the tick shown (./timeline);
+// #/replay/{id} plays an ended match from its start.
 import type { Arena } from "../arena";
 import { debug, resetDebug } from "../debug";
-import { setStatus } from "../dom";
+import { el, setStatus } from "../dom";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
 import { endReasonText, MatchModel } from "../match/model";
 import { Interpolator } from "../net/interpolation";
@@ -13,6 +16,7 @@ import { follows } from "../render/camera";
 import type { View } from "../render/view";
 import { FEED_EVENTS, parseFeedEvent, type FeedEventName, type FeedPlayer, type FeedProjectile, type FeedState } from "./feed";
 import { followed, followHint, pick } from "./follow";
+import { clock, eventsUrl, SPEEDS, Timeline, type FeedRequest } from "./timeline";
 
 /** The spectator feed's default state rate (§2); the interpolator learns the real one. */
 const FEED_RATE_HZ = 10;
@@ -27,8 +31,12 @@ export interface Navigator {
 
 /** A running spectator view. stop() closes the feed and releases everything. */
 export class WatchSession {
-  private readonly es: EventSource;
-  private readonly model = new MatchModel();
+  private es: EventSource | null = null;
+  private model = new MatchModel();
+  private readonly timeline: Timeline;
+  private readonly bar: TimelineBar;
+  private retry = 0; // timer of a dropped timeshift's reopen
+  private triedReplay = false; // #/watch of a match that is not running fell back to its replay
   private interp: Interpolator<FeedPlayer, FeedProjectile> | null = null;
   private latest: FeedState | null = null;
   private latestAt = 0; // local ms the latest state arrived
@@ -49,20 +57,23 @@ export class WatchSession {
     private readonly arena: Arena,
     private readonly matchId: string,
     private readonly nav: Navigator,
+    private readonly replay: boolean,
   ) {
     resetDebug("connecting");
     debug.matchId = matchId;
     setStatus(`Connecting to match ${matchId}…`);
-    arena.show(`Watching ${matchId}`, (now) => this.frame(now));
-    this.es = new EventSource(`/api/matches/${encodeURIComponent(matchId)}/events`);
-    for (const name of FEED_EVENTS) {
-      this.es.addEventListener(name, (e: MessageEvent<unknown>) => this.receive(name, e.data));
-    }
-    this.es.onopen = () => {
-      this.interrupted = false;
-      setStatus(`Watching match ${matchId}`, "ok");
-    };
-    this.es.onerror = () => this.onError();
+    arena.show(replay ? `Replay of ${matchId}` : `Watching ${matchId}`, (now) => this.frame(now));
+    this.timeline = new Timeline(replay);
+    this.bar = new TimelineBar(this.input.signal, {
+      seek: (tick) => this.open(this.timeline.seek(tick, performance.now())),
+      playPause: () => {
+        if (this.timeline.paused) this.open(this.timeline.resume(performance.now()));
+        else this.pause();
+      },
+      speed: (x) => this.open(this.timeline.setSpeed(x, performance.now())),
+      live: () => this.open(this.timeline.goLive()),
+    });
+    this.open(this.timeline.first());
     const opts = { signal: this.input.signal };
     arena.surface.addEventListener("click", (e) => this.onClick(e.clientX, e.clientY), opts);
     window.addEventListener("keydown", (e) => {
@@ -78,12 +89,49 @@ export class WatchSession {
     this.following = pick(this.shown, x, y, r.scale);
   }
 
+  /** Opens the feed r asks for, in place of the one open: the view restarts from its snapshot. */
+  private open(r: FeedRequest): void {
+    this.close();
+    this.arena.hideOverlay();
+    this.model = new MatchModel();
+    this.interp = null;
+    this.latest = null;
+    const es = new EventSource(eventsUrl(this.matchId, r));
+    this.es = es;
+    for (const name of FEED_EVENTS) {
+      es.addEventListener(name, (e: MessageEvent<unknown>) => {
+        if (es === this.es) this.receive(name, e.data);
+      });
+    }
+    es.onopen = () => {
+      this.interrupted = false;
+      setStatus(`${this.replay ? "Replay of" : "Watching"} match ${this.matchId}${r.live ? "" : ` at ${r.speed}×`}`, "ok");
+    };
+    es.onerror = () => {
+      if (es === this.es) this.onError();
+    };
+  }
+
+  private close(): void {
+    window.clearTimeout(this.retry);
+    this.es?.close();
+    this.es = null;
+  }
+
+  /** Pause: close the feed; the last picture stays (the interpolator holds its last state). */
+  private pause(): void {
+    this.timeline.pause();
+    this.close();
+    setStatus(`Paused at ${clock(this.timeline.tick, this.timeline.tickRate)}`);
+  }
+
   /** Closes the feed and hides the arena. */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.input.abort();
-    this.es.close();
+    this.close();
+    this.bar.remove();
     this.mapLoad.abort();
     this.arena.hide();
   }
@@ -100,7 +148,12 @@ export class WatchSession {
     }
     // A fresh snapshot is the new baseline; otherwise ticks only move forward.
     debug.tick = msg.type === "snapshot" ? msg.tick : Math.max(debug.tick, msg.tick);
+    if (msg.type === "snapshot") this.timeline.snapshot(msg.tick, msg.tickRate, msg.timeline, now);
+    else this.timeline.saw(msg.tick, now);
     switch (msg.type) {
+      case "desync":
+        console.warn(`skirmish: the replay desynced from the match at tick ${msg.tick} (${msg.desyncs} so far)`);
+        break;
       case "snapshot":
         // A fresh start: on first connect, or after a reconnect too late for the history.
         debug.mode = "watching";
@@ -150,7 +203,8 @@ export class WatchSession {
 
   private onEnd(): void {
     // The server closes the feed after `end`; reconnecting would only replay it.
-    this.es.close();
+    this.close();
+    this.timeline.end(performance.now());
     const ended = this.model.ended;
     if (!ended) return;
     const reason = ended.reason === "shutdown" ? "server shutting down" : "match over";
@@ -160,12 +214,21 @@ export class WatchSession {
       title: ended.winner === 0 ? "Match over" : `${ended.winnerName} wins`,
       text: endReasonText(ended.reason),
       scoreboard: ended.scoreboard,
-      again: { label: "Quick play", onClick: () => this.nav.quickPlay() },
+      again: this.replay
+        ? { label: "Watch again", onClick: () => this.open(this.timeline.seek(0, performance.now())) }
+        : { label: "Quick play", onClick: () => this.nav.quickPlay() },
     });
   }
 
   private onError(): void {
-    if (this.stopped || this.model.ended) return;
+    if (this.stopped || this.model.ended || !this.es) return;
+    if (this.es.readyState === EventSource.CONNECTING && !this.timeline.following) {
+      // A timeshift has no history to resume: reopen it where the view is.
+      this.interrupted = true;
+      this.close();
+      this.retry = window.setTimeout(() => this.open(this.timeline.reconnect()), 2000);
+      return;
+    }
     if (this.es.readyState === EventSource.CONNECTING) {
       // EventSource retries by itself (retry: 2000) with Last-Event-ID.
       this.interrupted = true;
@@ -177,7 +240,13 @@ export class WatchSession {
     // match that is gone: it ended while we were away or the server restarted.
     this.interrupted = false;
     const seen = debug.snapshots > 0;
-    const message = seen ? "The match feed closed" : `Match ${this.matchId} not found`;
+    if (!seen && this.timeline.following && !this.triedReplay) {
+      // No running match by that id: perhaps an ended one, which has a replay.
+      this.triedReplay = true;
+      this.open(this.timeline.asReplay());
+      return;
+    }
+    const message = seen ? "The match feed closed" : this.replay ? `No replay of match ${this.matchId}` : `Match ${this.matchId} not found`;
     Object.assign(debug, { mode: "disconnected", closeReason: seen ? "feed closed" : "match not found" });
     setStatus(message, "error");
     this.arena.showOverlay({
@@ -187,6 +256,7 @@ export class WatchSession {
   }
 
   private frame(now: number): View | null {
+    this.bar.show(this.timeline, now);
     if (!this.interp) return null; // nothing to show before the first snapshot
     const sampled = this.interp?.sample(now);
     const ended = this.model.ended;
@@ -207,13 +277,81 @@ export class WatchSession {
       killFeed: this.model.killFeed(now),
       pingMs: null,
       ended,
-      label: "SPECTATING",
-      notice: this.interrupted
+      label: this.timeline.following ? "SPECTATING" : this.replay ? "REPLAY" : "TIMESHIFT",
+      notice: this.timeline.paused
+        ? "Paused"
+        : this.interrupted
         ? "Connection lost, reconnecting…"
         : this.latest && now - this.latestAt > STALL_MS
           ? "Connection problem, waiting for the server…"
           : "",
       respawnIn: null,
     };
+  }
+}
+
+/** What the timeline bar's controls do. */
+interface BarActions {
+  seek(tick: number): void;
+  playPause(): void;
+  speed(x: number): void;
+  live(): void;
+}
+
+/** The timeline bar at the bottom of the arena: play/pause, the slider, the time, speed and Live. */
+class TimelineBar {
+  private readonly root = el("div", "timeline");
+  private readonly play = el("button", "", "❚❚");
+  private readonly slider = el("input");
+  private readonly time = el("span", "timeline-time");
+  private readonly speedSel = el("select");
+  private readonly liveBtn = el("button", "", "Live");
+  private dragging = false;
+  private lastDraw = 0;
+
+  constructor(signal: AbortSignal, act: BarActions) {
+    this.play.type = "button";
+    this.play.title = "Pause / play";
+    this.slider.type = "range";
+    this.slider.min = "0";
+    this.slider.setAttribute("aria-label", "Match time");
+    for (const x of SPEEDS) {
+      const o = el("option", "", `${x}×`);
+      o.value = String(x);
+      this.speedSel.append(o);
+    }
+    this.speedSel.value = "1";
+    this.speedSel.title = "Speed";
+    this.liveBtn.type = "button";
+    this.liveBtn.title = "Back to the live match";
+    this.root.append(this.play, this.slider, this.time, this.speedSel, this.liveBtn);
+    document.getElementById("arena")?.append(this.root);
+    const opts = { signal };
+    this.play.addEventListener("click", () => act.playPause(), opts);
+    this.slider.addEventListener("input", () => (this.dragging = true), opts);
+    this.slider.addEventListener("change", () => {
+      this.dragging = false;
+      act.seek(Number(this.slider.value));
+    }, opts);
+    this.speedSel.addEventListener("change", () => act.speed(Number(this.speedSel.value)), opts);
+    this.liveBtn.addEventListener("click", () => act.live(), opts);
+  }
+
+  /** Draws t at most ten times a second (the slider is DOM, not canvas). */
+  show(t: Timeline, now: number): void {
+    if (now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const end = t.horizon(now);
+    this.play.textContent = t.paused ? "▶" : "❚❚";
+    this.slider.max = String(end);
+    if (!this.dragging) this.slider.value = String(t.tick);
+    this.time.textContent = `${clock(t.tick, t.tickRate)} / ${clock(end, t.tickRate)}`;
+    if (document.activeElement !== this.speedSel) this.speedSel.value = String(t.speed);
+    this.liveBtn.hidden = !t.running;
+    this.liveBtn.classList.toggle("on", t.following && !t.paused);
+  }
+
+  remove(): void {
+    this.root.remove();
   }
 }
