@@ -36,7 +36,8 @@ client/dist/index.html: client/node_modules/.package-lock.json $(CLIENT_SRC)
 client: client/dist/index.html
 
 ## test: every test — go vet, client typecheck + unit tests, Go tests with -race
-##       (including the real-Chromium browser test in cmd/skirmish)
+##       (including the real-Chromium browser tests in cmd/skirmish: play and
+##       watch, and the play-feel budget behind netsim)
 test: vet test-client test-go
 
 vet: client

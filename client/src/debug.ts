@@ -21,7 +21,8 @@ export interface DebugPlayer {
 
 /** One rendered frame of the game view: where each player was drawn. */
 export interface DebugFrame {
-  t: number; // local time of the frame (ms, performance.now())
+  t: number; // local time of the frame (ms, performance.now()): its requestAnimationFrame timestamp, what it was drawn for
+  at: number; // local time the frame was computed (ms, ≥ t): input handled before it shows in this frame
   renderTime: number; // server time (ms) other players were drawn at; 0 before the first snapshot
   players: Array<{ id: number; x: number; y: number }>; // world units, as drawn (you: predicted and smoothed)
   /** The world rectangle the frame showed, cut to the map (world units); null when not known. */
@@ -40,6 +41,24 @@ export interface DebugCamera {
 
 /** How many rendered frames debug.drawn keeps: 10 s at 60 Hz. */
 export const DRAWN_FRAMES = 600;
+
+/** One snapshot as your prediction took it (play/own OwnPlayer.snapshot). */
+export interface DebugReconciliation {
+  t: number; // local time the snapshot arrived (ms, performance.now())
+  tick: number;
+  /** How far the snapshot moved your newest predicted position (world units; Reconciliation.error). */
+  error: number;
+  /** Predicted before and after, so an error is a misprediction (not a death, respawn or the first state). */
+  predicting: boolean;
+  snapped: boolean; // the view jumped (death, respawn, countdown, a huge error)
+  provisional: boolean; // stand-ins still in doubt: the prediction was kept
+  server: { x: number; y: number }; // your position in the snapshot (world units)
+  before: { x: number; y: number } | null; // your newest predicted position before it and after it
+  after: { x: number; y: number } | null;
+}
+
+/** How many reconciliations debug.reconciled keeps: a minute of snapshots at 20 Hz. */
+export const RECONCILED = 1200;
 
 /** The shape of window.skirmish. */
 export interface DebugView {
@@ -75,12 +94,16 @@ export interface DebugView {
    * reads them through window.skirmish.framesSince, not with every snapshot.
    */
   drawn: DebugFrame[];
+  /** The last RECONCILED snapshots your prediction took, oldest first; read through reconciledSince. */
+  reconciled: DebugReconciliation[];
 }
 
-/** What window.skirmish returns: the view without the frame log, and a reader for it. */
-export type PublicDebugView = Readonly<Omit<DebugView, "drawn">> & {
+/** What window.skirmish returns: the view without the logs, and readers for them. */
+export type PublicDebugView = Readonly<Omit<DebugView, "drawn" | "reconciled">> & {
   /** Copies of the kept frames drawn after local time t (ms), oldest first. */
   framesSince(t: number): DebugFrame[];
+  /** Copies of the kept reconciliations of snapshots that arrived after local time t (ms), oldest first. */
+  reconciledSince(t: number): DebugReconciliation[];
   /** Where world point (x, y) is in the viewport (CSS px), as last drawn; null when nothing is. */
   clientXY(x: number, y: number): [number, number] | null;
   /** The world point at viewport position (x, y) (CSS px), as last drawn: clientXY's inverse; null when nothing is drawn. */
@@ -97,7 +120,7 @@ function fresh(mode: Mode): DebugView {
   return {
     mode, matchId: "", you: 0, tick: 0, players: [], predicted: null, snapshots: 0,
     snapshotKinds: { complete: 0, deltas: 0, dropped: 0 }, events: 0, closeCode: 0, closeReason: "",
-    net: null, netOverlay: false, reconnects: 0, resumeMs: null, camera: null, drawn: [],
+    net: null, netOverlay: false, reconnects: 0, resumeMs: null, camera: null, drawn: [], reconciled: [],
   };
 }
 
@@ -108,6 +131,12 @@ export const debug: DebugView = fresh("lobby");
 export function recordFrame(f: DebugFrame): void {
   debug.drawn.push(f);
   if (debug.drawn.length > DRAWN_FRAMES) debug.drawn.splice(0, debug.drawn.length - DRAWN_FRAMES);
+}
+
+/** Records how a snapshot reconciled your prediction, keeping the last RECONCILED. */
+export function recordReconciliation(r: DebugReconciliation): void {
+  debug.reconciled.push(r);
+  if (debug.reconciled.length > RECONCILED) debug.reconciled.splice(0, debug.reconciled.length - RECONCILED);
 }
 
 /** Starts a new session's counters in mode. */
@@ -121,7 +150,7 @@ export function installDebug(w: Window): void {
     configurable: false,
     enumerable: true,
     get: (): PublicDebugView => {
-      const { drawn, ...rest } = debug;
+      const { drawn, reconciled, ...rest } = debug;
       return Object.freeze({
         ...rest,
         players: debug.players.map((p) => Object.freeze({ ...p })),
@@ -131,6 +160,10 @@ export function installDebug(w: Window): void {
         camera: debug.camera && Object.freeze({ ...debug.camera, view: Object.freeze({ ...debug.camera.view }) }),
         framesSince: (t: number): DebugFrame[] =>
           drawn.filter((f) => f.t > t).map((f) => ({ ...f, players: f.players.map((p) => ({ ...p })), view: f.view && { ...f.view } })),
+        reconciledSince: (t: number): DebugReconciliation[] =>
+          reconciled.filter((r) => r.t > t).map((r) => ({
+            ...r, server: { ...r.server }, before: r.before && { ...r.before }, after: r.after && { ...r.after },
+          })),
         clientXY: (x: number, y: number): [number, number] | null => debugHooks.worldToClient?.(x, y) ?? null,
         worldXY: (x: number, y: number): [number, number] | null => debugHooks.clientToWorld?.(x, y) ?? null,
       });

@@ -15,7 +15,7 @@
 // (net/seat), so a reload of the tab resumes the seat too; leaving the view
 // (Lobby, Play again) closes with 1000, a leave, and forgets it.
 import type { Arena } from "../arena";
-import { debug, recordFrame, resetDebug } from "../debug";
+import { debug, recordFrame, recordReconciliation, resetDebug } from "../debug";
 import { setStatus } from "../dom";
 import { Controls } from "../input/controls";
 import { loadMap, placeholderMap, type GameMap } from "../match/map";
@@ -213,8 +213,7 @@ export class PlaySession {
     this.model.setScores(s.players, true); // only the players of your interest (PROTOCOL.md §1.10)
     this.model.setTimeLeft(s.phaseTicksLeft / w.tickRate, now);
     // debug.players stays authoritative (the browser test reads it); predicted is the guess.
-    this.own?.snapshot(s, now);
-    debug.predicted = this.own?.predictor.position ?? null;
+    if (this.own) this.reconcile(this.own, s, w.you, now);
     this.interp.push(
       {
         tick: s.tick,
@@ -223,6 +222,20 @@ export class PlaySession {
       },
       now,
     );
+  }
+
+  /** Reconciles your prediction with s and records how (the play-feel test reads it). */
+  private reconcile(own: OwnPlayer, s: Snapshot, you: number, now: number): void {
+    const before = own.predictor.position;
+    const was = own.predictor.predicting;
+    const r = own.snapshot(s, now);
+    debug.predicted = own.predictor.position;
+    const me = s.players.find((p) => p.id === you);
+    if (!r.applied || !me) return;
+    recordReconciliation({
+      t: now, tick: s.tick, error: r.error, predicting: was && own.predictor.predicting, snapped: r.snapped,
+      provisional: r.provisional, server: { x: me.x, y: me.y }, before, after: debug.predicted,
+    });
   }
 
   private onClosed(code: number, reason: string, message: string, detail: string): void {
@@ -402,7 +415,7 @@ export class PlaySession {
     };
     this.selfOnScreen = self ? this.arena.renderer.worldToClient(self.x, self.y) : null;
     recordFrame({
-      t: now, renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })),
+      t: now, at: performance.now(), renderTime: sampled?.renderTime ?? 0, players: players.map((p) => ({ id: p.id, x: p.x, y: p.y })),
       view: this.arena.renderer.visible,
     });
     return view;
