@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
@@ -402,25 +403,18 @@ func (r *frameReader) controlFrame(op ws.OpCode, payload []byte) []byte {
 	return f
 }
 
-// closeFrames holds a prepared close frame for every code the server sends,
-// with the protocol's reason text.
-var closeFrames = func() map[CloseCode][]byte {
-	m := make(map[CloseCode][]byte)
-	for _, c := range []CloseCode{
-		CloseNormal, CloseGoingAway, CloseProtocolError, CloseUnsupportedData, CloseNotMsgpack,
-		CloseTooManyErrors, CloseTooBig, CloseInternal, CloseBadHello, CloseMatchNotFound,
-		CloseMatchFull, CloseHelloTimeout, ClosePingTimeout, CloseMatchOver, CloseTooSlow,
-		CloseServerBusy,
-	} {
-		m[c] = ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusCode(c), c.String())))
-	}
-	return m
-}()
+// closeFrames holds the prepared close frames made so far, each with the
+// protocol's reason text (CloseCode.String): every code the server sends is
+// made once, on first use.
+var closeFrames sync.Map // CloseCode → []byte
 
-// closeFrame returns the prepared close frame for code.
+// closeFrame returns the prepared close frame for code, with its reason
+// text. Safe for concurrent use.
 func closeFrame(code CloseCode) []byte {
-	if f, ok := closeFrames[code]; ok {
-		return f
+	if f, ok := closeFrames.Load(code); ok {
+		return f.([]byte)
 	}
-	return ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusCode(code), "")))
+	f := ws.MustCompileFrame(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusCode(code), code.String())))
+	actual, _ := closeFrames.LoadOrStore(code, f)
+	return actual.([]byte)
 }

@@ -392,3 +392,28 @@ func BenchmarkFrameReaderInput(b *testing.B) {
 		}
 	}
 }
+
+// TestCloseFramesCarryTheirReason: every close frame the server sends holds
+// its code and the protocol's reason text (PROTOCOL.md §1.7); a list of
+// "prepared" codes once left 4006, 4007 and 4010 without one.
+func TestCloseFramesCarryTheirReason(t *testing.T) {
+	codes := 0
+	for c := CloseCode(1000); c <= 4999; c++ {
+		reason := c.String()
+		if strings.HasPrefix(reason, "close(") {
+			continue // not a code of the protocol's
+		}
+		codes++
+		f := closeFrame(c)
+		if len(f) < 4 || f[0] != 0x88 || int(f[1]) != len(f)-2 {
+			t.Fatalf("close %d: not one unmasked close frame: % x", c, f)
+		}
+		p := f[2:]
+		if got := CloseCode(p[0])<<8 | CloseCode(p[1]); got != c || string(p[2:]) != reason {
+			t.Errorf("close frame for %d carries %d %q, want %q", c, got, p[2:], reason)
+		}
+	}
+	if codes < 19 { // PROTOCOL.md §1.7 lists 19
+		t.Fatalf("only %d close codes have a reason: CloseCode.String changed?", codes)
+	}
+}
