@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -281,7 +283,7 @@ func (s *server) routes() http.Handler {
 		})},
 		{"/healthz", get, http.HandlerFunc(s.healthz)},
 		{"/readyz", get, http.HandlerFunc(s.readyz)},
-		{"/assets/", get, noCache(http.StripPrefix("/assets/", http.FileServerFS(assets.FS())))},
+		{"/assets/", get, noCache(http.StripPrefix("/assets/", fileServer(assets.FS())))},
 		{"/", get, noCache(clientHandler())},
 	} {
 		mux.Handle(rt.pattern, onlyMethods(rt.methods, rt.handler))
@@ -321,7 +323,29 @@ func clientHandler() http.Handler {
 			fmt.Fprintln(w, "The browser client is not built into this binary. Build with `make build` (or run `make run`).")
 		})
 	}
-	return http.FileServerFS(client.Dist())
+	return fileServer(client.Dist())
+}
+
+// fileServer serves the files of fsys, and a directory only through its
+// index.html; anything else is the documented JSON 404 (PROTOCOL.md §3),
+// not net/http's plain text or a directory listing.
+func fileServer(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+		if name == "" {
+			name = "."
+		}
+		st, err := fs.Stat(fsys, name)
+		if err == nil && st.IsDir() {
+			_, err = fs.Stat(fsys, path.Join(name, "index.html"))
+		}
+		if err != nil {
+			httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such file: "+r.URL.Path)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 // noCache makes browsers revalidate: the embedded files carry no modification

@@ -290,3 +290,29 @@ func TestServeWrongMethod(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingFilesAreJSON404: a path that names no file of the client or
+// the assets — or a directory without an index — gets the documented JSON
+// 404, never net/http's plain text or a directory listing.
+func TestMissingFilesAreJSON404(t *testing.T) {
+	base := startServer(t, testServeConfig(t))
+	for _, p := range []string{"/nope", "/assets/", "/assets/maps/", "/assets/maps/nope.json", "/x/../nope.js"} {
+		t.Run(p, func(t *testing.T) {
+			var e map[string]string
+			getJSON(t, base+p, http.StatusNotFound, &e)
+			if e["error"] != "not_found" || e["message"] == "" {
+				t.Fatalf("GET %s: %v, want the JSON not_found error", p, e)
+			}
+		})
+	}
+	var m map[string]any
+	getJSON(t, base+"/assets/maps/arena.json", http.StatusOK, &m) // files still served
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable { // 503: built without the client
+		t.Fatalf("GET /: %d, want the client's page", resp.StatusCode)
+	}
+}
