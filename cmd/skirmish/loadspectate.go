@@ -47,12 +47,15 @@ type spectateSummary struct {
 	Refusals int64 `json:"refusals"`
 	// Resumes are reconnects with Last-Event-ID; ResumedWithBacklog of them
 	// continued with the missed events, the others got a fresh snapshot.
-	Resumes            int64  `json:"resumes"`
-	ResumedWithBacklog int64  `json:"resumed_with_backlog"`
-	MatchesEnded       int64  `json:"matches_ended"`
-	Errors             int64  `json:"errors"`
-	FirstError         string `json:"first_error,omitempty"`
-	FirstRefusal       string `json:"first_refusal,omitempty"`
+	Resumes            int64 `json:"resumes"`
+	ResumedWithBacklog int64 `json:"resumed_with_backlog"`
+	MatchesEnded       int64 `json:"matches_ended"`
+	// NotFound are 404 answers: the match had ended (or never existed)
+	// before the stream opened; the spectator then looks for another.
+	NotFound     int64  `json:"not_found"`
+	Errors       int64  `json:"errors"`
+	FirstError   string `json:"first_error,omitempty"`
+	FirstRefusal string `json:"first_refusal,omitempty"`
 	// Storm is there when --resume-storm was given.
 	Storm *stormSummary `json:"storm,omitempty"`
 }
@@ -83,6 +86,7 @@ type spectators struct {
 	drops, refusals, errs       atomic.Int64
 	resumes, resumedWithBacklog atomic.Int64
 	matchesEnded                atomic.Int64
+	notFound                    atomic.Int64
 	open                        atomic.Int64
 	streamNanos                 atomic.Int64 // total time streams were open
 	connected                   []atomic.Bool
@@ -192,8 +196,11 @@ func (s *spectators) watch(ctx context.Context, i int) {
 		case streamDropped:
 			s.drops.Add(1)
 			lastID, wait = res.lastID, res.retry
-		case streamEnded, streamNotFound:
+		case streamEnded:
 			s.matchesEnded.Add(1)
+			match, lastID, wait = "", "", time.Second
+		case streamNotFound:
+			s.notFound.Add(1)
 			match, lastID, wait = "", "", time.Second
 		case streamRefused:
 			s.refusals.Add(1)
@@ -382,6 +389,7 @@ func (s *spectators) summary(end time.Time) *spectateSummary {
 		Resumes:            s.resumes.Load(),
 		ResumedWithBacklog: s.resumedWithBacklog.Load(),
 		MatchesEnded:       s.matchesEnded.Load(),
+		NotFound:           s.notFound.Load(),
 		Errors:             s.errs.Load(),
 		FirstError:         s.firstErr,
 		FirstRefusal:       s.firstRefusal,

@@ -584,8 +584,8 @@ func printSummary(w io.Writer, s loadSummary) {
 	if sp := s.Spectate; sp != nil {
 		fmt.Fprintf(w, "spectators %d connected of %d, %d open at the end; %.0f events/s (%.2f per stream), %.0f bytes/s\n",
 			sp.Connected, sp.Spectators, sp.OpenAtEnd, sp.EventsPerSecond, sp.EventsPerStreamSecond, sp.BytesPerSecond)
-		fmt.Fprintf(w, "           %d dropped, %d refused, %d resumes (%d with backlog), %d matches ended, %d errors\n",
-			sp.Drops, sp.Refusals, sp.Resumes, sp.ResumedWithBacklog, sp.MatchesEnded, sp.Errors)
+		fmt.Fprintf(w, "           %d dropped, %d refused, %d resumes (%d with backlog), %d matches ended, %d not found (ended before the stream opened), %d errors\n",
+			sp.Drops, sp.Refusals, sp.Resumes, sp.ResumedWithBacklog, sp.MatchesEnded, sp.NotFound, sp.Errors)
 		if st := sp.Storm; st != nil {
 			fmt.Fprintf(w, "storm      %d streams broken and resumed (%d with their backlog); %d bytes in the 10 s after\n",
 				st.Streams, st.WithBacklog, st.Bytes10s)
