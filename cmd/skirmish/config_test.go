@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -231,4 +233,20 @@ func readmeSection(t *testing.T, heading string) string {
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	return section
+}
+
+// TestTopLevelHelpListsCommands: `skirmish --help` names every command, not
+// only serve's flags (a newcomer found no way to learn of loadtest).
+func TestTopLevelHelpListsCommands(t *testing.T) {
+	for _, arg := range []string{"--help", "-h", "help"} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{arg}, &out, &errOut); code != 0 {
+			t.Fatalf("skirmish %s: exit %d, stderr %s", arg, code, errOut.String())
+		}
+		for _, cmd := range []string{"serve", "loadtest", "netsim", "version"} {
+			if !strings.Contains(out.String(), cmd) {
+				t.Errorf("skirmish %s does not name %s:\n%s", arg, cmd, out.String())
+			}
+		}
+	}
 }
