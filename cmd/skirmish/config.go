@@ -172,7 +172,7 @@ func setFromEnv(fs *flag.FlagSet, getenv func(string) string, env func(string) s
 		}
 		if v, ok := lookupEnv(getenv, env(f.Name)); ok {
 			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", env(f.Name), v, err)
+				envErr = fmt.Errorf("%s=%q: %w%s", env(f.Name), v, err, wantOf(f))
 			}
 		}
 	})
@@ -327,3 +327,21 @@ func newLogger(level slog.Level, format string, w io.Writer) *slog.Logger {
 
 // osGetenv is os.Getenv, named so tests can see what production passes.
 var osGetenv = os.Getenv
+
+// wantOf says what kind of value flag f takes, for an error about a value
+// that did not parse: "" when the parse error says it already.
+func wantOf(f *flag.Flag) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return " (want a duration with its unit, e.g. 90s or 5m)"
+	case int, int64, uint, uint64:
+		return " (want a whole number)"
+	case bool:
+		return " (want true or false)"
+	}
+	return ""
+}

@@ -250,3 +250,23 @@ func TestTopLevelHelpListsCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvParseErrorsSayWhatIsWanted: a value of the wrong kind in the
+// environment names the variable and the kind of value it takes.
+func TestEnvParseErrorsSayWhatIsWanted(t *testing.T) {
+	for _, tc := range []struct{ env, value, want string }{
+		{"SKIRMISH_TIME_LIMIT", "5", "duration"},
+		{"SKIRMISH_TICK_RATE", "abc", "whole number"},
+		{"SKIRMISH_BOTS", "maybe", "true or false"},
+	} {
+		_, err := parseServeConfig(nil, func(k string) string {
+			if k == tc.env {
+				return tc.value
+			}
+			return ""
+		}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.env) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%s: %v, want the variable and %q", tc.env, tc.value, err, tc.want)
+		}
+	}
+}
