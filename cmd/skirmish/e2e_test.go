@@ -224,29 +224,7 @@ func TestBrowserPlayAndWatch(t *testing.T) {
 	cfg.Bots = false // alone in the match, nothing else moves the player
 	base := startServer(t, cfg)
 
-	opts := append([]chromedp.ExecAllocatorOption{},
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.WindowSize(1280, 800),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
-	defer cancel()
+	ctx := newBrowser(t) // headless Chromium, 1280×800, closed when the test ends
 
 	if err := countSockets(ctx); err != nil {
 		t.Fatalf("start Chromium (%s): %v", exe, err)

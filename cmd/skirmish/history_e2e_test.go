@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -18,20 +17,11 @@ func TestBrowserLobbyResults(t *testing.T) {
 	if !client.Built() {
 		t.Fatal("client/dist is empty: build the client first (make test does)")
 	}
-	exe := chromiumPath(t)
 	cfg := testServeConfig(t)
 	id := joinAndStop(t, startServerFull(t, cfg), "e2e-ann")
 	base := startServer(t, cfg) // restarted on the same data dir
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 800))
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(browser, time.Minute)
-	defer cancel()
+	ctx := newBrowser(t) // headless Chromium, 1280×800, closed when the test ends
 
 	row := `#results .match[data-match-id="` + id + `"]`
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(row))); err != nil {
