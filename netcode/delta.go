@@ -283,44 +283,43 @@ func Diff(base, cur *WireState, tickRate int, d *Delta) {
 	d.Tick, d.BaseTick = cur.Tick, base.Tick
 	d.Phase, d.PhaseTicksLeft, d.ScoreLimit = cur.Phase, cur.PhaseTicksLeft, cur.ScoreLimit
 	span, rate := int64(cur.Tick-base.Tick), int64(tickRate)
+	d.Players, d.PlayerChanges, d.PlayersGone = diffEntities(base.Players, cur.Players,
+		d.Players, d.PlayerChanges, d.PlayersGone,
+		func(p *WirePlayer) uint32 { return uint32(p.ID) },
+		func(b, c *WirePlayer) (Change, bool) { return diffPlayer(b, c, span, rate) })
+	d.Projectiles, d.ProjectileChanges, d.ProjectilesGone = diffEntities(base.Projectiles, cur.Projectiles,
+		d.Projectiles, d.ProjectileChanges, d.ProjectilesGone,
+		func(p *WireProjectile) uint32 { return p.ID },
+		func(b, c *WireProjectile) (Change, bool) { return diffProjectile(b, c, span, rate) })
+}
+
+// diffEntities is Diff for one kind of entity, the inverse of
+// mergeEntities: base and cur (each sorted by id) walked together, each
+// entity of cur appended to added (new), to changes (differs from its base
+// otherwise than predicted) or to nothing, each of base's missing from cur
+// to gone. It returns the three slices, grown from the ones given.
+func diffEntities[E any](base, cur, added []E, changes []Change, gone []uint32,
+	id func(*E) uint32, diff func(base, cur *E) (Change, bool)) ([]E, []Change, []uint32) {
 	i := 0
-	for k := range cur.Players {
-		p := &cur.Players[k]
-		for i < len(base.Players) && base.Players[i].ID < p.ID {
-			d.PlayersGone = append(d.PlayersGone, uint32(base.Players[i].ID))
+	for k := range cur {
+		e := &cur[k]
+		for i < len(base) && id(&base[i]) < id(e) {
+			gone = append(gone, id(&base[i]))
 			i++
 		}
-		if i < len(base.Players) && base.Players[i].ID == p.ID {
-			if c, changed := diffPlayer(&base.Players[i], p, span, rate); changed {
-				d.PlayerChanges = append(d.PlayerChanges, c)
+		if i < len(base) && id(&base[i]) == id(e) {
+			if c, changed := diff(&base[i], e); changed {
+				changes = append(changes, c)
 			}
 			i++
 			continue
 		}
-		d.Players = append(d.Players, *p)
+		added = append(added, *e)
 	}
-	for ; i < len(base.Players); i++ {
-		d.PlayersGone = append(d.PlayersGone, uint32(base.Players[i].ID))
+	for ; i < len(base); i++ {
+		gone = append(gone, id(&base[i]))
 	}
-	i = 0
-	for k := range cur.Projectiles {
-		p := &cur.Projectiles[k]
-		for i < len(base.Projectiles) && base.Projectiles[i].ID < p.ID {
-			d.ProjectilesGone = append(d.ProjectilesGone, base.Projectiles[i].ID)
-			i++
-		}
-		if i < len(base.Projectiles) && base.Projectiles[i].ID == p.ID {
-			if c, changed := diffProjectile(&base.Projectiles[i], p, span, rate); changed {
-				d.ProjectileChanges = append(d.ProjectileChanges, c)
-			}
-			i++
-			continue
-		}
-		d.Projectiles = append(d.Projectiles, *p)
-	}
-	for ; i < len(base.Projectiles); i++ {
-		d.ProjectilesGone = append(d.ProjectilesGone, base.Projectiles[i].ID)
-	}
+	return added, changes, gone
 }
 
 // ApplyDelta makes dst the picture d describes: base (the picture of
